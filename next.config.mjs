@@ -1,0 +1,11 @@
+/** @type {import('next').NextConfig} */
+const nextConfig = {
+  reactStrictMode: true,
+  // socket.io and its engine use optional native add-ons (bufferutil, utf-8-validate);
+  // keep them out of Next's server bundles so they load exactly as server.ts loads them.
+  // @see https://nextjs.org/docs/app/api-reference/config/next-config-js/serverExternalPackages
+  serverExternalPackages: ['socket.io', 'engine.io', 'ws'],
+  poweredByHeader: false,
+};
+
+export default nextConfig;

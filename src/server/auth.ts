@@ -1,0 +1,50 @@
+/**
+ * next-auth options: JWT sessions and the demo Credentials provider.
+ * To use a real provider, replace `providers` (see README, "Real sign-in").
+ */
+import { getServerSession, type NextAuthOptions } from 'next-auth';
+import CredentialsProvider from 'next-auth/providers/credentials';
+import { gateway } from '@/socket-gateway';
+import { findSocketRuntime } from '@/socket-gateway/registry';
+import { verifyDemoCredentials, type Role } from './demo-users';
+
+export const authOptions: NextAuthOptions = {
+  session: { strategy: 'jwt', maxAge: 8 * 60 * 60 },
+  pages: { signIn: '/signin' },
+  providers: [
+    CredentialsProvider({
+      name: 'Demo account',
+      credentials: {
+        username: { label: 'Username', type: 'text' },
+        password: { label: 'Password', type: 'password' },
+      },
+      authorize(credentials) {
+        const user = verifyDemoCredentials(credentials?.username, credentials?.password);
+        return user ? { id: user.id, name: user.id, role: user.role } : null;
+      },
+    }),
+  ],
+  callbacks: {
+    jwt({ token, user }) {
+      if (user) {
+        token.sub = user.id;
+        token.role = user.role;
+      }
+      return token;
+    },
+    session({ session, token }) {
+      session.user = { id: token.sub ?? '', name: token.name ?? token.sub ?? '', role: (token.role as Role) ?? 'user' };
+      return session;
+    },
+  },
+  events: {
+    // Revocation: a signed-out user's open sockets close on every tab.
+    signOut({ token }) {
+      if (token?.sub && findSocketRuntime()) gateway.disconnectUser(token.sub);
+    },
+  },
+};
+
+export function getServerAuthSession() {
+  return getServerSession(authOptions);
+}

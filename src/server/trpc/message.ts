@@ -1,0 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import type { MessagePayload } from '@/socket-gateway/events';
+
+/** A fresh event payload from `from`. */
+export function createMessage(from: string, message: string): MessagePayload {
+  return { id: randomUUID(), from, message, sentAt: Date.now() };
+}

@@ -1,0 +1,16 @@
+import { announcementRouter } from './routers/announcement';
+import { notificationRouter } from './routers/notification';
+import { roomRouter } from './routers/room';
+import { socketRouter } from './routers/socket';
+import { createCallerFactory, createTRPCRouter } from './init';
+
+export const appRouter = createTRPCRouter({
+  socket: socketRouter,
+  notification: notificationRouter,
+  room: roomRouter,
+  announcement: announcementRouter,
+});
+
+export type AppRouter = typeof appRouter;
+
+export const createCaller = createCallerFactory(appRouter);
