@@ -6,6 +6,8 @@ const nextConfig = {
   // @see https://nextjs.org/docs/app/api-reference/config/next-config-js/serverExternalPackages
   serverExternalPackages: ['socket.io', 'engine.io', 'ws'],
   poweredByHeader: false,
+  // Lets parallel test runs keep separate builds (NEXT_DIST_DIR=.next-e2e); default .next.
+  distDir: process.env.NEXT_DIST_DIR || '.next',
 };
 
 export default nextConfig;

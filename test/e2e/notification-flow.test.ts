@@ -1,0 +1,69 @@
+/**
+ * The proof that a tRPC procedure bundled by Next reaches the Socket.IO server started by
+ * server.ts: alice notifies bob over HTTP; bob's socket receives it, carol's does not.
+ */
+import { io as connect } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signIn, startAppServer, type AppServer, type Session } from '../helpers/app-server';
+import { collectEvents, nextEvent, settle, type TestClient } from '../helpers/socket-server';
+
+let app: AppServer;
+const clients: TestClient[] = [];
+
+async function connectSocket(session: Session): Promise<TestClient> {
+  const minted = await session.query<{ token: string; expiresAt: number }>('socket.token');
+  if (!minted.ok) throw new Error(`socket.token failed: ${minted.code}`);
+  const client: TestClient = connect(app.url, { auth: { token: minted.data.token }, transports: ['websocket'], reconnection: false, forceNew: true });
+  clients.push(client);
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', resolve);
+    client.once('connect_error', reject);
+  });
+  return client;
+}
+
+beforeAll(async () => {
+  app = await startAppServer();
+});
+
+afterAll(async () => {
+  for (const client of clients) client.disconnect();
+  await app?.stop();
+});
+
+describe('end to end through server.ts (production build)', () => {
+  it('delivers notification.send from alice to bob only', async () => {
+    const [alice, bob, carol] = await Promise.all([signIn(app.url, 'alice'), signIn(app.url, 'bob'), signIn(app.url, 'carol')]);
+    const bobSocket = await connectSocket(bob);
+    const carolSocket = await connectSocket(carol);
+    const carolSaw = collectEvents(carolSocket, 'notification');
+
+    const received = nextEvent(bobSocket, 'notification', 5000);
+    const sent = await alice.mutate('notification.send', { toUserId: 'bob', message: 'hello bob' });
+    expect(sent.ok).toBe(true);
+
+    const payload = await received;
+    expect(payload).toMatchObject({ from: 'alice', message: 'hello bob' });
+    expect(typeof payload.id).toBe('string');
+    expect(typeof payload.sentAt).toBe('number');
+    await settle();
+    expect(carolSaw).toEqual([]);
+  });
+
+  it('mints tokens only for signed-in callers and refuses sockets without one', async () => {
+    const anonymous = await fetch(new URL('/api/trpc/socket.token', app.url));
+    expect(anonymous.status).toBe(401);
+    const client: TestClient = connect(app.url, { auth: { token: 'nope' }, transports: ['websocket'], reconnection: false, forceNew: true });
+    clients.push(client);
+    const error = await new Promise<Error>((resolve) => client.once('connect_error', resolve));
+    expect(error.message).toBe('Unauthorized');
+  });
+
+  it('reports health with the live connection count', async () => {
+    const response = await fetch(new URL('/api/health', app.url));
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { status: string; connections: number };
+    expect(body.status).toBe('ok');
+    expect(body.connections).toBeGreaterThanOrEqual(0);
+  });
+});

@@ -1,0 +1,85 @@
+/** A real Socket.IO gateway server on port 0, and real socket.io-client connections to it. */
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { io as connect, type Socket as ClientSocket, type ManagerOptions, type SocketOptions } from 'socket.io-client';
+import { createSocketServer, type CreateSocketServerOptions, type SocketServerHandle } from '@/socket-gateway/server';
+import { mintSocketToken } from '@/socket-gateway/auth';
+import type { ClientToServerEvents, ServerEventName, ServerToClientEvents, EventPayload } from '@/socket-gateway/events';
+
+export type TestClient = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface TestServer extends SocketServerHandle {
+  httpServer: HttpServer;
+  url: string;
+  port: number;
+  clients: TestClient[];
+  /** Connects with `auth` (resolves on `connect`, rejects with the `connect_error`). */
+  connect(auth: unknown, options?: Partial<ManagerOptions & SocketOptions>): Promise<TestClient>;
+  /** Mints a real token for `userId` and connects with it. */
+  connectAs(userId: string, options?: Partial<ManagerOptions & SocketOptions>): Promise<TestClient>;
+  stop(): Promise<void>;
+}
+
+export async function startSocketServer(options: CreateSocketServerOptions = {}): Promise<TestServer> {
+  const httpServer = createServer();
+  const handle = createSocketServer(httpServer, options);
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const clients: TestClient[] = [];
+
+  const connectWith = (auth: unknown, opts: Partial<ManagerOptions & SocketOptions> = {}) =>
+    new Promise<TestClient>((resolve, reject) => {
+      const client: TestClient = connect(url, {
+        auth: auth as Record<string, unknown>,
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+        ...opts,
+      });
+      clients.push(client);
+      client.once('connect', () => resolve(client));
+      client.once('connect_error', (error) => reject(error));
+    });
+
+  return {
+    ...handle,
+    httpServer,
+    url,
+    port,
+    clients,
+    connect: connectWith,
+    connectAs: async (userId, opts) => connectWith({ token: (await mintSocketToken(userId)).token }, opts),
+    async stop() {
+      for (const client of clients) client.disconnect();
+      await handle.close();
+    },
+  };
+}
+
+/** Resolves with the next `event` on `client`, or rejects after `timeoutMs`. */
+export function nextEvent<E extends ServerEventName>(client: TestClient, event: E, timeoutMs = 2000): Promise<EventPayload<E>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off(event, listener as never);
+      reject(new Error(`no "${event}" event within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const listener = (payload: EventPayload<E>) => {
+      clearTimeout(timer);
+      resolve(payload);
+    };
+    client.once(event, listener as never);
+  });
+}
+
+/** Collects every `event` on `client` from now on. */
+export function collectEvents<E extends ServerEventName>(client: TestClient, event: E): EventPayload<E>[] {
+  const seen: EventPayload<E>[] = [];
+  client.on(event, ((payload: EventPayload<E>) => seen.push(payload)) as never);
+  return seen;
+}
+
+/** Lets in-flight packets arrive: a round trip through the server's engine. */
+export function settle(ms = 150): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
