@@ -3,6 +3,7 @@
  * `DEMO_USERS` replaces the list: comma-separated `username:password[:role]` entries.
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
+import type { Env } from '@/socket-gateway/config';
 
 export type Role = 'user' | 'admin';
 
@@ -28,7 +29,7 @@ export function parseDemoUsers(spec: string): DemoUser[] {
     });
 }
 
-export function demoUsers(env: NodeJS.ProcessEnv = process.env): DemoUser[] {
+export function demoUsers(env: Env = process.env): DemoUser[] {
   return parseDemoUsers(env.DEMO_USERS ?? DEFAULT_DEMO_USERS);
 }
 

@@ -3,13 +3,14 @@
  * `process.env`, so values set here reach next-auth inside Next's bundles).
  */
 import { randomBytes } from 'node:crypto';
+import type { Env } from '@/socket-gateway/config';
 
 export interface AuthEnvResult {
   /** True when a throwaway NEXTAUTH_SECRET was generated (development only). */
   generatedSecret: boolean;
 }
 
-export function prepareAuthEnv(env: NodeJS.ProcessEnv, options: { dev: boolean; port: number; hostname: string }): AuthEnvResult {
+export function prepareAuthEnv(env: Env, options: { dev: boolean; port: number; hostname: string }): AuthEnvResult {
   let generatedSecret = false;
   if (!env.NEXTAUTH_SECRET) {
     if (!options.dev) {

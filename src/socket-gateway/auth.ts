@@ -8,6 +8,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
+import type { Env } from './config';
 
 export const SOCKET_TOKEN_AUDIENCE = 'socket-gateway:socket';
 export const SOCKET_TOKEN_ISSUER = 'socket-gateway';
@@ -31,7 +32,7 @@ export interface SocketToken {
 let cachedKey: { source: string; key: Uint8Array } | undefined;
 
 /** The HS256 key for socket tokens. Throws a configuration error when no secret is set. */
-export function getSocketTokenKey(env: NodeJS.ProcessEnv = process.env): Uint8Array {
+export function getSocketTokenKey(env: Env = process.env): Uint8Array {
   const own = env.SOCKET_TOKEN_SECRET;
   const source = own ? `own:${own}` : `derived:${env.NEXTAUTH_SECRET ?? ''}`;
   if (cachedKey?.source === source) return cachedKey.key;
@@ -54,7 +55,7 @@ export function getSocketTokenKey(env: NodeJS.ProcessEnv = process.env): Uint8Ar
   return key;
 }
 
-export function socketTokenTtlSeconds(env: NodeJS.ProcessEnv = process.env): number {
+export function socketTokenTtlSeconds(env: Env = process.env): number {
   const raw = env.SOCKET_TOKEN_TTL_SECONDS;
   if (raw === undefined || raw === '') return DEFAULT_SOCKET_TOKEN_TTL_SECONDS;
   const ttl = Number(raw);
@@ -66,8 +67,8 @@ export function socketTokenTtlSeconds(env: NodeJS.ProcessEnv = process.env): num
 
 /** Signs a handshake token for `userId`, valid for `ttlSeconds` (default from the environment). */
 export async function mintSocketToken(userId: string, options: { ttlSeconds?: number } = {}): Promise<SocketToken> {
-  if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID_LENGTH) {
-    throw new TypeError(`userId must be a string of 1-${MAX_USER_ID_LENGTH} characters`);
+  if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID_LENGTH || !userId.isWellFormed()) {
+    throw new TypeError(`userId must be a well-formed string of 1-${MAX_USER_ID_LENGTH} characters`);
   }
   const ttl = options.ttlSeconds ?? socketTokenTtlSeconds();
   const issuedAt = Math.floor(Date.now() / 1000);
@@ -84,6 +85,20 @@ export async function mintSocketToken(userId: string, options: { ttlSeconds?: nu
 }
 
 /**
+ * Three base64url segments, each in its one canonical spelling. Decoders ignore the unused
+ * low bits of a segment's last character, so without this check a token with its final
+ * character changed (for example `…k` → `…l`) would still verify: a token must be exactly
+ * the one we signed.
+ */
+function isCanonicalCompactJws(token: string): boolean {
+  const segments = token.split('.');
+  return (
+    segments.length === 3 &&
+    segments.every((segment) => /^[A-Za-z0-9_-]+$/.test(segment) && Buffer.from(segment, 'base64url').toString('base64url') === segment)
+  );
+}
+
+/**
  * Checks a handshake's `auth` object (`{ token }`). Returns the user, or null for anything
  * that is not a well-formed, unexpired HS256 token signed with our key for our audience.
  * Never throws.
@@ -93,6 +108,7 @@ export async function authenticate(auth: unknown): Promise<SocketUser | null> {
     if (typeof auth !== 'object' || auth === null) return null;
     const token: unknown = (auth as { token?: unknown }).token;
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;
+    if (!isCanonicalCompactJws(token)) return null;
     const { payload } = await jwtVerify(token, getSocketTokenKey(), {
       algorithms: ['HS256'],
       audience: SOCKET_TOKEN_AUDIENCE,

@@ -2,6 +2,9 @@
  * Socket server settings from the environment, each with a safe default. Bad values stop
  * start-up with a message naming the variable.
  */
+/** Environment variables, as `process.env` holds them. */
+export type Env = Record<string, string | undefined>;
+
 export interface SocketServerConfig {
   /** Browser origins allowed to open a socket. Requests with no Origin header are allowed (they still need a token). */
   allowedOrigins: string[];
@@ -21,7 +24,7 @@ export const SOCKET_CONFIG_DEFAULTS = {
   floodWindowMs: 10_000,
 } as const;
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function positiveInt(env: Env, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
@@ -42,11 +45,11 @@ function parseOrigin(value: string, name: string): string {
 }
 
 /** The app's own origin (from NEXTAUTH_URL), allowed when SOCKET_ALLOWED_ORIGINS is not set. */
-export function appOrigin(env: NodeJS.ProcessEnv = process.env): string {
+export function appOrigin(env: Env = process.env): string {
   return parseOrigin(env.NEXTAUTH_URL ?? `http://localhost:${env.PORT ?? 3000}`, 'NEXTAUTH_URL');
 }
 
-export function loadSocketServerConfig(env: NodeJS.ProcessEnv = process.env): SocketServerConfig {
+export function loadSocketServerConfig(env: Env = process.env): SocketServerConfig {
   const listed = env.SOCKET_ALLOWED_ORIGINS?.split(',').map((s) => s.trim()).filter(Boolean);
   return {
     allowedOrigins: listed?.length

@@ -1,0 +1,106 @@
+import { SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import {
+  authenticate,
+  getSocketTokenKey,
+  mintSocketToken,
+  SOCKET_TOKEN_AUDIENCE,
+  SOCKET_TOKEN_ISSUER,
+  socketTokenTtlSeconds,
+} from '@/socket-gateway/auth';
+
+const now = () => Math.floor(Date.now() / 1000);
+
+function signed(claims: { sub?: string; aud?: string; iss?: string; exp?: number; iat?: number }) {
+  let jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256' });
+  if (claims.sub !== undefined) jwt = jwt.setSubject(claims.sub);
+  jwt = jwt
+    .setAudience(claims.aud ?? SOCKET_TOKEN_AUDIENCE)
+    .setIssuer(claims.iss ?? SOCKET_TOKEN_ISSUER)
+    .setIssuedAt(claims.iat ?? now())
+    .setExpirationTime(claims.exp ?? now() + 60);
+  return jwt.sign(getSocketTokenKey());
+}
+
+describe('mintSocketToken', () => {
+  it('signs an HS256 token with sub, aud, iat and exp, expiring after the TTL', async () => {
+    const before = Date.now();
+    const { token, expiresAt } = await mintSocketToken('alice');
+    const [header, payload] = token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>);
+    expect(header).toMatchObject({ alg: 'HS256', typ: 'JWT' });
+    expect(payload).toMatchObject({ sub: 'alice', aud: SOCKET_TOKEN_AUDIENCE });
+    expect(payload?.exp).toBe((payload?.iat as number) + 300);
+    expect(expiresAt).toBe((payload?.exp as number) * 1000);
+    expect(expiresAt).toBeGreaterThanOrEqual(before + 299_000);
+  });
+
+  it('honours a custom TTL and refuses empty user ids', async () => {
+    const { expiresAt } = await mintSocketToken('bob', { ttlSeconds: 10 });
+    expect(expiresAt - Date.now()).toBeLessThanOrEqual(10_000);
+    await expect(mintSocketToken('')).rejects.toThrow(TypeError);
+  });
+
+  it('reads the TTL from SOCKET_TOKEN_TTL_SECONDS and rejects nonsense', () => {
+    expect(socketTokenTtlSeconds({})).toBe(300);
+    expect(socketTokenTtlSeconds({ SOCKET_TOKEN_TTL_SECONDS: '60' })).toBe(60);
+    expect(() => socketTokenTtlSeconds({ SOCKET_TOKEN_TTL_SECONDS: 'soon' })).toThrow(/SOCKET_TOKEN_TTL_SECONDS/);
+    expect(() => socketTokenTtlSeconds({ SOCKET_TOKEN_TTL_SECONDS: '0' })).toThrow(/SOCKET_TOKEN_TTL_SECONDS/);
+  });
+});
+
+describe('getSocketTokenKey', () => {
+  it('derives a key distinct from NEXTAUTH_SECRET itself, or uses SOCKET_TOKEN_SECRET', () => {
+    const secret = 'x'.repeat(40);
+    const derived = getSocketTokenKey({ NEXTAUTH_SECRET: secret });
+    expect(Buffer.from(derived).toString()).not.toBe(secret);
+    expect(Buffer.from(getSocketTokenKey({ SOCKET_TOKEN_SECRET: 'y'.repeat(32) })).toString()).toBe('y'.repeat(32));
+  });
+
+  it('fails with a message naming the variables when no secret is configured', () => {
+    expect(() => getSocketTokenKey({})).toThrow(/NEXTAUTH_SECRET/);
+    expect(() => getSocketTokenKey({ SOCKET_TOKEN_SECRET: 'short' })).toThrow(/at least 32/);
+  });
+});
+
+describe('authenticate', () => {
+  it('returns the user for a valid token', async () => {
+    const { token } = await mintSocketToken('alice');
+    await expect(authenticate({ token })).resolves.toEqual({ userId: 'alice' });
+  });
+
+  it('returns null for an invalid token', async () => {
+    await expect(authenticate({ token: 'not-a-jwt' })).resolves.toBeNull();
+    const { token } = await mintSocketToken('alice');
+    await expect(authenticate({ token: `${token.slice(0, -2)}xx` })).resolves.toBeNull();
+  });
+
+  it('returns null for a missing token or auth object', async () => {
+    await expect(authenticate(undefined)).resolves.toBeNull();
+    await expect(authenticate(null)).resolves.toBeNull();
+    await expect(authenticate({})).resolves.toBeNull();
+    await expect(authenticate('token')).resolves.toBeNull();
+    await expect(authenticate({ token: 42 })).resolves.toBeNull();
+  });
+
+  it('returns null for an expired token', async () => {
+    await expect(authenticate({ token: await signed({ sub: 'alice', iat: now() - 600, exp: now() - 300 }) })).resolves.toBeNull();
+  });
+
+  it('returns null for the wrong audience or issuer, or no subject', async () => {
+    await expect(authenticate({ token: await signed({ sub: 'alice', aud: 'other' }) })).resolves.toBeNull();
+    await expect(authenticate({ token: await signed({ sub: 'alice', iss: 'other' }) })).resolves.toBeNull();
+    await expect(authenticate({ token: await signed({}) })).resolves.toBeNull();
+  });
+
+  it('returns null for a token signed with another secret', async () => {
+    const forged = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setAudience(SOCKET_TOKEN_AUDIENCE)
+      .setIssuer(SOCKET_TOKEN_ISSUER)
+      .setIssuedAt()
+      .setExpirationTime('1m')
+      .sign(new TextEncoder().encode('another-secret-another-secret-another'));
+    await expect(authenticate({ token: forged })).resolves.toBeNull();
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { SocketGateway } from '@/socket-gateway';
+import type { MessagePayload } from '@/socket-gateway/events';
+import { createRecordingIo } from '../helpers/recording-io';
+
+const payload: MessagePayload = { id: '1', from: 'alice', message: 'hi', sentAt: 1 };
+
+function setup() {
+  const { io, calls } = createRecordingIo();
+  return { gateway: new SocketGateway(() => io), calls };
+}
+
+describe('SocketGateway → Socket.IO', () => {
+  it('emitToUser emits to the room user:{id} with the exact event and payload', () => {
+    const { gateway, calls } = setup();
+    gateway.emitToUser('bob', 'notification', payload);
+    expect(calls).toEqual([{ op: 'emit', room: 'user:bob', event: 'notification', args: [payload] }]);
+  });
+
+  it('emitToRoom emits to that room', () => {
+    const { gateway, calls } = setup();
+    const roomMessage = { ...payload, room: 'lobby' };
+    gateway.emitToRoom('lobby', 'room:message', roomMessage);
+    expect(calls).toEqual([{ op: 'emit', room: 'lobby', event: 'room:message', args: [roomMessage] }]);
+  });
+
+  it('broadcast emits without a room', () => {
+    const { gateway, calls } = setup();
+    gateway.broadcast('announcement', payload);
+    expect(calls).toEqual([{ op: 'emit', room: null, event: 'announcement', args: [payload] }]);
+  });
+
+  it('joinRoom and leaveRoom pass the socket id and room through', () => {
+    const { gateway, calls } = setup();
+    gateway.joinRoom('sid-1', 'lobby');
+    gateway.leaveRoom('sid-1', 'lobby');
+    expect(calls).toEqual([
+      { op: 'socketsJoin', target: 'sid-1', room: 'lobby' },
+      { op: 'socketsLeave', target: 'sid-1', room: 'lobby' },
+    ]);
+  });
+
+  it('acts on every socket of a user through user:{id}', () => {
+    const { gateway, calls } = setup();
+    gateway.addUserToRoom('bob', 'lobby');
+    gateway.removeUserFromRoom('bob', 'lobby');
+    gateway.disconnectUser('bob');
+    expect(calls).toEqual([
+      { op: 'socketsJoin', target: 'user:bob', room: 'lobby' },
+      { op: 'socketsLeave', target: 'user:bob', room: 'lobby' },
+      { op: 'disconnectSockets', target: 'user:bob', close: true },
+    ]);
+  });
+
+  it('refuses reserved or malformed rooms and empty ids, and calls nothing', () => {
+    const { gateway, calls } = setup();
+    expect(() => gateway.joinRoom('sid-1', 'user:alice')).toThrow(/reserved/);
+    expect(() => gateway.emitToRoom('has space', 'room:message', { ...payload, room: 'x' })).toThrow(TypeError);
+    expect(() => gateway.emitToUser('', 'notification', payload)).toThrow(/userId/);
+    expect(() => gateway.leaveRoom('', 'lobby')).toThrow(/socketId/);
+    expect(calls).toEqual([]);
+  });
+
+  it('throws a clear configuration error when no socket server is running', () => {
+    const gateway = new SocketGateway();
+    expect(() => gateway.broadcast('announcement', payload)).toThrow(/not running.*server\.ts/s);
+  });
+});
