@@ -1,0 +1,184 @@
+/**
+ * The load generator: N light clients in ONE process, speaking each server's wire protocol
+ * over raw `ws` (no socket.io-client, no tRPC client, no JSON.parse on the hot path).
+ *
+ * - ws:          open `?u=<user>`; every text frame is a delivery.
+ * - sio/gateway: open `/socket.io/?EIO=4&transport=websocket`, wait for the Engine.IO open
+ *                packet `0{...}`, send `40{auth}`, connected on `40{...}` (refused on `44`);
+ *                answer ping `2` with pong `3`; `42[...]` frames are deliveries.
+ * - trpc:        open, send one `subscription` request, connected on `"type":"started"`;
+ *                `"type":"data"` frames are deliveries.
+ *
+ * A delivery's latency is `monoMs()` on receipt minus the `sentAt` read from the frame bytes.
+ */
+import WebSocket from 'ws';
+import { mintSocketToken } from '../src/socket-gateway/auth';
+import { monoMs, readSentAt, userId, type ClientCommand, type ClientReply, type ServerKind } from './lib/protocol';
+
+const kind = process.env.BENCH_KIND as ServerKind;
+const port = Number(process.env.BENCH_PORT);
+const base = `ws://127.0.0.1:${port}`;
+
+const sockets: WebSocket[] = [];
+let pings = 0;
+
+// Hot-path state of the current round.
+let expected = 0;
+let received = 0;
+let lastAt = 0;
+let measuring = false;
+let samples = new Float64Array(1 << 16);
+let sampleCount = 0;
+let roundDone: (() => void) | null = null;
+
+function reply(message: ClientReply): void {
+  process.send?.(message);
+}
+
+function record(frame: Buffer): void {
+  const now = monoMs();
+  if (measuring) {
+    if (sampleCount === samples.length) {
+      const grown = new Float64Array(samples.length * 2);
+      grown.set(samples);
+      samples = grown;
+    }
+    samples[sampleCount++] = now - readSentAt(frame);
+  }
+  lastAt = now;
+  received += 1;
+  if (received === expected) roundDone?.();
+}
+
+const CH_0 = 0x30;
+const CH_2 = 0x32;
+const CH_4 = 0x34;
+
+function openSocket(index: number, auth: string | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const user = userId(index);
+    const url =
+      kind === 'ws' ? `${base}/?u=${user}` : kind === 'trpc' ? `${base}/` : `${base}/socket.io/?EIO=4&transport=websocket`;
+    const socket = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
+    let connected = false;
+    const fail = (error: Error) => {
+      if (!connected) reject(error);
+    };
+    socket.on('error', fail);
+    socket.on('close', () => fail(new Error('closed during handshake')));
+    const ready = () => {
+      connected = true;
+      sockets.push(socket);
+      resolve();
+    };
+
+    if (kind === 'ws') {
+      socket.on('open', ready);
+      socket.on('message', record);
+    } else if (kind === 'trpc') {
+      socket.on('open', () => {
+        socket.send(`{"id":1,"method":"subscription","params":{"path":"onEvent","input":{"u":"${user}"}}}`);
+      });
+      socket.on('message', (frame: Buffer) => {
+        if (connected) return record(frame);
+        if (frame.includes('"started"')) ready();
+        else fail(new Error(`tRPC subscription refused: ${frame.toString().slice(0, 200)}`));
+      });
+    } else {
+      socket.on('message', (frame: Buffer) => {
+        const first = frame[0];
+        if (connected) {
+          if (first === CH_4 && frame[1] === CH_2) record(frame);
+          else if (first === CH_2 && frame.length === 1) {
+            pings += 1;
+            socket.send('3');
+          }
+          return;
+        }
+        if (first === CH_0) socket.send(`40${auth ?? `{"u":"${user}"}`}`);
+        else if (first === CH_4 && frame[1] === CH_0) ready();
+        else if (first === CH_4 && frame[1] === CH_4) fail(new Error(`refused: ${frame.toString().slice(2, 200)}`));
+      });
+    }
+  });
+}
+
+async function connectAll(n: number, concurrency: number): Promise<ClientReply & { type: 'connected' }> {
+  // Tokens are minted before the clock starts: the server's verification is what we time.
+  const auths: (string | undefined)[] = new Array(n);
+  if (kind === 'gateway') {
+    for (let i = 0; i < n; i++) auths[i] = JSON.stringify({ token: (await mintSocketToken(userId(i), { ttlSeconds: 3600 })).token });
+  }
+  const offset = sockets.length;
+  let next = offset;
+  const end = offset + n;
+  let ok = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  const started = monoMs();
+  const worker = async () => {
+    while (next < end) {
+      const index = next++;
+      try {
+        await openSocket(index, auths[index - offset]);
+        ok += 1;
+      } catch (error) {
+        failed += 1;
+        firstError ??= error instanceof Error ? error.message : String(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
+  return { type: 'connected', id: 0, ms: monoMs() - started, ok, failed, firstError };
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+process.on('message', (message: ClientCommand) => {
+  switch (message.type) {
+    case 'connect':
+      void connectAll(message.n, message.concurrency).then((result) => reply({ ...result, id: message.id }));
+      break;
+    case 'expect': {
+      expected = message.count;
+      received = 0;
+      measuring = message.measure;
+      const timer = setTimeout(() => finish(true), message.timeoutMs);
+      const finish = (timedOut: boolean) => {
+        clearTimeout(timer);
+        roundDone = null;
+        expected = 0;
+        reply({ type: 'done', id: message.id, received, lastAt, timedOut });
+      };
+      roundDone = () => finish(false);
+      reply({ type: 'expecting', id: message.id });
+      break;
+    }
+    case 'report': {
+      const sorted = samples.slice(0, sampleCount).sort();
+      reply({
+        type: 'report',
+        id: message.id,
+        count: sampleCount,
+        p50: percentile(sorted, 50),
+        p99: percentile(sorted, 99),
+        max: percentile(sorted, 100),
+        pings,
+      });
+      sampleCount = 0;
+      break;
+    }
+    case 'close':
+      for (const socket of sockets) socket.terminate();
+      reply({ type: 'closed', id: message.id });
+      setTimeout(() => process.exit(0), 50);
+      break;
+  }
+});
+
+process.on('disconnect', () => process.exit(0));
+reply({ type: 'ready' });
