@@ -12,7 +12,10 @@ export interface SocketServerConfig {
   maxConnectionsPerUser: number;
   /** Largest packet a client may send, in bytes (Engine.IO `maxHttpBufferSize`). */
   maxPayloadBytes: number;
-  /** A client sending more than `floodMaxEvents` events within `floodWindowMs` is disconnected. */
+  /**
+   * A client sending more than `floodMaxEvents` packets (events, acks, CONNECTs, noops: the
+   * handshake's CONNECT counts) within `floodWindowMs` is disconnected.
+   */
   floodMaxEvents: number;
   floodWindowMs: number;
 }

@@ -3,7 +3,7 @@
  * http.Server. It authenticates every handshake, puts each socket in its user's rooms and
  * enforces the one-way contract and the limits in `config.ts`.
  */
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import { ServerResponse, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import { authenticate, getSocketTokenKey } from './auth';
 import { loadSocketServerConfig, type SocketServerConfig } from './config';
@@ -48,6 +48,30 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
       callback(allowed ? null : ORIGIN_NOT_ALLOWED, allowed);
     },
   });
+  const connections = new Map<string, EngineConnection>();
+  // allowRequest only sees the first request of a session. Every later one (the polls and
+  // posts of that session, and its websocket upgrade) must come from an allowed origin too,
+  // or a foreign page that learned a session id could ride on it.
+  io.engine.use((req: IncomingMessage, res: unknown, next: (error?: Error) => void) => {
+    if (!isOriginAllowed(req, config.allowedOrigins)) return next(new Error(ORIGIN_NOT_ALLOWED));
+    // Engine.IO answers a polling POST over `maxHttpBufferSize` with 413 but keeps the
+    // session; end it, as a websocket over the cap is closed.
+    const sid = (req as { _query?: Record<string, string | undefined> })._query?.sid;
+    if (sid && req.method === 'POST' && res instanceof ServerResponse) {
+      res.once('finish', () => {
+        if (res.statusCode === 413) connections.get(sid)?.close(true);
+      });
+    }
+    next();
+  });
+  // Flood limit per connection, counted at the Engine.IO level so that everything a client
+  // can send counts (events, acks, unauthenticated CONNECTs, binary attachments, Engine.IO
+  // noops), not only the events of an authenticated socket.
+  io.engine.on('connection', (conn: EngineConnection) => {
+    connections.set(conn.id, conn);
+    conn.on('close', () => connections.delete(conn.id));
+    limitClientMessages(conn, config);
+  });
 
   io.use(async (socket, next) => {
     const user = await authenticate(socket.handshake.auth);
@@ -73,7 +97,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     // The handshake request is not needed after auth; dropping it saves memory per socket.
     // @see https://socket.io/docs/v4/memory-usage/
     (socket.conn as { request: IncomingMessage | null }).request = null;
-    enforceOneWay(socket, config);
+    enforceOneWay(socket);
   });
 
   const runtime: SocketRuntime = { io, membership };
@@ -90,19 +114,36 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   };
 }
 
-/** Client → server events do nothing; a client that floods them is disconnected. */
-function enforceOneWay(socket: GatewaySocket, config: SocketServerConfig): void {
+/** Client → server events do nothing: they are dropped before any listener sees them. */
+function enforceOneWay(socket: GatewaySocket): void {
+  socket.use((_packet, _next) => {
+    // `_next` is never called: the event is dropped without an error reply.
+  });
+}
+
+/** The part of an Engine.IO connection (`io.engine` socket) the limits use. */
+interface EngineConnection {
+  id: string;
+  on(event: 'packet' | 'close', listener: () => void): void;
+  close(discard?: boolean): void;
+}
+
+/**
+ * Closes a connection whose client sends more than `floodMaxEvents` packets within
+ * `floodWindowMs`. A well-behaved client sends one CONNECT per connection and one pong per
+ * ping interval (25 s), far below any sensible limit.
+ */
+function limitClientMessages(conn: EngineConnection, config: SocketServerConfig): void {
   let windowStart = Date.now();
   let count = 0;
-  socket.use((_packet, _next) => {
+  conn.on('packet', () => {
     const now = Date.now();
     if (now - windowStart >= config.floodWindowMs) {
       windowStart = now;
       count = 0;
     }
     count += 1;
-    if (count > config.floodMaxEvents) socket.disconnect(true);
-    // `_next` is never called: the event is dropped without an error reply.
+    if (count > config.floodMaxEvents) conn.close(true);
   });
 }
 
