@@ -1,0 +1,29 @@
+/**
+ * The browser half of the gateway: one connection per tab, typed event subscriptions and
+ * the connection status. Imports nothing from the server side except the event contract.
+ *
+ * @example
+ * <SocketProvider userId={session?.user.id} getToken={() => trpcClient.socket.token.query()}>
+ *   <Inbox />
+ * </SocketProvider>
+ *
+ * function Inbox() {
+ *   useSocketEvent('notification', (n) => console.log(n.from, n.message));
+ *   const { status } = useSocketStatus();
+ * }
+ */
+export { SocketProvider, type SocketProviderProps } from './socket-provider';
+export { useSocketEvent, type UseSocketEventOptions } from './use-socket-event';
+export { useSocketStatus } from './use-socket-status';
+export { useSocket } from './use-socket';
+export {
+  createSocketStore,
+  DEFAULT_SOCKET_OPTIONS,
+  type GatewayClientSocket,
+  type SocketClientOptions,
+  type SocketStatus,
+  type SocketStatusSnapshot,
+  type SocketStore,
+  type SocketTokenFetcher,
+} from './socket-store';
+export type { EventPayload, MessagePayload, RoomMessagePayload, ServerEventName } from '../events';

@@ -1,0 +1,47 @@
+'use client';
+
+import { useEffect, useState, type ReactNode } from 'react';
+import { SocketContext } from './socket-context';
+import { createSocketStore, type SocketClientOptions, type SocketTokenFetcher } from './socket-store';
+import { useIsomorphicLayoutEffect } from './use-isomorphic-layout-effect';
+
+export interface SocketProviderProps {
+  /**
+   * The signed-in user, or null/undefined when signed out (or while the session loads):
+   * no user, no connection. Signing out disconnects; another user reconnects with their token.
+   */
+  userId: string | null | undefined;
+  /** Fetches a fresh handshake token (tRPC `socket.token`); called on every connect and reconnect. */
+  getToken: SocketTokenFetcher;
+  /** Socket server URL; default: the page's own origin (server.ts serves both). */
+  url?: string;
+  /** socket.io-client options; default `transports: ['websocket', 'polling']` with `tryAllTransports`. Read once. */
+  options?: SocketClientOptions;
+  children?: ReactNode;
+}
+
+/**
+ * One Socket.IO connection per browser tab, shared by every component below it. Connects
+ * only in the browser, from an effect (server rendering never connects), and survives
+ * React StrictMode's mount-unmount-mount without opening a second connection.
+ */
+export function SocketProvider({ userId, getToken, url, options, children }: SocketProviderProps) {
+  // Creating the store has no side effects (the socket itself is made on first use in an effect).
+  const [store] = useState(() => createSocketStore({ getToken, url, options }));
+
+  useIsomorphicLayoutEffect(() => {
+    store.setTokenFetcher(getToken);
+  }, [store, getToken]);
+
+  useEffect(() => {
+    if (!userId) {
+      store.stop();
+      return;
+    }
+    store.start(userId);
+    // Deferred: StrictMode's immediate remount calls start() again and keeps the connection.
+    return () => store.release();
+  }, [store, userId]);
+
+  return <SocketContext.Provider value={store}>{children}</SocketContext.Provider>;
+}

@@ -1,0 +1,168 @@
+/**
+ * createSocketStore: the browser's one Socket.IO connection and its status, outside React.
+ *
+ * The socket object is made lazily (only in the browser, only when an effect asks for it)
+ * and lives as long as the store: listeners added with `socket.on` survive reconnects and
+ * user switches. The handshake `auth` option is a function, so every connect and reconnect
+ * fetches a fresh token; an expired token never blocks a reconnect.
+ */
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents } from '../events';
+
+export type GatewayClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export type SocketStatus = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
+
+export interface SocketStatusSnapshot {
+  status: SocketStatus;
+  /** The last connection error (for example `Unauthorized`), cleared once connected. */
+  error: string | null;
+}
+
+/** Returns a handshake token for the signed-in user (the tRPC query `socket.token`). */
+export type SocketTokenFetcher = () => Promise<string | { token: string }>;
+
+export type SocketClientOptions = Partial<ManagerOptions & SocketOptions>;
+
+export interface SocketStoreOptions {
+  getToken: SocketTokenFetcher;
+  /** Server URL; default: the page's own origin. */
+  url?: string;
+  /** Extra socket.io-client options (override the defaults below). */
+  options?: SocketClientOptions;
+}
+
+export interface SocketStore {
+  getSnapshot(): SocketStatusSnapshot;
+  subscribe(onChange: () => void): () => void;
+  /** The socket (created on first call, without connecting). Browser only. */
+  getSocket(): GatewayClientSocket;
+  /** Connects as `userId`; reconnects with a fresh token when the user changed. Cancels a pending `release`. */
+  start(userId: string): void;
+  /** Disconnects now (sign-out). */
+  stop(): void;
+  /** Disconnects soon unless `start` is called first (a React StrictMode remount calls it at once). */
+  release(): void;
+  /** Swaps the token fetcher without reconnecting. */
+  setTokenFetcher(getToken: SocketTokenFetcher): void;
+}
+
+/**
+ * WebSocket first; if it cannot open (a proxy that blocks upgrades), the same attempt falls
+ * back to HTTP long-polling.
+ */
+export const DEFAULT_SOCKET_OPTIONS: SocketClientOptions = {
+  path: '/socket.io',
+  transports: ['websocket', 'polling'],
+  tryAllTransports: true,
+  autoConnect: false,
+  // Each store owns its connection: two providers (or tests) never share one Manager.
+  forceNew: true,
+};
+
+export const DISCONNECTED: SocketStatusSnapshot = Object.freeze({ status: 'disconnected', error: null });
+
+export function createSocketStore({ getToken, url, options }: SocketStoreOptions): SocketStore {
+  let fetchToken = getToken;
+  let socket: GatewayClientSocket | null = null;
+  let snapshot: SocketStatusSnapshot = DISCONNECTED;
+  let currentUser: string | null = null;
+  /** Bumped on every start/stop, so a token that arrives late for an old attempt is dropped. */
+  let generation = 0;
+  let everConnected = false;
+  /** Why the last token fetch failed; shown instead of the server's bare `Unauthorized`. */
+  let tokenError: string | null = null;
+  let releaseTimer: ReturnType<typeof setTimeout> | null = null;
+  const listeners = new Set<() => void>();
+
+  const set = (next: Partial<SocketStatusSnapshot>) => {
+    const merged = { ...snapshot, ...next };
+    if (merged.status === snapshot.status && merged.error === snapshot.error) return;
+    snapshot = Object.freeze(merged);
+    for (const listener of listeners) listener();
+  };
+
+  const auth = (send: (data: object) => void) => {
+    const attempt = generation;
+    fetchToken().then(
+      (result) => {
+        if (attempt !== generation) return;
+        tokenError = null;
+        send({ token: typeof result === 'string' ? result : result.token });
+      },
+      (error: unknown) => {
+        if (attempt !== generation) return;
+        // No token: the server refuses the handshake and the status shows why.
+        tokenError = `Could not get a socket token: ${error instanceof Error ? error.message : String(error)}`;
+        send({});
+      },
+    );
+  };
+
+  const create = (): GatewayClientSocket => {
+    const settings: SocketClientOptions = { ...DEFAULT_SOCKET_OPTIONS, ...options, auth };
+    // No URL: socket.io-client connects to the page's own origin.
+    const created: GatewayClientSocket = url === undefined ? io(settings) : io(url, settings);
+    created.on('connect', () => {
+      everConnected = true;
+      set({ status: 'connected', error: null });
+    });
+    created.on('connect_error', (error) => {
+      const message = tokenError ?? error.message;
+      // Inactive after a connect_error = the server refused (middleware error): no retry.
+      if (!created.active) set({ status: 'disconnected', error: message });
+      else set({ status: everConnected ? 'reconnecting' : 'connecting', error: message });
+    });
+    created.on('disconnect', () => {
+      set({ status: created.active ? 'reconnecting' : 'disconnected' });
+    });
+    created.io.on('reconnect_attempt', () => set({ status: 'reconnecting' }));
+    created.io.on('reconnect_failed', () => set({ status: 'disconnected' }));
+    return created;
+  };
+
+  const getSocket = () => (socket ??= create());
+
+  const cancelRelease = () => {
+    if (releaseTimer !== null) clearTimeout(releaseTimer);
+    releaseTimer = null;
+  };
+
+  const stop = () => {
+    cancelRelease();
+    generation += 1;
+    currentUser = null;
+    everConnected = false;
+    socket?.disconnect();
+    set({ status: 'disconnected' });
+  };
+
+  return {
+    getSnapshot: () => snapshot,
+    subscribe(onChange) {
+      listeners.add(onChange);
+      return () => listeners.delete(onChange);
+    },
+    getSocket,
+    start(userId) {
+      cancelRelease();
+      const current = getSocket();
+      if (currentUser === userId && current.active) return;
+      if (current.active) current.disconnect();
+      generation += 1;
+      currentUser = userId;
+      everConnected = false;
+      tokenError = null;
+      set({ status: 'connecting', error: null });
+      current.connect();
+    },
+    stop,
+    release() {
+      cancelRelease();
+      releaseTimer = setTimeout(stop, 0);
+    },
+    setTokenFetcher(next) {
+      fetchToken = next;
+    },
+  };
+}

@@ -1,0 +1,18 @@
+'use client';
+
+import { useContext, useEffect, useState } from 'react';
+import { SocketContext } from './socket-context';
+import type { GatewayClientSocket } from './socket-store';
+
+/**
+ * The tab's raw socket (null during server rendering and the first browser render), for
+ * what the hooks do not cover, such as `socket.onAny` in a debug panel. Prefer useSocketEvent.
+ */
+export function useSocket(): GatewayClientSocket | null {
+  const store = useContext(SocketContext);
+  const [socket, setSocket] = useState<GatewayClientSocket | null>(null);
+  useEffect(() => {
+    setSocket(store ? store.getSocket() : null);
+  }, [store]);
+  return socket;
+}
