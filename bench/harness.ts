@@ -12,7 +12,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Child, fileLimits, hasTaskset } from './lib/child';
 import type { ClientCommand, ClientReply, ServerCommand, ServerReply, ServerSpec } from './lib/protocol';
 import { fmt, fmtRatio, fmtSpread, markdownTable, ratio, spread, type Spread } from './lib/stats';
@@ -108,7 +109,7 @@ export interface BenchReport {
   file: string | null;
 }
 
-const ROOT = resolve(import.meta.dirname, '..');
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SERVER_CORE = 0;
 const CLIENT_CORE = 1;
 
