@@ -52,12 +52,14 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   // allowRequest only sees the first request of a session. Every later one (the polls and
   // posts of that session, and its websocket upgrade) must come from an allowed origin too,
   // or a foreign page that learned a session id could ride on it.
+  // (Refused with 400 Bad Request; the handshake itself gets allowRequest's 403.)
   io.engine.use((req: IncomingMessage, res: unknown, next: (error?: Error) => void) => {
+    const sid = (req as { _query?: Record<string, string | undefined> })._query?.sid;
+    if (!sid) return next(); // a handshake: allowRequest decides
     if (!isOriginAllowed(req, config.allowedOrigins)) return next(new Error(ORIGIN_NOT_ALLOWED));
     // Engine.IO answers a polling POST over `maxHttpBufferSize` with 413 but keeps the
     // session; end it, as a websocket over the cap is closed.
-    const sid = (req as { _query?: Record<string, string | undefined> })._query?.sid;
-    if (sid && req.method === 'POST' && res instanceof ServerResponse) {
+    if (req.method === 'POST' && res instanceof ServerResponse) {
       res.once('finish', () => {
         if (res.statusCode === 413) connections.get(sid)?.close(true);
       });

@@ -44,7 +44,7 @@ export function socketIoUrl(baseUrl: string, transport: 'websocket' | 'polling',
   return url.toString();
 }
 
-/** Opens a raw websocket to the Engine.IO endpoint. Resolves once it is open (rejects on an HTTP refusal). */
+/** Opens a raw websocket to the Engine.IO endpoint. Resolves once it is open; rejects on an HTTP refusal with `{ statusCode, body }`. */
 export function openRaw(baseUrl: string, options: RawConnectOptions = {}): Promise<RawClient> {
   const ws = new WebSocket(socketIoUrl(baseUrl, 'websocket', options.query), {
     ...(options.origin === undefined ? {} : { origin: options.origin }),
@@ -130,8 +130,15 @@ export function openRaw(baseUrl: string, options: RawConnectOptions = {}): Promi
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(client));
     ws.once('unexpected-response', (_req, res) => {
-      reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { statusCode: res.statusCode }));
-      ws.terminate();
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      const refuse = () => {
+        reject(Object.assign(new Error(`HTTP ${res.statusCode}: ${body}`), { statusCode: res.statusCode, body }));
+        ws.terminate();
+      };
+      res.once('end', refuse);
+      res.once('close', refuse);
     });
     ws.once('error', reject);
   });
