@@ -4,7 +4,7 @@
  *
  * Flags: --full, --sizes 1000,5000, --repeats 3, --rounds 20, --warmup 5, --variants,
  *        --no-variants, --no-e2e, --e2e-calls 500, --rebuild (force a fresh Next build),
- *        --out <dir> (default bench/results), --no-write.
+ *        --out <dir> (default bench/results), --no-write, --e2e-only, --concurrency 200.
  */
 import { resolve } from 'node:path';
 import { MAIN_SERVERS, VARIANT_SERVERS, runBench, type BenchOptions } from './harness';
@@ -19,10 +19,10 @@ function parse(argv: string[]): BenchOptions {
     const value = inline ?? (argv[i + 1] && !argv[i + 1]!.startsWith('--') ? argv[++i]! : true);
     flags.set(name, value);
   }
-  const known = ['full', 'sizes', 'repeats', 'rounds', 'warmup', 'variants', 'no-variants', 'variant-sizes', 'no-e2e', 'e2e-calls', 'rebuild', 'out', 'no-write', 'concurrency', 'help'];
+  const known = ['full', 'sizes', 'repeats', 'rounds', 'warmup', 'variants', 'no-variants', 'variant-sizes', 'no-e2e', 'e2e-calls', 'rebuild', 'out', 'no-write', 'concurrency', 'e2e-only', 'help'];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown flag --${name} (known: ${known.map((k) => `--${k}`).join(' ')})`);
   if (flags.has('help')) {
-    console.log('usage: npm run bench [-- --full] [--sizes 1000,5000] [--repeats 3] [--rounds 20] [--warmup 5] [--variants] [--no-e2e] [--e2e-calls 500] [--rebuild] [--out dir] [--no-write]');
+    console.log('usage: npm run bench [-- --full] [--sizes 1000,5000] [--repeats 3] [--rounds 20] [--warmup 5] [--variants] [--no-e2e] [--e2e-calls 500] [--rebuild] [--out dir] [--no-write] [--e2e-only]');
     process.exit(0);
   }
   const full = flags.has('full');
@@ -38,13 +38,13 @@ function parse(argv: string[]): BenchOptions {
   const e2eCalls = int('e2e-calls', 500);
   return {
     mode: full ? 'full' : 'quick',
-    sizes: list('sizes', full ? [1000, 5000, 10_000] : [1000]),
+    sizes: flags.has('e2e-only') ? [] : list('sizes', full ? [1000, 5000, 10_000] : [1000]),
     repeats: int('repeats', 3),
     warmupRounds: int('warmup', 5),
     rounds: int('rounds', full ? 30 : 20),
     userBursts: 3,
     servers: MAIN_SERVERS,
-    variants: variants ? VARIANT_SERVERS : [],
+    variants: variants && !flags.has('e2e-only') ? VARIANT_SERVERS : [],
     variantSizes: list('variant-sizes', [full ? 5000 : 1000]),
     concurrency: int('concurrency', 200),
     e2e: flags.has('no-e2e') ? false : { calls: e2eCalls, concurrency: 50, warmup: 50, distDir: '.next-bench', rebuild: flags.has('rebuild') },
