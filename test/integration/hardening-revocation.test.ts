@@ -1,0 +1,110 @@
+/**
+ * Revocation on a real server: `gateway.disconnectUser(id)` closes every socket of that user
+ * (every tab, every transport) and nobody else's; afterwards nothing sent to the user or to
+ * the user's rooms reaches them, and socket.io-client does not reconnect on its own after a
+ * server-side disconnect. next-auth's `events.signOut` is wired to it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { authOptions } from '@/server/auth';
+import { gateway } from '@/socket-gateway';
+import type { MessagePayload } from '@/socket-gateway/events';
+import { userRoom } from '@/socket-gateway/rooms';
+import { collectEvents, nextEvent, settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
+
+const message = (text: string): MessagePayload => ({ id: text, from: 'server', message: text, sentAt: Date.now() });
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+function disconnected(client: TestClient, timeoutMs = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no disconnect within ${timeoutMs} ms`)), timeoutMs);
+    client.once('disconnect', (reason) => {
+      clearTimeout(timer);
+      resolve(reason);
+    });
+  });
+}
+
+/** Bob in two tabs (websocket and polling), both in room `lobby`; alice in `lobby` too. */
+async function scene(srv: TestServer) {
+  await srv.membership.join('bob', 'lobby');
+  await srv.membership.join('alice', 'lobby');
+  const bobTab1 = await srv.connectAs('bob');
+  const bobTab2 = await srv.connectAs('bob', { transports: ['polling'] });
+  const alice = await srv.connectAs('alice');
+  return { bobTab1, bobTab2, alice };
+}
+
+async function expectBobCutOffAliceServed(srv: TestServer, bobTabs: TestClient[], alice: TestClient) {
+  expect(srv.io.of('/').adapter.rooms.get(userRoom('bob'))).toBeUndefined();
+  const bobSaw = bobTabs.flatMap((tab) => [collectEvents(tab, 'notification'), collectEvents(tab, 'room:message'), collectEvents(tab, 'announcement')]);
+  const aliceRoom = nextEvent(alice, 'room:message');
+  const aliceAnnouncement = nextEvent(alice, 'announcement');
+  gateway.emitToUser('bob', 'notification', message('after revocation'));
+  gateway.emitToRoom('lobby', 'room:message', { ...message('lobby after revocation'), room: 'lobby' });
+  gateway.broadcast('announcement', message('everyone after revocation'));
+  expect((await aliceRoom).message).toBe('lobby after revocation');
+  expect((await aliceAnnouncement).message).toBe('everyone after revocation');
+  await settle(300);
+  for (const seen of bobSaw) expect(seen).toEqual([]);
+  expect(alice.connected).toBe(true);
+}
+
+describe('gateway.disconnectUser', () => {
+  it("closes every socket of that user, on every transport, and no one else's", async () => {
+    server = await startSocketServer();
+    const { bobTab1, bobTab2, alice } = await scene(server);
+    const closed = Promise.all([disconnected(bobTab1), disconnected(bobTab2)]);
+
+    gateway.disconnectUser('bob');
+
+    expect(await closed).toEqual(['io server disconnect', 'io server disconnect']);
+    await expectBobCutOffAliceServed(server, [bobTab1, bobTab2], alice);
+  });
+
+  it('is not undone by the client: socket.io-client does not reconnect after a server disconnect', async () => {
+    server = await startSocketServer();
+    const tab = await server.connectAs('bob', { reconnection: true, reconnectionDelay: 50, reconnectionDelayMax: 50 });
+    const reconnects: number[] = [];
+    tab.io.on('reconnect_attempt', (n) => reconnects.push(n));
+    const closed = disconnected(tab);
+    gateway.disconnectUser('bob');
+    expect(await closed).toBe('io server disconnect');
+    await settle(400);
+    expect(reconnects).toEqual([]);
+    expect(tab.connected).toBe(false);
+    expect(server.io.of('/').adapter.rooms.get(userRoom('bob'))).toBeUndefined();
+  });
+
+  it('completes silently for a user with no open socket', async () => {
+    server = await startSocketServer();
+    expect(() => gateway.disconnectUser('nobody-online')).not.toThrow();
+  });
+});
+
+describe('next-auth events.signOut', () => {
+  it('disconnects every socket of the signed-out user (the decoded session token carries the id in sub)', async () => {
+    server = await startSocketServer();
+    const { bobTab1, bobTab2, alice } = await scene(server);
+    const closed = Promise.all([disconnected(bobTab1), disconnected(bobTab2)]);
+
+    await authOptions.events?.signOut?.({ token: { sub: 'bob', name: 'bob' }, session: undefined as never });
+
+    expect(await closed).toEqual(['io server disconnect', 'io server disconnect']);
+    await expectBobCutOffAliceServed(server, [bobTab1, bobTab2], alice);
+  });
+
+  it('does nothing (and does not throw) without a user id', async () => {
+    server = await startSocketServer();
+    const { bobTab1, alice } = await scene(server);
+    await authOptions.events?.signOut?.({ token: {}, session: undefined as never });
+    await authOptions.events?.signOut?.({ token: null as never, session: undefined as never });
+    await settle(100);
+    expect(bobTab1.connected).toBe(true);
+    expect(alice.connected).toBe(true);
+  });
+});
