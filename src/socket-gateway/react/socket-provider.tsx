@@ -27,7 +27,7 @@ export interface SocketProviderProps {
  */
 export function SocketProvider({ userId, getToken, url, options, children }: SocketProviderProps) {
   // Creating the store has no side effects (the socket itself is made on first use in an effect).
-  const [store] = useState(() => createSocketStore({ getToken, url, options }));
+  const [store] = useState(() => createSocketStore({ getToken, initialUserId: userId, url, options }));
 
   useIsomorphicLayoutEffect(() => {
     store.setTokenFetcher(getToken);

@@ -26,6 +26,8 @@ export type SocketClientOptions = Partial<ManagerOptions & SocketOptions>;
 
 export interface SocketStoreOptions {
   getToken: SocketTokenFetcher;
+  /** The user who will connect first, if any: the status starts as `connecting` instead of `disconnected`. */
+  initialUserId?: string | null;
   /** Server URL; default: the page's own origin. */
   url?: string;
   /** Extra socket.io-client options (override the defaults below). */
@@ -34,6 +36,8 @@ export interface SocketStoreOptions {
 
 export interface SocketStore {
   getSnapshot(): SocketStatusSnapshot;
+  /** The status before anything ran: what server rendering and hydration show. */
+  getInitialSnapshot(): SocketStatusSnapshot;
   subscribe(onChange: () => void): () => void;
   /** The socket (created on first call, without connecting). Browser only. */
   getSocket(): GatewayClientSocket;
@@ -61,11 +65,13 @@ export const DEFAULT_SOCKET_OPTIONS: SocketClientOptions = {
 };
 
 export const DISCONNECTED: SocketStatusSnapshot = Object.freeze({ status: 'disconnected', error: null });
+const CONNECTING: SocketStatusSnapshot = Object.freeze({ status: 'connecting', error: null });
 
-export function createSocketStore({ getToken, url, options }: SocketStoreOptions): SocketStore {
+export function createSocketStore({ getToken, initialUserId, url, options }: SocketStoreOptions): SocketStore {
   let fetchToken = getToken;
   let socket: GatewayClientSocket | null = null;
-  let snapshot: SocketStatusSnapshot = DISCONNECTED;
+  const initialSnapshot = initialUserId ? CONNECTING : DISCONNECTED;
+  let snapshot = initialSnapshot;
   let currentUser: string | null = null;
   /** Bumped on every start/stop, so a token that arrives late for an old attempt is dropped. */
   let generation = 0;
@@ -139,6 +145,7 @@ export function createSocketStore({ getToken, url, options }: SocketStoreOptions
 
   return {
     getSnapshot: () => snapshot,
+    getInitialSnapshot: () => initialSnapshot,
     subscribe(onChange) {
       listeners.add(onChange);
       return () => listeners.delete(onChange);

@@ -5,16 +5,17 @@ import { SocketContext } from './socket-context';
 import { DISCONNECTED, type SocketStatusSnapshot } from './socket-store';
 
 const noSubscription = () => () => {};
-const disconnected = () => DISCONNECTED;
 
 /**
  * The connection's status (`connecting | connected | reconnecting | disconnected`) and its
- * last error, such as `Unauthorized`. Server rendering (and any tree without a provider)
- * reads `disconnected`: nothing connects there.
+ * last error, such as `Unauthorized`. Server rendering and hydration read the initial
+ * status (`connecting` when a user is signed in, else `disconnected`); nothing connects
+ * there. Without a provider: `disconnected`.
  */
 export function useSocketStatus(): SocketStatusSnapshot {
   const store = useContext(SocketContext);
   const subscribe = useCallback((onChange: () => void) => store?.subscribe(onChange) ?? noSubscription(), [store]);
   const getSnapshot = useCallback(() => store?.getSnapshot() ?? DISCONNECTED, [store]);
-  return useSyncExternalStore(subscribe, getSnapshot, disconnected);
+  const getServerSnapshot = useCallback(() => store?.getInitialSnapshot() ?? DISCONNECTED, [store]);
+  return useSyncExternalStore(subscribe, getSnapshot, getServerSnapshot);
 }
