@@ -1,0 +1,93 @@
+/**
+ * Sign-out revokes sockets, end to end through server.ts (production build): bob has two
+ * tabs open, signs out with next-auth's POST /api/auth/signout, and both sockets close (next-auth
+ * calls events.signOut with the decoded JWT, which calls gateway.disconnectUser). A later
+ * notification.send to bob reaches nothing, his signed-out tab cannot mint a new socket
+ * token, and alice is unaffected throughout.
+ */
+import { io as connect } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signIn, startAppServer, type AppServer, type Session } from '../helpers/app-server';
+import { collectEvents, nextEvent, settle, type TestClient } from '../helpers/socket-server';
+
+let app: AppServer;
+const clients: TestClient[] = [];
+
+async function openTab(session: Session, transport: 'websocket' | 'polling' = 'websocket'): Promise<TestClient> {
+  const minted = await session.query<{ token: string }>('socket.token');
+  if (!minted.ok) throw new Error(`socket.token failed: ${minted.code}`);
+  const client: TestClient = connect(app.url, { auth: { token: minted.data.token }, transports: [transport], reconnection: false, forceNew: true });
+  clients.push(client);
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', resolve);
+    client.once('connect_error', reject);
+  });
+  return client;
+}
+
+function disconnected(client: TestClient, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`socket not disconnected within ${timeoutMs} ms`)), timeoutMs);
+    client.once('disconnect', (reason) => {
+      clearTimeout(timer);
+      resolve(reason);
+    });
+  });
+}
+
+beforeAll(async () => {
+  app = await startAppServer();
+});
+
+afterAll(async () => {
+  for (const client of clients) client.disconnect();
+  await app?.stop();
+});
+
+describe('sign-out revokes every socket of the user', () => {
+  it('two tabs of bob close on sign-out; later notifications to bob reach nothing; alice is unaffected', async () => {
+    const [alice, bob] = await Promise.all([signIn(app.url, 'alice'), signIn(app.url, 'bob')]);
+    const bobTab1 = await openTab(bob, 'websocket');
+    const bobTab2 = await openTab(bob, 'polling');
+    const aliceTab = await openTab(alice);
+
+    // Both tabs receive before sign-out (so silence afterwards means something).
+    const before = Promise.all([nextEvent(bobTab1, 'notification', 5000), nextEvent(bobTab2, 'notification', 5000)]);
+    expect((await alice.mutate('notification.send', { toUserId: 'bob', message: 'before sign-out' })).ok).toBe(true);
+    expect((await before).map((m) => m.message)).toEqual(['before sign-out', 'before sign-out']);
+
+    const closed = Promise.all([disconnected(bobTab1), disconnected(bobTab2)]);
+    await bob.signOut();
+    expect(await closed).toEqual(['io server disconnect', 'io server disconnect']);
+    expect(bob.cookie).not.toMatch(/next-auth\.session-token=[^;]/); // the session cookie was cleared
+
+    const bobSaw = [collectEvents(bobTab1, 'notification'), collectEvents(bobTab2, 'notification')];
+    const sent = await alice.mutate('notification.send', { toUserId: 'bob', message: 'after sign-out' });
+    expect(sent.ok).toBe(true); // an offline user: completes silently
+    await settle(300);
+    expect(bobSaw).toEqual([[], []]);
+    expect(bobTab1.connected || bobTab2.connected).toBe(false);
+
+    // The signed-out tab cannot get back in: no new socket token without a session.
+    const token = await bob.query('socket.token');
+    expect(token).toMatchObject({ ok: false, code: 'UNAUTHORIZED' });
+
+    // Alice is still connected and still receives.
+    expect(aliceTab.connected).toBe(true);
+    const aliceGot = nextEvent(aliceTab, 'notification', 5000);
+    const carol = await signIn(app.url, 'carol');
+    expect((await carol.mutate('notification.send', { toUserId: 'alice', message: 'still here' })).ok).toBe(true);
+    expect((await aliceGot).message).toBe('still here');
+  });
+
+  it("signing out one user leaves another user's tabs open", async () => {
+    const [carol, admin] = await Promise.all([signIn(app.url, 'carol'), signIn(app.url, 'admin')]);
+    const carolTab = await openTab(carol);
+    const adminTab = await openTab(admin);
+    const closed = disconnected(carolTab);
+    await carol.signOut();
+    expect(await closed).toBe('io server disconnect');
+    await settle(200);
+    expect(adminTab.connected).toBe(true);
+  });
+});
