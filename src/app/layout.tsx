@@ -1,11 +1,24 @@
+import type { Metadata, Viewport } from 'next';
 import type { ReactNode } from 'react';
+import { getServerAuthSession } from '@/server/auth';
+import { Providers } from './providers';
+import './globals.css';
 
-export const metadata = { title: 'Socket Gateway demo' };
+export const metadata: Metadata = {
+  title: { default: 'Relay', template: '%s · Relay' },
+  description: 'Live notifications, rooms and announcements over the Socket Gateway',
+};
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export const viewport: Viewport = { themeColor: '#4f46e5' };
+
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Handing the session to the client up front: no "loading" flash, and the socket starts at once.
+  const session = await getServerAuthSession();
   return (
     <html lang="en">
-      <body>{children}</body>
+      <body>
+        <Providers session={session}>{children}</Providers>
+      </body>
     </html>
   );
 }

@@ -1,0 +1,28 @@
+'use client';
+
+import { signOut } from 'next-auth/react';
+import { ConnectionBadge } from './connection-badge';
+
+export function AppHeader({ user }: { user: { id: string; role: string } }) {
+  return (
+    <header className="topbar">
+      <div className="topbar__inner">
+        <div className="brand">
+          <span className="brand__mark" aria-hidden="true" />
+          Relay
+        </div>
+        <ConnectionBadge />
+        <div className="topbar__user">
+          <span className="avatar avatar--small" aria-hidden="true">
+            {user.id.slice(0, 1).toUpperCase()}
+          </span>
+          <span data-testid="current-user">{user.id}</span>
+          {user.role === 'admin' && <span className="role role--admin">admin</span>}
+          <button type="button" className="button button--ghost" onClick={() => void signOut({ callbackUrl: '/signin' })}>
+            Sign out
+          </button>
+        </div>
+      </div>
+    </header>
+  );
+}

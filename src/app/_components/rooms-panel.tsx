@@ -1,0 +1,69 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useId, useState, type FormEvent } from 'react';
+import { useTRPC } from '@/trpc/react';
+import { FormError } from './form-error';
+import { RoomCard } from './room-card';
+
+/** Join rooms by name; each joined room gets a live feed, a post form and a leave button. */
+export function RoomsPanel({ self }: { self: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const id = useId();
+  const [room, setRoom] = useState('');
+  // Always refetched on focus: another tab of this user may have joined or left a room.
+  const mine = useQuery(trpc.room.mine.queryOptions(undefined, { staleTime: 0 }));
+  const setRooms = (data: { rooms: string[] }) => queryClient.setQueryData(trpc.room.mine.queryKey(), data);
+  const join = useMutation(
+    trpc.room.join.mutationOptions({
+      onSuccess: (data) => {
+        setRooms(data);
+        setRoom('');
+      },
+    }),
+  );
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    join.mutate({ room: room.trim() });
+  }
+
+  const rooms = mine.data?.rooms ?? [];
+  const errorId = `${id}-error`;
+  return (
+    <section className="card" aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`} className="card__title">
+        Rooms
+      </h2>
+      <div className="join" data-testid="join-form">
+        <form className="form form--inline" onSubmit={onSubmit} aria-describedby={join.error ? errorId : undefined}>
+          <div className="field field--grow">
+            <label htmlFor={`${id}-room`}>Room name</label>
+            <input
+              id={`${id}-room`}
+              name="room"
+              placeholder="e.g. design-team"
+              autoComplete="off"
+              value={room}
+              onChange={(e) => setRoom(e.target.value)}
+            />
+          </div>
+          <button className="button button--primary" type="submit" disabled={join.isPending}>
+            {join.isPending ? 'Joining…' : 'Join'}
+          </button>
+        </form>
+        <FormError id={errorId} error={join.error} />
+      </div>
+
+      {mine.isPending && <p className="empty">Loading your rooms…</p>}
+      <FormError id={`${id}-load-error`} error={mine.error} />
+      {mine.isSuccess && rooms.length === 0 && <p className="empty">You are not in any room yet. Join one to see its messages live.</p>}
+      <div className="room-grid">
+        {rooms.map((name) => (
+          <RoomCard key={name} room={name} self={self} onLeft={setRooms} />
+        ))}
+      </div>
+    </section>
+  );
+}
