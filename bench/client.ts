@@ -109,9 +109,8 @@ async function connectAll(n: number, concurrency: number): Promise<ClientReply &
   if (kind === 'gateway') {
     for (let i = 0; i < n; i++) auths[i] = JSON.stringify({ token: (await mintSocketToken(userId(i), { ttlSeconds: 3600 })).token });
   }
-  const offset = sockets.length;
-  let next = offset;
-  const end = offset + n;
+  let next = 0;
+  const end = n;
   let ok = 0;
   let failed = 0;
   let firstError: string | undefined;
@@ -120,7 +119,7 @@ async function connectAll(n: number, concurrency: number): Promise<ClientReply &
     while (next < end) {
       const index = next++;
       try {
-        await openSocket(index, auths[index - offset]);
+        await openSocket(index, auths[index]);
         ok += 1;
       } catch (error) {
         failed += 1;
@@ -172,6 +171,10 @@ process.on('message', (message: ClientCommand) => {
       sampleCount = 0;
       break;
     }
+    case 'disconnect':
+      for (const socket of sockets.splice(0)) socket.terminate();
+      reply({ type: 'disconnected', id: message.id });
+      break;
     case 'close':
       for (const socket of sockets) socket.terminate();
       reply({ type: 'closed', id: message.id });

@@ -3,7 +3,8 @@
  * repeats, summarised as medians with the min–max spread.
  *
  * One trial = one fresh server process (core 0) + one load-generator process (core 1):
- *   1. memory baseline (after GC), then connect N clients: handshakes per second;
+ *   1. a few warm-up connections (opened and closed), memory baseline (after GC), then
+ *      connect N clients: handshakes per second;
  *   2. memory again (after GC): (delta RSS, delta heap) / N;
  *   3. fan-out: warm-up rounds, then measured rounds; each round pushes one message to all N
  *      and waits until all N arrived; latency = receipt − send (monotonic clock, in payload);
@@ -147,6 +148,11 @@ async function runTrial(spec: ServerSpec, n: number, repeat: number, options: Be
     const c = client;
 
     const stats = (gc: boolean) => server.request({ type: 'stats', gc }, 'stats');
+    // Warm-up connections (opened, then closed) take one-off costs (lazy module state, JIT,
+    // key import) out of the per-connection figures.
+    await c.request({ type: 'connect', n: Math.min(50, n), concurrency: options.concurrency }, 'connected', 60_000);
+    await c.request({ type: 'disconnect' }, 'disconnected');
+    await sleep(300);
     const before = await stats(true);
     const connected = await c.request({ type: 'connect', n, concurrency: options.concurrency }, 'connected', 300_000);
     await sleep(200);

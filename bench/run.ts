@@ -2,7 +2,7 @@
  * `npm run bench` — quick mode: N = 1,000, 3 interleaved repeats, plus the end-to-end part.
  * `npm run bench -- --full` — the full sweep: N = 1,000 / 5,000 / 10,000 and the variants.
  *
- * Flags: --full, --sizes 1000,5000, --repeats 3, --rounds 20, --warmup 5, --variants,
+ * Flags: --full, --sizes 1000,5000, --repeats 3, --rounds 30, --warmup 5, --variants,
  *        --no-variants, --no-e2e, --e2e-calls 500, --rebuild (force a fresh Next build),
  *        --out <dir> (default bench/results), --no-write, --e2e-only, --concurrency 200.
  */
@@ -22,7 +22,7 @@ function parse(argv: string[]): BenchOptions {
   const known = ['full', 'sizes', 'repeats', 'rounds', 'warmup', 'variants', 'no-variants', 'variant-sizes', 'no-e2e', 'e2e-calls', 'rebuild', 'out', 'no-write', 'concurrency', 'e2e-only', 'help'];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown flag --${name} (known: ${known.map((k) => `--${k}`).join(' ')})`);
   if (flags.has('help')) {
-    console.log('usage: npm run bench [-- --full] [--sizes 1000,5000] [--repeats 3] [--rounds 20] [--warmup 5] [--variants] [--no-e2e] [--e2e-calls 500] [--rebuild] [--out dir] [--no-write] [--e2e-only]');
+    console.log('usage: npm run bench [-- --full] [--sizes 1000,5000] [--repeats 3] [--rounds 30] [--warmup 5] [--variants] [--no-e2e] [--e2e-calls 500] [--rebuild] [--out dir] [--no-write] [--e2e-only]');
     process.exit(0);
   }
   const full = flags.has('full');
@@ -41,7 +41,7 @@ function parse(argv: string[]): BenchOptions {
     sizes: flags.has('e2e-only') ? [] : list('sizes', full ? [1000, 5000, 10_000] : [1000]),
     repeats: int('repeats', 3),
     warmupRounds: int('warmup', 5),
-    rounds: int('rounds', full ? 30 : 20),
+    rounds: int('rounds', 30),
     userBursts: 3,
     servers: MAIN_SERVERS,
     variants: variants && !flags.has('e2e-only') ? VARIANT_SERVERS : [],

@@ -41,6 +41,8 @@ export type ClientCommand =
   | { type: 'connect'; id: number; n: number; concurrency: number }
   | { type: 'expect'; id: number; count: number; measure: boolean; timeoutMs: number }
   | { type: 'report'; id: number }
+  /** Closes every open client socket (the process stays). */
+  | { type: 'disconnect'; id: number }
   | { type: 'close'; id: number };
 
 /** client child → harness */
@@ -50,6 +52,7 @@ export type ClientReply =
   | { type: 'expecting'; id: number }
   | { type: 'done'; id: number; received: number; lastAt: number; timedOut: boolean }
   | { type: 'report'; id: number; count: number; p50: number; p99: number; max: number; pings: number }
+  | { type: 'disconnected'; id: number }
   | { type: 'closed'; id: number };
 
 /** Milliseconds on CLOCK_MONOTONIC: the same clock in every process on this machine. */
