@@ -1,6 +1,7 @@
 'use client';
 
 import type { Session } from 'next-auth';
+import { usePathname } from 'next/navigation';
 import { SessionProvider, useSession } from 'next-auth/react';
 import { useCallback, type ReactNode } from 'react';
 import { SocketProvider } from '@/socket-gateway/react';
@@ -17,12 +18,17 @@ export function Providers({ session, children }: { session: Session | null; chil
   );
 }
 
+/** Pages that never show live data. The sign-in page is signed in for a moment before it navigates away. */
+const OFFLINE_PATHS = ['/signin'];
+
 /** Connects while a user is signed in, with tokens from `socket.token`; signing out disconnects. */
 function SessionSocketProvider({ children }: { children: ReactNode }) {
   const { data, status } = useSession();
+  const pathname = usePathname();
   const trpcClient = useTRPCClient();
   const getToken = useCallback(() => trpcClient.socket.token.query(), [trpcClient]);
-  const userId = status === 'authenticated' ? data.user.id : null;
+  const offline = OFFLINE_PATHS.some((path) => pathname === path || pathname.startsWith(`${path}/`));
+  const userId = status === 'authenticated' && !offline ? data.user.id : null;
   return (
     <SocketProvider userId={userId} getToken={getToken}>
       {children}

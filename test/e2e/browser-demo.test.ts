@@ -195,18 +195,27 @@ describe('the demo app in Chromium (production build through server.ts)', () => 
     await context.close();
   });
 
-  it('closes the socket when the user signs out', async () => {
-    const page = await signedInPage('carol');
-    const closed = new Promise<void>((resolve) => {
-      page.on('websocket', (ws) => ws.on('close', () => resolve()));
+  it('opens one socket per signed-in tab (none while signing in), and closes it on sign-out', async () => {
+    const context = await newUserContext(browser, app.url);
+    context.setDefaultTimeout(20_000);
+    contexts.push(context);
+    const page = await context.newPage();
+    const opened: string[] = [];
+    let closed = 0;
+    page.on('websocket', (ws) => {
+      if (!new URL(ws.url()).pathname.startsWith('/socket.io')) return;
+      opened.push(ws.url());
+      ws.on('close', () => (closed += 1));
     });
-    // The page's socket opened before the listener; reload so this test watches its own socket.
-    await page.reload();
-    await waitForConnected(page);
+    await signInThroughUi(page, 'carol');
+    await settle(500);
+    expect(opened).toHaveLength(1);
+    expect(closed).toBe(0);
+
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL((url) => url.pathname === '/signin');
-    await closed;
-    await page.close();
+    await expect.poll(() => closed).toBe(1);
+    expect(opened).toHaveLength(1);
   });
 });
 
