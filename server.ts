@@ -41,13 +41,6 @@ async function main(): Promise<void> {
   const sockets = createSocketServer(httpServer);
   const connections = trackConnections(httpServer);
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(port, hostname, () => resolve());
-  });
-  setServerPhase('serving');
-  console.log(`> Ready on ${process.env.NEXTAUTH_URL} (${dev ? 'development' : 'production'}, pid ${process.pid})`);
-
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -68,8 +61,18 @@ async function main(): Promise<void> {
     console.log(clean ? '> Closed cleanly' : '> Shutdown timed out: remaining connections were cut');
     process.exit(clean ? 0 : 1);
   };
+  // Registered before listening and before "Ready" is printed: a supervisor may signal the
+  // moment it sees that line, and an unhandled SIGTERM kills the process on the spot.
   process.on('SIGTERM', (signal) => void stop(signal));
   process.on('SIGINT', (signal) => void stop(signal));
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(port, hostname, () => resolve());
+  });
+  if (stopping) return;
+  setServerPhase('serving');
+  console.log(`> Ready on ${process.env.NEXTAUTH_URL} (${dev ? 'development' : 'production'}, pid ${process.pid})`);
 }
 
 main().catch((error: unknown) => {

@@ -1,0 +1,259 @@
+/**
+ * Graceful shutdown of the real server.ts (production build). On SIGTERM it stops accepting
+ * connections, lets an in-flight HTTP request finish (and answers /api/health with 503 while
+ * draining), disconnects every socket so clients reconnect elsewhere, closes idle keep-alive
+ * connections, and exits 0 within the bound. A second signal forces exit; a request that
+ * never ends is cut at SHUTDOWN_TIMEOUT_MS.
+ */
+import { connect as tcpConnect, type Socket as TcpSocket } from 'node:net';
+import { io as connect } from 'socket.io-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { signIn, startAppServer, type AppServer, type Session } from '../helpers/app-server';
+import type { TestClient } from '../helpers/socket-server';
+
+const DEFAULT_SHUTDOWN_BOUND_MS = 10_000;
+
+let app: AppServer | undefined;
+const clients: TestClient[] = [];
+const tcps: TcpSocket[] = [];
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.disconnect();
+  for (const socket of tcps.splice(0)) socket.destroy();
+  if (app && app.process.exitCode === null && app.process.signalCode === null) app.process.kill('SIGKILL');
+  app = undefined;
+});
+
+async function openSocket(session: Session, transport: 'websocket' | 'polling'): Promise<TestClient> {
+  const minted = await session.query<{ token: string }>('socket.token');
+  if (!minted.ok) throw new Error(`socket.token failed: ${minted.code}`);
+  const client: TestClient = connect(app!.url, { auth: { token: minted.data.token }, transports: [transport], reconnection: false, forceNew: true });
+  clients.push(client);
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', resolve);
+    client.once('connect_error', reject);
+  });
+  return client;
+}
+
+function disconnected(client: TestClient, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no disconnect within ${timeoutMs} ms`)), timeoutMs);
+    client.once('disconnect', (reason) => {
+      clearTimeout(timer);
+      resolve(reason);
+    });
+  });
+}
+
+/** Resolves with the exit code, or rejects if the process is still running after `timeoutMs`. */
+function exitWithin(server: AppServer, timeoutMs: number): Promise<number | null> {
+  if (server.process.exitCode !== null) return Promise.resolve(server.process.exitCode);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server.ts still running ${timeoutMs} ms after the signal:\n${server.output()}`)), timeoutMs);
+    server.process.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+function waitForOutput(server: AppServer, text: string, timeoutMs = 5000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const check = () => {
+      if (server.output().includes(text)) return resolve();
+      if (Date.now() - started > timeoutMs) return reject(new Error(`"${text}" not printed within ${timeoutMs} ms:\n${server.output()}`));
+      setTimeout(check, 20);
+    };
+    check();
+  });
+}
+
+/** A raw keep-alive HTTP connection: what a browser or proxy holds open between requests. */
+async function rawHttp(port: number) {
+  const socket = tcpConnect(port, '127.0.0.1');
+  tcps.push(socket);
+  let received = '';
+  let closed = false;
+  const waiters = new Set<() => void>();
+  socket.on('data', (chunk: Buffer) => {
+    received += chunk.toString();
+    for (const waiter of [...waiters]) waiter();
+  });
+  socket.on('close', () => {
+    closed = true;
+    for (const waiter of [...waiters]) waiter();
+  });
+  socket.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  const until = (done: () => boolean, what: string, timeoutMs = 5000) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!done()) return;
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`${what} within ${timeoutMs} ms; received ${JSON.stringify(received)}`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+  return {
+    write: (text: string) => socket.write(text),
+    received: () => received,
+    isClosed: () => closed,
+    /** Resolves once `count` complete responses (chunked bodies) have arrived. */
+    until,
+    responses: (count: number) => until(() => (received.match(/\r\n0\r\n\r\n/g) ?? []).length >= count, `no ${count} complete responses`),
+    closed: (timeoutMs?: number) => until(() => closed, 'connection not closed', timeoutMs),
+  };
+}
+
+/**
+ * Starts a request the server cannot finish yet: headers with `Expect: 100-continue`, wait for
+ * the server's `100 Continue` (so Node has accepted the connection and handed the request to
+ * Next), then only `sentBody` of the body.
+ */
+async function startSlowRequest(port: number, request: { path: string; headers?: Record<string, string>; body: string; sentBody: string }) {
+  const connection = await rawHttp(port);
+  const headers = Object.entries({ Host: `localhost:${port}`, ...request.headers, 'Content-Length': String(Buffer.byteLength(request.body)), Expect: '100-continue' })
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  connection.write(`POST ${request.path} HTTP/1.1\r\n${headers}\r\n`);
+  await connection.until(() => connection.received().startsWith('HTTP/1.1 100 Continue\r\n\r\n'), 'no 100 Continue');
+  connection.write(request.sentBody);
+  return connection;
+}
+
+/** Status codes and JSON bodies of the chunked HTTP/1.1 responses in `raw`. */
+function parseResponses(raw: string): Array<{ status: number; body: unknown }> {
+  return raw
+    .split(/(?=HTTP\/1\.1 \d{3})/)
+    .filter((response) => response && !response.startsWith('HTTP/1.1 100 '))
+    .map((response) => {
+      const status = Number(response.slice(9, 12));
+      const [, chunked = ''] = response.split('\r\n\r\n');
+      const body = chunked.split('\r\n').filter((_, i) => i % 2 === 1).join('');
+      return { status, body: body ? JSON.parse(body) : undefined };
+    });
+}
+
+describe('graceful shutdown', () => {
+  it('SIGTERM: in-flight request finishes, health says 503, sockets are told, keep-alive closes, exit 0 within the bound', async () => {
+    app = await startAppServer();
+    const server = app;
+    const [alice, bob] = await Promise.all([signIn(server.url, 'alice'), signIn(server.url, 'bob')]);
+    const sockets = [await openSocket(alice, 'websocket'), await openSocket(alice, 'polling'), await openSocket(bob, 'websocket')];
+    const sawDisconnect = Promise.all(sockets.map((socket) => disconnected(socket)));
+
+    // Serving: 200 with the live connection count.
+    const health = await fetch(new URL('/api/health', server.url));
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok', connections: 3 });
+
+    // An idle keep-alive connection that has already been used.
+    const idle = await rawHttp(server.port);
+    idle.write(`GET /api/health HTTP/1.1\r\nHost: localhost:${server.port}\r\nConnection: keep-alive\r\n\r\n`);
+    await idle.responses(1);
+
+    // An in-flight request: headers and half the body sent, the rest comes after SIGTERM.
+    const body = JSON.stringify({ toUserId: 'bob', message: 'sent while draining' });
+    const inFlight = await startSlowRequest(server.port, {
+      path: '/api/trpc/notification.send',
+      headers: { Cookie: alice.cookie, 'Content-Type': 'application/json', Connection: 'keep-alive' },
+      body,
+      sentBody: body.slice(0, 10),
+    });
+
+    const exited = exitWithin(server, DEFAULT_SHUTDOWN_BOUND_MS);
+    server.process.kill('SIGTERM');
+
+    // Sockets are disconnected (clients would reconnect elsewhere), idle keep-alive is closed,
+    // and no new connection is accepted...
+    expect((await sawDisconnect).every((reason) => reason === 'transport close' || reason === 'io server disconnect')).toBe(true);
+    await idle.closed();
+    await expect(fetch(new URL('/api/health', server.url))).rejects.toThrow();
+    // ...while the process waits for the in-flight request.
+    expect(server.process.exitCode).toBeNull();
+    expect(inFlight.isClosed()).toBe(false);
+
+    // Finish it, with a health check pipelined behind it on the same connection.
+    inFlight.write(`${body.slice(10)}GET /api/health HTTP/1.1\r\nHost: localhost:${server.port}\r\n\r\n`);
+    await inFlight.responses(2);
+    const [sent, draining] = parseResponses(inFlight.received());
+    expect(parseResponses(inFlight.received())).toHaveLength(2);
+    expect(sent).toMatchObject({ status: 200, body: { result: { data: { from: 'alice', message: 'sent while draining' } } } });
+    expect(draining).toEqual({ status: 503, body: { status: 'draining', connections: 0 } });
+
+    expect(await exited).toBe(0);
+    expect(server.output()).toContain('> SIGTERM: shutting down');
+    expect(server.output()).toContain('> Closed cleanly');
+  });
+
+  it('SIGINT works the same way: connected clients, exit 0', async () => {
+    app = await startAppServer();
+    const server = app;
+    const carol = await signIn(server.url, 'carol');
+    const tabs = [await openSocket(carol, 'websocket'), await openSocket(carol, 'polling')];
+    const sawDisconnect = Promise.all(tabs.map((tab) => disconnected(tab)));
+    const exited = exitWithin(server, DEFAULT_SHUTDOWN_BOUND_MS);
+    server.process.kill('SIGINT');
+    await sawDisconnect;
+    expect(await exited).toBe(0);
+  });
+
+  it('handles a SIGTERM sent the moment "Ready" is printed (handlers are in place before it)', async () => {
+    app = await startAppServer();
+    const exited = exitWithin(app, DEFAULT_SHUTDOWN_BOUND_MS);
+    app.process.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(app.process.signalCode).toBeNull(); // not killed by the signal's default action
+    expect(app.output()).toContain('> Closed cleanly');
+  });
+
+  it('a second signal forces exit while a request holds the shutdown open', async () => {
+    app = await startAppServer({ SHUTDOWN_TIMEOUT_MS: '60000' });
+    const server = app;
+    const stuck = await startSlowRequest(server.port, {
+      path: '/api/auth/callback/credentials',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'x'.repeat(1000),
+      sentBody: 'username=',
+    });
+
+    server.process.kill('SIGTERM');
+    await waitForOutput(server, '> SIGTERM: shutting down');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(server.process.exitCode).toBeNull(); // still draining: the request never finishes
+    expect(stuck.isClosed()).toBe(false);
+
+    const exited = exitWithin(server, 5000);
+    server.process.kill('SIGTERM');
+    expect(await exited).toBe(1);
+    expect(server.output()).toContain('> SIGTERM again: exiting now');
+  });
+
+  it('is bounded: a request that never finishes is cut after SHUTDOWN_TIMEOUT_MS, and the exit code says so', async () => {
+    app = await startAppServer({ SHUTDOWN_TIMEOUT_MS: '1500' });
+    const server = app;
+    const stuck = await startSlowRequest(server.port, {
+      path: '/api/auth/callback/credentials',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'x'.repeat(1000),
+      sentBody: 'username=',
+    });
+
+    const exited = exitWithin(server, 1500 + 5000);
+    server.process.kill('SIGTERM');
+    await stuck.closed(1500 + 5000);
+    expect(await exited).toBe(1);
+    expect(server.output()).toContain('> Shutdown timed out: remaining connections were cut');
+  });
+});
