@@ -52,10 +52,8 @@ async function main(): Promise<void> {
     console.log(`> ${signal}: shutting down (at most ${shutdownTimeoutMs} ms)`);
     const { clean } = await connections.shutdown({
       timeoutMs: shutdownTimeoutMs,
-      // Closing the engine drops every transport: clients see "transport close" and reconnect.
-      beforeClose: () => {
-        sockets.io.engine.close();
-      },
+      // No new handshakes; every transport closes: clients see "transport close" and reconnect.
+      beforeClose: () => sockets.drain(),
     });
     await app.close().catch(() => undefined);
     console.log(clean ? '> Closed cleanly' : '> Shutdown timed out: remaining connections were cut');

@@ -14,6 +14,7 @@ import type { GatewayServer, GatewaySocket } from './types';
 
 export const UNAUTHORIZED = 'Unauthorized';
 export const ORIGIN_NOT_ALLOWED = 'Origin not allowed';
+export const SHUTTING_DOWN = 'Server is shutting down';
 
 export interface CreateSocketServerOptions extends Partial<SocketServerConfig> {
   /** Where users' room memberships live (default: in memory). */
@@ -24,6 +25,12 @@ export interface CreateSocketServerOptions extends Partial<SocketServerConfig> {
 
 export interface SocketServerHandle extends SocketRuntime {
   config: SocketServerConfig;
+  /**
+   * For graceful shutdown: refuses new handshakes and disconnects every socket (clients see
+   * "transport close" and reconnect, to another server), leaving the http.Server to finish
+   * its in-flight requests.
+   */
+  drain(): void;
   /** Disconnects every socket and stops Socket.IO (and the http.Server it is attached to). */
   close(): Promise<void>;
 }
@@ -33,6 +40,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   const config: SocketServerConfig = { ...loadSocketServerConfig(), ...definedOnly(overrides) };
   getSocketTokenKey(); // a missing secret is a start-up error, not a refused handshake later
 
+  let draining = false;
   const io: GatewayServer = new Server(httpServer, {
     path: '/socket.io',
     serveClient: false,
@@ -44,6 +52,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     // browser origins (cross-site websocket hijacking). No Origin header = not a browser.
     // @see https://socket.io/docs/v4/server-options/#allowrequest
     allowRequest: (req, callback) => {
+      if (draining) return callback(SHUTTING_DOWN, false);
       const allowed = isOriginAllowed(req, config.allowedOrigins);
       callback(allowed ? null : ORIGIN_NOT_ALLOWED, allowed);
     },
@@ -108,6 +117,10 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   return {
     ...runtime,
     config,
+    drain() {
+      draining = true;
+      io.engine.close();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         unregisterSocketRuntime(runtime);

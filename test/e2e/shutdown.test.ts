@@ -139,9 +139,11 @@ function parseResponses(raw: string): Array<{ status: number; body: unknown }> {
     .filter((response) => response && !response.startsWith('HTTP/1.1 100 '))
     .map((response) => {
       const status = Number(response.slice(9, 12));
-      const [, chunked = ''] = response.split('\r\n\r\n');
-      const body = chunked.split('\r\n').filter((_, i) => i % 2 === 1).join('');
-      return { status, body: body ? JSON.parse(body) : undefined };
+      const [head = '', rest = ''] = response.split('\r\n\r\n');
+      const body = /transfer-encoding: chunked/i.test(head)
+        ? rest.split('\r\n').filter((_, i) => i % 2 === 1).join('')
+        : rest.slice(0, Number(/content-length: (\d+)/i.exec(head)?.[1] ?? rest.length));
+      return { status, body: body ? (JSON.parse(body) as unknown) : undefined };
     });
 }
 
@@ -184,13 +186,17 @@ describe('graceful shutdown', () => {
     expect(server.process.exitCode).toBeNull();
     expect(inFlight.isClosed()).toBe(false);
 
-    // Finish it, with a health check pipelined behind it on the same connection.
-    inFlight.write(`${body.slice(10)}GET /api/health HTTP/1.1\r\nHost: localhost:${server.port}\r\n\r\n`);
-    await inFlight.responses(2);
-    const [sent, draining] = parseResponses(inFlight.received());
-    expect(parseResponses(inFlight.received())).toHaveLength(2);
+    // Finish it, with a health check and a Socket.IO handshake pipelined behind it on the
+    // same connection (the only way in once the listener is closed).
+    inFlight.write(
+      `${body.slice(10)}GET /api/health HTTP/1.1\r\nHost: localhost:${server.port}\r\n\r\n` +
+        `GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: localhost:${server.port}\r\n\r\n`,
+    );
+    await inFlight.responses(3);
+    const [sent, draining, handshake] = parseResponses(inFlight.received());
     expect(sent).toMatchObject({ status: 200, body: { result: { data: { from: 'alice', message: 'sent while draining' } } } });
     expect(draining).toEqual({ status: 503, body: { status: 'draining', connections: 0 } });
+    expect(handshake).toMatchObject({ status: 403, body: { message: 'Server is shutting down' } });
 
     expect(await exited).toBe(0);
     expect(server.output()).toContain('> SIGTERM: shutting down');
