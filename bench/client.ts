@@ -11,15 +11,14 @@
  *
  * A delivery's latency is `monoMs()` on receipt minus the `sentAt` read from the frame bytes.
  */
-import WebSocket from 'ws';
 import { mintSocketToken } from '../src/socket-gateway/auth';
+import { openRawWebSocket, type RawWebSocket } from './lib/raw-ws';
 import { monoMs, readSentAt, userId, type ClientCommand, type ClientReply, type ServerKind } from './lib/protocol';
 
 const kind = process.env.BENCH_KIND as ServerKind;
 const port = Number(process.env.BENCH_PORT);
-const base = `ws://127.0.0.1:${port}`;
 
-const sockets: WebSocket[] = [];
+const sockets: RawWebSocket[] = [];
 let pings = 0;
 
 // Hot-path state of the current round.
@@ -57,49 +56,52 @@ const CH_4 = 0x34;
 function openSocket(index: number, auth: string | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     const user = userId(index);
-    const url =
-      kind === 'ws' ? `${base}/?u=${user}` : kind === 'trpc' ? `${base}/` : `${base}/socket.io/?EIO=4&transport=websocket`;
-    const socket = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
+    const path = kind === 'ws' ? `/?u=${user}` : kind === 'trpc' ? '/' : '/socket.io/?EIO=4&transport=websocket';
     let connected = false;
-    const fail = (error: Error) => {
-      if (!connected) reject(error);
-    };
-    socket.on('error', fail);
-    socket.on('close', () => fail(new Error('closed during handshake')));
     const ready = () => {
       connected = true;
       sockets.push(socket);
       resolve();
     };
-
+    const fail = (error: Error) => {
+      if (!connected) {
+        socket.terminate();
+        reject(error);
+      }
+    };
+    let onFrame: (frame: Buffer) => void;
+    let onOpen = () => undefined as void;
     if (kind === 'ws') {
-      socket.on('open', ready);
-      socket.on('message', record);
+      onOpen = ready;
+      onFrame = record;
     } else if (kind === 'trpc') {
-      socket.on('open', () => {
-        socket.send(`{"id":1,"method":"subscription","params":{"path":"onEvent","input":{"u":"${user}"}}}`);
-      });
-      socket.on('message', (frame: Buffer) => {
+      onOpen = () => socket.sendText(`{"id":1,"method":"subscription","params":{"path":"onEvent","input":{"u":"${user}"}}}`);
+      onFrame = (frame) => {
         if (connected) return record(frame);
         if (frame.includes('"started"')) ready();
         else fail(new Error(`tRPC subscription refused: ${frame.toString().slice(0, 200)}`));
-      });
+      };
     } else {
-      socket.on('message', (frame: Buffer) => {
+      onFrame = (frame) => {
         const first = frame[0];
         if (connected) {
           if (first === CH_4 && frame[1] === CH_2) record(frame);
           else if (first === CH_2 && frame.length === 1) {
             pings += 1;
-            socket.send('3');
+            socket.sendText('3');
           }
           return;
         }
-        if (first === CH_0) socket.send(`40${auth ?? `{"u":"${user}"}`}`);
+        if (first === CH_0) socket.sendText(`40${auth ?? `{"u":"${user}"}`}`);
         else if (first === CH_4 && frame[1] === CH_0) ready();
         else if (first === CH_4 && frame[1] === CH_4) fail(new Error(`refused: ${frame.toString().slice(2, 200)}`));
-      });
+      };
     }
+    const socket: RawWebSocket = openRawWebSocket(port, path, {
+      open: () => onOpen(),
+      frame: (frame) => onFrame(frame),
+      close: (error) => fail(error ?? new Error('closed during handshake')),
+    });
   });
 }
 

@@ -319,6 +319,24 @@ export function renderTable(summary: readonly Summary[]): string {
   return markdownTable(header, rows);
 }
 
+/** Where the fan-out CPU goes: JavaScript (user) vs the kernel's loopback TCP work (system). */
+export function renderCpuSplit(summary: readonly Summary[]): string {
+  return markdownTable(
+    ['N', 'server', 'fan-out CPU user ms /1k', 'fan-out CPU system ms /1k', 'user ×ws', 'system ×ws'],
+    summary.map((s) => {
+      const ws = find(summary, 'raw ws', s.n);
+      return [
+        fmt(s.n),
+        s.server,
+        fmtSpread(s.cpuUserPer1k),
+        fmtSpread(s.cpuSystemPer1k),
+        fmtRatio(ratio(s.cpuUserPer1k.median, ws?.cpuUserPer1k.median ?? Number.NaN)),
+        fmtRatio(ratio(s.cpuSystemPer1k.median, ws?.cpuSystemPer1k.median ?? Number.NaN)),
+      ];
+    }),
+  );
+}
+
 export function evaluateTargets(summary: readonly Summary[], e2e: E2EResult | null): Check[] {
   const checks: Check[] = [];
   const sizes = [...new Set(summary.map((s) => s.n))].sort((a, b) => a - b);
@@ -439,6 +457,8 @@ export async function runBench(options: BenchOptions, command = 'npm run bench')
 
   log('');
   log(table);
+  log('');
+  log(renderCpuSplit(summary));
   if (e2e) {
     log('');
     log(renderE2E(e2e));

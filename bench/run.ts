@@ -4,7 +4,8 @@
  *
  * Flags: --full, --sizes 1000,5000, --repeats 3, --rounds 30, --warmup 5, --variants,
  *        --no-variants, --no-e2e, --e2e-calls 500, --rebuild (force a fresh Next build),
- *        --out <dir> (default bench/results), --no-write, --e2e-only, --concurrency 200.
+ *        --out <dir> (default bench/results), --no-write, --e2e-only, --concurrency 200,
+ *        --servers ws,sio,gateway,trpc (a subset, by kind).
  */
 import { resolve } from 'node:path';
 import { MAIN_SERVERS, VARIANT_SERVERS, runBench, type BenchOptions } from './harness';
@@ -19,7 +20,7 @@ function parse(argv: string[]): BenchOptions {
     const value = inline ?? (argv[i + 1] && !argv[i + 1]!.startsWith('--') ? argv[++i]! : true);
     flags.set(name, value);
   }
-  const known = ['full', 'sizes', 'repeats', 'rounds', 'warmup', 'variants', 'no-variants', 'variant-sizes', 'no-e2e', 'e2e-calls', 'rebuild', 'out', 'no-write', 'concurrency', 'e2e-only', 'help'];
+  const known = ['full', 'sizes', 'repeats', 'rounds', 'warmup', 'variants', 'no-variants', 'variant-sizes', 'no-e2e', 'e2e-calls', 'rebuild', 'out', 'no-write', 'concurrency', 'e2e-only', 'servers', 'help'];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown flag --${name} (known: ${known.map((k) => `--${k}`).join(' ')})`);
   if (flags.has('help')) {
     console.log('usage: npm run bench [-- --full] [--sizes 1000,5000] [--repeats 3] [--rounds 30] [--warmup 5] [--variants] [--no-e2e] [--e2e-calls 500] [--rebuild] [--out dir] [--no-write] [--e2e-only]');
@@ -43,7 +44,7 @@ function parse(argv: string[]): BenchOptions {
     warmupRounds: int('warmup', 5),
     rounds: int('rounds', 30),
     userBursts: 3,
-    servers: MAIN_SERVERS,
+    servers: typeof flags.get('servers') === 'string' ? MAIN_SERVERS.filter((s) => (flags.get('servers') as string).split(',').includes(s.kind)) : MAIN_SERVERS,
     variants: variants && !flags.has('e2e-only') ? VARIANT_SERVERS : [],
     variantSizes: list('variant-sizes', [full ? 5000 : 1000]),
     concurrency: int('concurrency', 200),
