@@ -59,6 +59,17 @@ describe('end to end through server.ts (production build)', () => {
     expect(error.message).toBe('Unauthorized');
   });
 
+  it('answers bad input with BAD_REQUEST and a readable message, emitting nothing', async () => {
+    const alice = await signIn(app.url, 'alice');
+    const result = await alice.mutate('room.post', { room: 'user:bob', message: '  ' });
+    expect(result).toEqual({
+      ok: false,
+      code: 'BAD_REQUEST',
+      status: 400,
+      message: 'room: Room names starting with "user:" are reserved; message: Message must not be empty',
+    });
+  });
+
   it('reports health with the live connection count', async () => {
     const response = await fetch(new URL('/api/health', app.url));
     expect(response.status).toBe(200);

@@ -16,9 +16,14 @@ export async function createTRPCContext(): Promise<TRPCContext> {
 }
 
 const t = initTRPC.context<TRPCContext>().create({
+  // Input errors: a readable message ("message: Message must not be empty") instead of
+  // zod's JSON list of issues, plus the flattened issues for forms.
   errorFormatter({ shape, error }) {
-    const zodError = error.cause instanceof ZodError ? z.flattenError(error.cause) : null;
-    return { ...shape, data: { ...shape.data, zodError } };
+    if (!(error.cause instanceof ZodError)) return { ...shape, data: { ...shape.data, zodError: null } };
+    const message = error.cause.issues
+      .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+      .join('; ');
+    return { ...shape, message, data: { ...shape.data, zodError: z.flattenError(error.cause) } };
   },
 });
 
