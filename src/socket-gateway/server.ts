@@ -87,6 +87,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   io.use(async (socket, next) => {
     const user = await authenticate(socket.handshake.auth);
     if (!user) return next(new Error(UNAUTHORIZED));
+    socket.handshake.auth = {}; // the bearer token is not kept once checked
     const personal = userRoom(user.userId);
     // Count and join with no await in between, so concurrent handshakes cannot both pass.
     const open = io.of('/').adapter.rooms.get(personal)?.size ?? 0;

@@ -4,23 +4,13 @@
  */
 import { io as connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signIn, startAppServer, type AppServer, type Session } from '../helpers/app-server';
+import { openSocket, signIn, startAppServer, type AppServer } from '../helpers/app-server';
 import { collectEvents, nextEvent, settle, type TestClient } from '../helpers/socket-server';
 
 let app: AppServer;
 const clients: TestClient[] = [];
+const track = (client: TestClient) => (clients.push(client), client);
 
-async function connectSocket(session: Session): Promise<TestClient> {
-  const minted = await session.query<{ token: string; expiresAt: number }>('socket.token');
-  if (!minted.ok) throw new Error(`socket.token failed: ${minted.code}`);
-  const client: TestClient = connect(app.url, { auth: { token: minted.data.token }, transports: ['websocket'], reconnection: false, forceNew: true });
-  clients.push(client);
-  await new Promise<void>((resolve, reject) => {
-    client.once('connect', resolve);
-    client.once('connect_error', reject);
-  });
-  return client;
-}
 
 beforeAll(async () => {
   app = await startAppServer();
@@ -34,8 +24,8 @@ afterAll(async () => {
 describe('end to end through server.ts (production build)', () => {
   it('delivers notification.send from alice to bob only', async () => {
     const [alice, bob, carol] = await Promise.all([signIn(app.url, 'alice'), signIn(app.url, 'bob'), signIn(app.url, 'carol')]);
-    const bobSocket = await connectSocket(bob);
-    const carolSocket = await connectSocket(carol);
+    const bobSocket = track(await openSocket(app.url, bob));
+    const carolSocket = track(await openSocket(app.url, carol));
     const carolSaw = collectEvents(carolSocket, 'notification');
 
     const received = nextEvent(bobSocket, 'notification', 5000);

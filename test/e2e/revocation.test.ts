@@ -5,35 +5,15 @@
  * notification.send to bob reaches nothing, his signed-out tab cannot mint a new socket
  * token, and alice is unaffected throughout.
  */
-import { io as connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signIn, startAppServer, type AppServer, type Session } from '../helpers/app-server';
-import { collectEvents, nextEvent, settle, type TestClient } from '../helpers/socket-server';
+import { openSocket, signIn, startAppServer, type AppServer } from '../helpers/app-server';
+import { collectEvents, nextDisconnect, nextEvent, settle, type TestClient } from '../helpers/socket-server';
 
 let app: AppServer;
 const clients: TestClient[] = [];
+const track = (client: TestClient) => (clients.push(client), client);
 
-async function openTab(session: Session, transport: 'websocket' | 'polling' = 'websocket'): Promise<TestClient> {
-  const minted = await session.query<{ token: string }>('socket.token');
-  if (!minted.ok) throw new Error(`socket.token failed: ${minted.code}`);
-  const client: TestClient = connect(app.url, { auth: { token: minted.data.token }, transports: [transport], reconnection: false, forceNew: true });
-  clients.push(client);
-  await new Promise<void>((resolve, reject) => {
-    client.once('connect', resolve);
-    client.once('connect_error', reject);
-  });
-  return client;
-}
 
-function disconnected(client: TestClient, timeoutMs = 5000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`socket not disconnected within ${timeoutMs} ms`)), timeoutMs);
-    client.once('disconnect', (reason) => {
-      clearTimeout(timer);
-      resolve(reason);
-    });
-  });
-}
 
 beforeAll(async () => {
   app = await startAppServer();
@@ -47,16 +27,16 @@ afterAll(async () => {
 describe('sign-out revokes every socket of the user', () => {
   it('two tabs of bob close on sign-out; later notifications to bob reach nothing; alice is unaffected', async () => {
     const [alice, bob] = await Promise.all([signIn(app.url, 'alice'), signIn(app.url, 'bob')]);
-    const bobTab1 = await openTab(bob, 'websocket');
-    const bobTab2 = await openTab(bob, 'polling');
-    const aliceTab = await openTab(alice);
+    const bobTab1 = track(await openSocket(app.url, bob, 'websocket'));
+    const bobTab2 = track(await openSocket(app.url, bob, 'polling'));
+    const aliceTab = track(await openSocket(app.url, alice));
 
     // Both tabs receive before sign-out (so silence afterwards means something).
     const before = Promise.all([nextEvent(bobTab1, 'notification', 5000), nextEvent(bobTab2, 'notification', 5000)]);
     expect((await alice.mutate('notification.send', { toUserId: 'bob', message: 'before sign-out' })).ok).toBe(true);
     expect((await before).map((m) => m.message)).toEqual(['before sign-out', 'before sign-out']);
 
-    const closed = Promise.all([disconnected(bobTab1), disconnected(bobTab2)]);
+    const closed = Promise.all([nextDisconnect(bobTab1), nextDisconnect(bobTab2)]);
     await bob.signOut();
     expect(await closed).toEqual(['io server disconnect', 'io server disconnect']);
     expect(bob.cookie).not.toMatch(/next-auth\.session-token=[^;]/); // the session cookie was cleared
@@ -82,9 +62,9 @@ describe('sign-out revokes every socket of the user', () => {
 
   it("signing out one user leaves another user's tabs open", async () => {
     const [carol, admin] = await Promise.all([signIn(app.url, 'carol'), signIn(app.url, 'admin')]);
-    const carolTab = await openTab(carol);
-    const adminTab = await openTab(admin);
-    const closed = disconnected(carolTab);
+    const carolTab = track(await openSocket(app.url, carol));
+    const adminTab = track(await openSocket(app.url, admin));
+    const closed = nextDisconnect(carolTab);
     await carol.signOut();
     expect(await closed).toBe('io server disconnect');
     await settle(200);

@@ -6,15 +6,15 @@
  * never ends is cut at SHUTDOWN_TIMEOUT_MS.
  */
 import { connect as tcpConnect, type Socket as TcpSocket } from 'node:net';
-import { io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { signIn, startAppServer, type AppServer, type Session } from '../helpers/app-server';
-import type { TestClient } from '../helpers/socket-server';
+import { openSocket, signIn, startAppServer, type AppServer } from '../helpers/app-server';
+import { nextDisconnect, type TestClient } from '../helpers/socket-server';
 
 const DEFAULT_SHUTDOWN_BOUND_MS = 10_000;
 
 let app: AppServer | undefined;
 const clients: TestClient[] = [];
+const track = (client: TestClient) => (clients.push(client), client);
 const tcps: TcpSocket[] = [];
 
 afterEach(async () => {
@@ -24,27 +24,7 @@ afterEach(async () => {
   app = undefined;
 });
 
-async function openSocket(session: Session, transport: 'websocket' | 'polling'): Promise<TestClient> {
-  const minted = await session.query<{ token: string }>('socket.token');
-  if (!minted.ok) throw new Error(`socket.token failed: ${minted.code}`);
-  const client: TestClient = connect(app!.url, { auth: { token: minted.data.token }, transports: [transport], reconnection: false, forceNew: true });
-  clients.push(client);
-  await new Promise<void>((resolve, reject) => {
-    client.once('connect', resolve);
-    client.once('connect_error', reject);
-  });
-  return client;
-}
 
-function disconnected(client: TestClient, timeoutMs = 5000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no disconnect within ${timeoutMs} ms`)), timeoutMs);
-    client.once('disconnect', (reason) => {
-      clearTimeout(timer);
-      resolve(reason);
-    });
-  });
-}
 
 /** Resolves with the exit code, or rejects if the process is still running after `timeoutMs`. */
 function exitWithin(server: AppServer, timeoutMs: number): Promise<number | null> {
@@ -152,8 +132,8 @@ describe('graceful shutdown', () => {
     app = await startAppServer();
     const server = app;
     const [alice, bob] = await Promise.all([signIn(server.url, 'alice'), signIn(server.url, 'bob')]);
-    const sockets = [await openSocket(alice, 'websocket'), await openSocket(alice, 'polling'), await openSocket(bob, 'websocket')];
-    const sawDisconnect = Promise.all(sockets.map((socket) => disconnected(socket)));
+    const sockets = [track(await openSocket(app!.url, alice, 'websocket')), track(await openSocket(app!.url, alice, 'polling')), track(await openSocket(app!.url, bob, 'websocket'))];
+    const sawDisconnect = Promise.all(sockets.map((socket) => nextDisconnect(socket)));
 
     // Serving: 200 with the live connection count.
     const health = await fetch(new URL('/api/health', server.url));
@@ -207,8 +187,8 @@ describe('graceful shutdown', () => {
     app = await startAppServer();
     const server = app;
     const carol = await signIn(server.url, 'carol');
-    const tabs = [await openSocket(carol, 'websocket'), await openSocket(carol, 'polling')];
-    const sawDisconnect = Promise.all(tabs.map((tab) => disconnected(tab)));
+    const tabs = [track(await openSocket(app!.url, carol, 'websocket')), track(await openSocket(app!.url, carol, 'polling'))];
+    const sawDisconnect = Promise.all(tabs.map((tab) => nextDisconnect(tab)));
     const exited = exitWithin(server, DEFAULT_SHUTDOWN_BOUND_MS);
     server.process.kill('SIGINT');
     await sawDisconnect;

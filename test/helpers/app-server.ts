@@ -4,6 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { io as connect } from 'socket.io-client';
+import type { TestClient } from './socket-server';
 
 export interface AppServer {
   url: string;
@@ -141,4 +143,16 @@ export async function signIn(baseUrl: string, username: string, password = 'demo
       cookiesFrom(response, jar);
     },
   };
+}
+
+/** Opens a socket the way a browser tab does: mint a token with `socket.token`, then connect. */
+export async function openSocket(baseUrl: string, session: Session, transport: 'websocket' | 'polling' = 'websocket'): Promise<TestClient> {
+  const minted = await session.query<{ token: string; expiresAt: number }>('socket.token');
+  if (!minted.ok) throw new Error(`socket.token failed: ${minted.code}`);
+  const client: TestClient = connect(baseUrl, { auth: { token: minted.data.token }, transports: [transport], reconnection: false, forceNew: true });
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', resolve);
+    client.once('connect_error', reject);
+  });
+  return client;
 }

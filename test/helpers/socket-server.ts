@@ -72,6 +72,17 @@ export function nextEvent<E extends ServerEventName>(client: TestClient, event: 
   });
 }
 
+/** Resolves with the reason of the client's next disconnect, or rejects after `timeoutMs`. */
+export function nextDisconnect(client: TestClient, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`socket not disconnected within ${timeoutMs} ms`)), timeoutMs);
+    client.once('disconnect', (reason) => {
+      clearTimeout(timer);
+      resolve(reason);
+    });
+  });
+}
+
 /** Collects every `event` on `client` from now on. */
 export function collectEvents<E extends ServerEventName>(client: TestClient, event: E): EventPayload<E>[] {
   const seen: EventPayload<E>[] = [];
