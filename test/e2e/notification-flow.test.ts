@@ -3,29 +3,17 @@
  * server.ts: alice notifies bob over HTTP; bob's socket receives it, carol's does not.
  */
 import { io as connect } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSocket, signIn, startAppServer, type AppServer } from '../helpers/app-server';
+import { describe, expect, it } from 'vitest';
+import { useAppServer } from '../helpers/app-server';
 import { collectEvents, nextEvent, settle, type TestClient } from '../helpers/socket-server';
 
-let app: AppServer;
-const clients: TestClient[] = [];
-const track = (client: TestClient) => (clients.push(client), client);
-
-
-beforeAll(async () => {
-  app = await startAppServer();
-});
-
-afterAll(async () => {
-  for (const client of clients) client.disconnect();
-  await app?.stop();
-});
+const suite = useAppServer();
 
 describe('end to end through server.ts (production build)', () => {
   it('delivers notification.send from alice to bob only', async () => {
-    const [alice, bob, carol] = await Promise.all([signIn(app.url, 'alice'), signIn(app.url, 'bob'), signIn(app.url, 'carol')]);
-    const bobSocket = track(await openSocket(app.url, bob));
-    const carolSocket = track(await openSocket(app.url, carol));
+    const [alice, bob, carol] = await Promise.all([suite.signIn('alice'), suite.signIn('bob'), suite.signIn('carol')]);
+    const bobSocket = await suite.openTab(bob);
+    const carolSocket = await suite.openTab(carol);
     const carolSaw = collectEvents(carolSocket, 'notification');
 
     const received = nextEvent(bobSocket, 'notification', 5000);
@@ -41,16 +29,16 @@ describe('end to end through server.ts (production build)', () => {
   });
 
   it('mints tokens only for signed-in callers and refuses sockets without one', async () => {
-    const anonymous = await fetch(new URL('/api/trpc/socket.token', app.url));
+    const anonymous = await fetch(new URL('/api/trpc/socket.token', suite.app.url));
     expect(anonymous.status).toBe(401);
-    const client: TestClient = connect(app.url, { auth: { token: 'nope' }, transports: ['websocket'], reconnection: false, forceNew: true });
-    clients.push(client);
+    const client: TestClient = connect(suite.app.url, { auth: { token: 'nope' }, transports: ['websocket'], reconnection: false, forceNew: true });
     const error = await new Promise<Error>((resolve) => client.once('connect_error', resolve));
+    client.close();
     expect(error.message).toBe('Unauthorized');
   });
 
   it('answers bad input with BAD_REQUEST and a readable message, emitting nothing', async () => {
-    const alice = await signIn(app.url, 'alice');
+    const alice = await suite.signIn('alice');
     const result = await alice.mutate('room.post', { room: 'user:bob', message: '  ' });
     expect(result).toEqual({
       ok: false,
@@ -61,7 +49,7 @@ describe('end to end through server.ts (production build)', () => {
   });
 
   it('reports health with the live connection count', async () => {
-    const response = await fetch(new URL('/api/health', app.url));
+    const response = await fetch(new URL('/api/health', suite.app.url));
     expect(response.status).toBe(200);
     const body = (await response.json()) as { status: string; connections: number };
     expect(body.status).toBe('ok');

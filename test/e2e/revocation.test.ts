@@ -5,31 +5,18 @@
  * notification.send to bob reaches nothing, his signed-out tab cannot mint a new socket
  * token, and alice is unaffected throughout.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSocket, signIn, startAppServer, type AppServer } from '../helpers/app-server';
+import { describe, expect, it } from 'vitest';
+import { useAppServer } from '../helpers/app-server';
 import { collectEvents, nextDisconnect, nextEvent, settle, type TestClient } from '../helpers/socket-server';
 
-let app: AppServer;
-const clients: TestClient[] = [];
-const track = (client: TestClient) => (clients.push(client), client);
-
-
-
-beforeAll(async () => {
-  app = await startAppServer();
-});
-
-afterAll(async () => {
-  for (const client of clients) client.disconnect();
-  await app?.stop();
-});
+const suite = useAppServer();
 
 describe('sign-out revokes every socket of the user', () => {
   it('two tabs of bob close on sign-out; later notifications to bob reach nothing; alice is unaffected', async () => {
-    const [alice, bob] = await Promise.all([signIn(app.url, 'alice'), signIn(app.url, 'bob')]);
-    const bobTab1 = track(await openSocket(app.url, bob, 'websocket'));
-    const bobTab2 = track(await openSocket(app.url, bob, 'polling'));
-    const aliceTab = track(await openSocket(app.url, alice));
+    const [alice, bob] = await Promise.all([suite.signIn('alice'), suite.signIn('bob')]);
+    const bobTab1 = await suite.openTab(bob, 'websocket');
+    const bobTab2 = await suite.openTab(bob, 'polling');
+    const aliceTab = await suite.openTab(alice);
 
     // Both tabs receive before sign-out (so silence afterwards means something).
     const before = Promise.all([nextEvent(bobTab1, 'notification', 5000), nextEvent(bobTab2, 'notification', 5000)]);
@@ -55,15 +42,15 @@ describe('sign-out revokes every socket of the user', () => {
     // Alice is still connected and still receives.
     expect(aliceTab.connected).toBe(true);
     const aliceGot = nextEvent(aliceTab, 'notification', 5000);
-    const carol = await signIn(app.url, 'carol');
+    const carol = await suite.signIn('carol');
     expect((await carol.mutate('notification.send', { toUserId: 'alice', message: 'still here' })).ok).toBe(true);
     expect((await aliceGot).message).toBe('still here');
   });
 
   it("signing out one user leaves another user's tabs open", async () => {
-    const [carol, admin] = await Promise.all([signIn(app.url, 'carol'), signIn(app.url, 'admin')]);
-    const carolTab = track(await openSocket(app.url, carol));
-    const adminTab = track(await openSocket(app.url, admin));
+    const [carol, admin] = await Promise.all([suite.signIn('carol'), suite.signIn('admin')]);
+    const carolTab = await suite.openTab(carol);
+    const adminTab = await suite.openTab(admin);
     const closed = nextDisconnect(carolTab);
     await carol.signOut();
     expect(await closed).toBe('io server disconnect');

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import { io as connect } from 'socket.io-client';
 import type { TestClient } from './socket-server';
 
@@ -155,4 +156,35 @@ export async function openSocket(baseUrl: string, session: Session, transport: '
     client.once('connect_error', reject);
   });
   return client;
+}
+
+/**
+ * Starts the real app once for a suite (beforeAll) and stops it, with every socket the suite
+ * opened through `openTab`, afterwards (afterAll).
+ */
+export function useAppServer(env: Record<string, string> = {}) {
+  const clients: TestClient[] = [];
+  let app: AppServer | undefined;
+  beforeAll(async () => {
+    app = await startAppServer(env);
+  });
+  afterAll(async () => {
+    for (const client of clients) client.disconnect();
+    await app?.stop();
+  });
+  const running = () => {
+    if (!app) throw new Error('the app server is not started yet (use it inside tests)');
+    return app;
+  };
+  return {
+    get app() {
+      return running();
+    },
+    signIn: (username: string, password?: string) => signIn(running().url, username, password),
+    async openTab(session: Session, transport?: 'websocket' | 'polling') {
+      const client = await openSocket(running().url, session, transport);
+      clients.push(client);
+      return client;
+    },
+  };
 }

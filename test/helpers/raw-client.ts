@@ -72,51 +72,53 @@ export function openRaw(baseUrl: string, options: RawConnectOptions = {}): Promi
   });
   ws.on('error', () => undefined);
 
+  /**
+   * Resolves with what `check` returns once it is not undefined (re-checked on every frame and
+   * on close); `check` may throw to reject. Rejects with `timeoutMessage()` after `timeoutMs`.
+   */
+  const waitUntil = <T>(check: () => T | undefined, timeoutMs: number, timeoutMessage: () => string) =>
+    new Promise<T>((resolve, reject) => {
+      const attempt = () => {
+        try {
+          const result = check();
+          if (result === undefined) return;
+          done();
+          resolve(result);
+        } catch (error) {
+          done();
+          reject(error);
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(timeoutMessage()));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(attempt);
+      };
+      waiters.add(attempt);
+      attempt();
+    });
+
   const client: RawClient = {
     ws,
     messages,
     waitFor(match, timeoutMs = 3000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
+      return waitUntil(
+        () => {
           const found = messages.find(match);
-          if (found !== undefined) {
-            done();
-            resolve(found);
-          } else if (closeCode !== undefined) {
-            done();
-            reject(new Error(`socket closed (${closeCode}) before a matching frame; got ${JSON.stringify(messages)}`));
+          if (found === undefined && closeCode !== undefined) {
+            throw new Error(`socket closed (${closeCode}) before a matching frame; got ${JSON.stringify(messages)}`);
           }
-        };
-        const timer = setTimeout(() => {
-          done();
-          reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(messages)}`));
-        }, timeoutMs);
-        const done = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
+          return found;
+        },
+        timeoutMs,
+        () => `no matching frame within ${timeoutMs} ms; got ${JSON.stringify(messages)}`,
+      );
     },
     closed(timeoutMs = 3000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (closeCode === undefined) return;
-          done();
-          resolve(closeCode);
-        };
-        const timer = setTimeout(() => {
-          done();
-          reject(new Error(`socket still open after ${timeoutMs} ms`));
-        }, timeoutMs);
-        const done = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
+      return waitUntil(() => closeCode, timeoutMs, () => `socket still open after ${timeoutMs} ms`);
     },
     isClosed: () => closeCode !== undefined,
     send(frame) {
