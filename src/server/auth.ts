@@ -4,7 +4,7 @@
  */
 import { getServerSession, type NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
-import { gateway } from '@/socket-gateway';
+import { revokeUserSockets } from '@/socket-gateway';
 import { findSocketRuntime } from '@/socket-gateway/registry';
 import { verifyDemoCredentials, type Role } from './demo-users';
 
@@ -38,9 +38,10 @@ export const authOptions: NextAuthOptions = {
     },
   },
   events: {
-    // Revocation: a signed-out user's open sockets close on every tab.
-    signOut({ token }) {
-      if (token?.sub && findSocketRuntime()) gateway.disconnectUser(token.sub);
+    // Revocation: a signed-out user's open sockets close on every tab, and socket tokens
+    // minted before the sign-out stop working.
+    async signOut({ token }) {
+      if (token?.sub && findSocketRuntime()) await revokeUserSockets(token.sub);
     },
   },
 };

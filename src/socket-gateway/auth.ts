@@ -98,12 +98,23 @@ function isCanonicalCompactJws(token: string): boolean {
   );
 }
 
+/** A verified handshake token: its user and when it was issued (epoch seconds). */
+export interface VerifiedSocketToken extends SocketUser {
+  issuedAt: number;
+}
+
 /**
  * Checks a handshake's `auth` object (`{ token }`). Returns the user, or null for anything
  * that is not a well-formed, unexpired HS256 token signed with our key for our audience.
  * Never throws.
  */
 export async function authenticate(auth: unknown): Promise<SocketUser | null> {
+  const verified = await verifySocketToken(auth);
+  return verified && { userId: verified.userId };
+}
+
+/** `authenticate`, plus the token's issue time (the handshake compares it with sign-outs). */
+export async function verifySocketToken(auth: unknown): Promise<VerifiedSocketToken | null> {
   try {
     if (typeof auth !== 'object' || auth === null) return null;
     const token: unknown = (auth as { token?: unknown }).token;
@@ -117,7 +128,7 @@ export async function authenticate(auth: unknown): Promise<SocketUser | null> {
     });
     const userId = payload.sub;
     if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID_LENGTH) return null;
-    return { userId };
+    return { userId, issuedAt: payload.iat as number };
   } catch {
     return null;
   }

@@ -85,10 +85,20 @@ function assertSocketId(socketId: unknown): asserts socketId is string {
 /** The process-wide gateway. Throws a clear error if no socket server was started. */
 export const gateway = new SocketGateway();
 
+/**
+ * Sign-out: refuses every socket token `userId` was issued so far (even unexpired ones) and
+ * closes their open sockets on every tab. New tokens, minted after a new sign-in, still work.
+ */
+export async function revokeUserSockets(userId: string): Promise<void> {
+  await getSocketRuntime().revocations.revoke(userId, Date.now());
+  gateway.disconnectUser(userId);
+}
+
 export { authenticate, mintSocketToken } from './auth';
 export type { SocketToken, SocketUser } from './auth';
 export type * from './events';
 export { createMemoryMembershipStore, type MembershipStore } from './membership-store';
+export { createMemoryRevocationStore, type RevocationStore } from './revocation-store';
 export { getSocketRuntime } from './registry';
 export { canJoinRoom, isValidRoomName, roomNameSchema, userRoom } from './rooms';
 export type { GatewayServer, GatewaySocket, SocketData } from './types';

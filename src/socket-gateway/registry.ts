@@ -8,11 +8,13 @@
  * @see https://nextjs.org/docs/app/guides/custom-server
  */
 import type { MembershipStore } from './membership-store';
+import type { RevocationStore } from './revocation-store';
 import type { GatewayServer } from './types';
 
 export interface SocketRuntime {
   io: GatewayServer;
   membership: MembershipStore;
+  revocations: RevocationStore;
 }
 
 const RUNTIME_KEY = Symbol.for('socket-gateway.runtime');

@@ -5,9 +5,10 @@
  */
 import { ServerResponse, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
-import { authenticate, getSocketTokenKey } from './auth';
+import { getSocketTokenKey, verifySocketToken } from './auth';
 import { loadSocketServerConfig, type SocketServerConfig } from './config';
 import { createMemoryMembershipStore, type MembershipStore } from './membership-store';
+import { createMemoryRevocationStore, type RevocationStore } from './revocation-store';
 import { registerSocketRuntime, unregisterSocketRuntime, type SocketRuntime } from './registry';
 import { userRoom } from './rooms';
 import type { GatewayServer, GatewaySocket } from './types';
@@ -19,6 +20,8 @@ export const SHUTTING_DOWN = 'Server is shutting down';
 export interface CreateSocketServerOptions extends Partial<SocketServerConfig> {
   /** Where users' room memberships live (default: in memory). */
   membership?: MembershipStore;
+  /** Where sign-outs are remembered, to refuse tokens issued before them (default: in memory). */
+  revocations?: RevocationStore;
   /** Make this server the one the `gateway` singleton uses (default true). */
   register?: boolean;
 }
@@ -36,7 +39,7 @@ export interface SocketServerHandle extends SocketRuntime {
 }
 
 export function createSocketServer(httpServer: HttpServer, options: CreateSocketServerOptions = {}): SocketServerHandle {
-  const { membership = createMemoryMembershipStore(), register = true, ...overrides } = options;
+  const { membership = createMemoryMembershipStore(), revocations = createMemoryRevocationStore(), register = true, ...overrides } = options;
   const config: SocketServerConfig = { ...loadSocketServerConfig(), ...definedOnly(overrides) };
   getSocketTokenKey(); // a missing secret is a start-up error, not a refused handshake later
 
@@ -84,9 +87,15 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     limitClientMessages(conn, config);
   });
 
+  // iat has second precision: a token issued in the same second as the sign-out still passes.
+  const issuedBeforeRevocation = async (userId: string, issuedAtSeconds: number) => {
+    const revokedAt = await revocations.revokedAt(userId);
+    return revokedAt !== undefined && issuedAtSeconds < Math.floor(revokedAt / 1000);
+  };
+
   io.use(async (socket, next) => {
-    const user = await authenticate(socket.handshake.auth);
-    if (!user) return next(new Error(UNAUTHORIZED));
+    const user = await verifySocketToken(socket.handshake.auth);
+    if (!user || (await issuedBeforeRevocation(user.userId, user.issuedAt))) return next(new Error(UNAUTHORIZED));
     socket.handshake.auth = {}; // the bearer token is not kept once checked
     const personal = userRoom(user.userId);
     // Count and join with no await in between, so concurrent handshakes cannot both pass.
@@ -112,7 +121,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     enforceOneWay(socket);
   });
 
-  const runtime: SocketRuntime = { io, membership };
+  const runtime: SocketRuntime = { io, membership, revocations };
   if (register) registerSocketRuntime(runtime);
 
   return {

@@ -5,6 +5,7 @@
  * notification.send to bob reaches nothing, his signed-out tab cannot mint a new socket
  * token, and alice is unaffected throughout.
  */
+import { io as connect } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 import { useAppServer } from '../helpers/app-server';
 import { collectEvents, nextDisconnect, nextEvent, settle, type TestClient } from '../helpers/socket-server';
@@ -23,6 +24,11 @@ describe('sign-out revokes every socket of the user', () => {
     expect((await alice.mutate('notification.send', { toUserId: 'bob', message: 'before sign-out' })).ok).toBe(true);
     expect((await before).map((m) => m.message)).toEqual(['before sign-out', 'before sign-out']);
 
+    // A token bob minted before signing out (tokens carry a whole-second issue time).
+    const earlier = await bob.query<{ token: string }>('socket.token');
+    if (!earlier.ok) throw new Error(`socket.token failed: ${earlier.code}`);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+
     const closed = Promise.all([nextDisconnect(bobTab1), nextDisconnect(bobTab2)]);
     await bob.signOut();
     expect(await closed).toEqual(['io server disconnect', 'io server disconnect']);
@@ -38,6 +44,11 @@ describe('sign-out revokes every socket of the user', () => {
     // The signed-out tab cannot get back in: no new socket token without a session.
     const token = await bob.query('socket.token');
     expect(token).toMatchObject({ ok: false, code: 'UNAUTHORIZED' });
+    // …and a token minted before the sign-out is refused although it has not expired.
+    const replay: TestClient = connect(suite.app.url, { auth: { token: earlier.data.token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    const refused = await new Promise<Error>((resolve) => replay.once('connect_error', resolve));
+    replay.close();
+    expect(refused.message).toBe('Unauthorized');
 
     // Alice is still connected and still receives.
     expect(aliceTab.connected).toBe(true);

@@ -4,12 +4,14 @@
  * the user's rooms reaches them, and socket.io-client does not reconnect on its own after a
  * server-side disconnect. next-auth's `events.signOut` is wired to it.
  */
+import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { authOptions } from '@/server/auth';
 import { gateway } from '@/socket-gateway';
+import { getSocketTokenKey, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway/auth';
 import type { MessagePayload } from '@/socket-gateway/events';
 import { userRoom } from '@/socket-gateway/rooms';
-import { collectEvents, nextEvent, settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
+import { collectEvents, nextDisconnect, nextEvent, settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
 
 const message = (text: string): MessagePayload => ({ id: text, from: 'server', message: text, sentAt: Date.now() });
 
@@ -18,16 +20,6 @@ afterEach(async () => {
   await server?.stop();
   server = undefined;
 });
-
-function disconnected(client: TestClient, timeoutMs = 2000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no disconnect within ${timeoutMs} ms`)), timeoutMs);
-    client.once('disconnect', (reason) => {
-      clearTimeout(timer);
-      resolve(reason);
-    });
-  });
-}
 
 /** Bob in two tabs (websocket and polling), both in room `lobby`; alice in `lobby` too. */
 async function scene(srv: TestServer) {
@@ -58,7 +50,7 @@ describe('gateway.disconnectUser', () => {
   it("closes every socket of that user, on every transport, and no one else's", async () => {
     server = await startSocketServer();
     const { bobTab1, bobTab2, alice } = await scene(server);
-    const closed = Promise.all([disconnected(bobTab1), disconnected(bobTab2)]);
+    const closed = Promise.all([nextDisconnect(bobTab1), nextDisconnect(bobTab2)]);
 
     gateway.disconnectUser('bob');
 
@@ -71,7 +63,7 @@ describe('gateway.disconnectUser', () => {
     const tab = await server.connectAs('bob', { reconnection: true, reconnectionDelay: 50, reconnectionDelayMax: 50 });
     const reconnects: number[] = [];
     tab.io.on('reconnect_attempt', (n) => reconnects.push(n));
-    const closed = disconnected(tab);
+    const closed = nextDisconnect(tab);
     gateway.disconnectUser('bob');
     expect(await closed).toBe('io server disconnect');
     await settle(400);
@@ -90,12 +82,37 @@ describe('next-auth events.signOut', () => {
   it('disconnects every socket of the signed-out user (the decoded session token carries the id in sub)', async () => {
     server = await startSocketServer();
     const { bobTab1, bobTab2, alice } = await scene(server);
-    const closed = Promise.all([disconnected(bobTab1), disconnected(bobTab2)]);
+    const closed = Promise.all([nextDisconnect(bobTab1), nextDisconnect(bobTab2)]);
 
     await authOptions.events?.signOut?.({ token: { sub: 'bob', name: 'bob' }, session: undefined as never });
 
     expect(await closed).toEqual(['io server disconnect', 'io server disconnect']);
     await expectBobCutOffAliceServed(server, [bobTab1, bobTab2], alice);
+  });
+
+  it('refuses socket tokens issued before the sign-out, even unexpired ones; a token minted after it works', async () => {
+    server = await startSocketServer();
+    const now = Math.floor(Date.now() / 1000);
+    const minted = (userId: string) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setSubject(userId)
+        .setAudience(SOCKET_TOKEN_AUDIENCE)
+        .setIssuer(SOCKET_TOKEN_ISSUER)
+        .setIssuedAt(now - 5)
+        .setExpirationTime(now + 295)
+        .sign(getSocketTokenKey());
+    const [bobEarlier, aliceEarlier] = await Promise.all([minted('bob'), minted('alice')]);
+    const bobTab = await server.connect({ token: bobEarlier });
+    const closed = nextDisconnect(bobTab);
+
+    await authOptions.events?.signOut?.({ token: { sub: 'bob', name: 'bob' }, session: undefined as never });
+
+    expect(await closed).toBe('io server disconnect');
+    await expect(server.connect({ token: bobEarlier })).rejects.toThrow('Unauthorized');
+    expect(server.io.of('/').adapter.rooms.get(userRoom('bob'))).toBeUndefined();
+    await expect(server.connect({ token: aliceEarlier })).resolves.toMatchObject({ connected: true }); // other users unaffected
+    await expect(server.connectAs('bob')).resolves.toMatchObject({ connected: true }); // signed in again: a fresh token
   });
 
   it('does nothing (and does not throw) without a user id', async () => {
