@@ -12,13 +12,13 @@ import { createSocketServer } from './src/socket-gateway/server';
 
 const dev = process.env.NODE_ENV !== 'production';
 const hostname = process.env.HOSTNAME ?? 'localhost';
-const port = parsePort(process.env.PORT ?? '3000');
-const shutdownTimeoutMs = Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 10_000);
+const port = wholeNumber('PORT', process.env.PORT || '3000', 0, 65_535);
+const shutdownTimeoutMs = wholeNumber('SHUTDOWN_TIMEOUT_MS', process.env.SHUTDOWN_TIMEOUT_MS || '10000', 1, 600_000);
 
-function parsePort(raw: string): number {
+function wholeNumber(name: string, raw: string, min: number, max: number): number {
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 65_535) {
-    console.error(`PORT must be a port number, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    console.error(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
     process.exit(1);
   }
   return value;

@@ -19,5 +19,6 @@ describe('server.ts start-up (production)', () => {
     await expect(startAppServer({ SOCKET_MAX_CONNECTIONS_PER_USER: 'lots' })).rejects.toThrow(
       /SOCKET_MAX_CONNECTIONS_PER_USER must be a positive whole number/,
     );
+    await expect(startAppServer({ SHUTDOWN_TIMEOUT_MS: 'soon' })).rejects.toThrow(/SHUTDOWN_TIMEOUT_MS must be a whole number from 1 to 600000/);
   });
 });
