@@ -127,6 +127,16 @@ function parseResponses(raw: string): Array<{ status: number; body: unknown }> {
     });
 }
 
+/** A sign-in POST that sends only part of its body, so it never finishes: it holds shutdown open. */
+function startStuckRequest(port: number) {
+  return startSlowRequest(port, {
+    path: '/api/auth/callback/credentials',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: 'x'.repeat(1000),
+    sentBody: 'username=',
+  });
+}
+
 describe('graceful shutdown', () => {
   it('SIGTERM: in-flight request finishes, health says 503, sockets are told, keep-alive closes, exit 0 within the bound', async () => {
     app = await startAppServer();
@@ -207,12 +217,7 @@ describe('graceful shutdown', () => {
   it('a second signal forces exit while a request holds the shutdown open', async () => {
     app = await startAppServer({ SHUTDOWN_TIMEOUT_MS: '60000' });
     const server = app;
-    const stuck = await startSlowRequest(server.port, {
-      path: '/api/auth/callback/credentials',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: 'x'.repeat(1000),
-      sentBody: 'username=',
-    });
+    const stuck = await startStuckRequest(server.port);
 
     server.process.kill('SIGTERM');
     await waitForOutput(server, '> SIGTERM: shutting down');
@@ -229,12 +234,7 @@ describe('graceful shutdown', () => {
   it('is bounded: a request that never finishes is cut after SHUTDOWN_TIMEOUT_MS, and the exit code says so', async () => {
     app = await startAppServer({ SHUTDOWN_TIMEOUT_MS: '1500' });
     const server = app;
-    const stuck = await startSlowRequest(server.port, {
-      path: '/api/auth/callback/credentials',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: 'x'.repeat(1000),
-      sentBody: 'username=',
-    });
+    const stuck = await startStuckRequest(server.port);
 
     const exited = exitWithin(server, 1500 + 5000);
     server.process.kill('SIGTERM');
