@@ -1,0 +1,251 @@
+/**
+ * Every setting of the app, in one zod schema, parsed ONCE at start-up (server.ts calls
+ * `initEnv()` before Next prepares). A malformed value stops start-up with a message that
+ * names the variable and the rule.
+ *
+ * Code that Next bundles (tRPC procedures, route handlers) gets its own copy of this module,
+ * so the parsed settings live on `globalThis` and `getEnv()` reads them from there; in a
+ * process that never called `initEnv()` (a test, a worker) the first `getEnv()` parses
+ * `process.env` itself.
+ * @see https://nextjs.org/docs/app/guides/custom-server
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+/** Environment variables, as `process.env` holds them. */
+export type RawEnv = Record<string, string | undefined>;
+
+/** Secrets that production refuses: well-known placeholders from docs and examples. */
+const PLACEHOLDER_SECRETS = new Set(['changeme', 'change-me', 'secret', 'password', 'nextauth_secret', 'your-secret', 'replace-me', 'development', 'test']);
+export const MIN_SECRET_LENGTH = 32;
+const DEFAULT_DEMO_USERS = 'alice:demo:user,bob:demo:user,carol:demo:user,admin:demo:admin';
+
+const int = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return fallback;
+      const value = Number(raw);
+      if (!Number.isSafeInteger(value) || value < min || value > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}` });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((raw) => (raw === undefined || raw.trim() === '' ? undefined : raw));
+
+function parseOrigin(value: string): string | null {
+  try {
+    const url = new URL(value);
+    return url.origin === 'null' || !/^https?:$/.test(url.protocol) ? null : url.origin;
+  } catch {
+    return null;
+  }
+}
+
+const originList = optionalString.transform((raw, ctx) => {
+  if (raw === undefined) return undefined;
+  const origins = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const parsed: string[] = [];
+  for (const origin of origins) {
+    const value = parseOrigin(origin);
+    if (!value) {
+      ctx.addIssue({ code: 'custom', message: `must list origins such as https://app.example.com, got ${JSON.stringify(origin)}` });
+      return z.NEVER;
+    }
+    parsed.push(value);
+  }
+  return parsed.length ? parsed : undefined;
+});
+
+export type Role = 'user' | 'admin';
+export interface DemoUser {
+  id: string;
+  password: string;
+  role: Role;
+}
+
+/** `name:password[:user|admin]`, comma-separated. */
+export function parseDemoUsers(spec: string): DemoUser[] {
+  return spec
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [id, password, role = 'user', ...rest] = entry.split(':');
+      if (!id || !password || rest.length > 0 || (role !== 'user' && role !== 'admin')) {
+        throw new Error(`entries look like name:password[:user|admin], got ${JSON.stringify(entry)}`);
+      }
+      return { id, password, role };
+    });
+}
+
+const demoUserList = optionalString.transform((raw, ctx) => {
+  if (raw === undefined) return undefined;
+  try {
+    return parseDemoUsers(raw);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+const urlString = optionalString.refine((raw) => raw === undefined || parseOrigin(raw) !== null, 'must be an http(s) URL such as https://app.example.com');
+const redisUrl = optionalString.refine((raw) => raw === undefined || /^rediss?:\/\//.test(raw), 'must be a redis:// or rediss:// URL');
+
+/** Every variable README's environment table lists, with its rule and default. */
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(0, 65_535, 3000),
+  HOSTNAME: optionalString.transform((raw) => raw ?? 'localhost'),
+  NEXTAUTH_SECRET: optionalString,
+  NEXTAUTH_URL: urlString,
+  SOCKET_TOKEN_SECRET: optionalString,
+  SOCKET_TOKEN_TTL_SECONDS: int(1, 86_400, 300),
+  SOCKET_ALLOWED_ORIGINS: originList,
+  SOCKET_MAX_CONNECTIONS_PER_USER: int(1, 10_000, 10),
+  SOCKET_MAX_PAYLOAD_BYTES: int(1, 100 * 1024 * 1024, 16 * 1024),
+  SOCKET_FLOOD_MAX_EVENTS: int(1, 1_000_000, 20),
+  SOCKET_FLOOD_WINDOW_MS: int(1, 3_600_000, 10_000),
+  MAX_ROOMS_PER_USER: int(1, 10_000, 50),
+  SHUTDOWN_TIMEOUT_MS: int(1, 600_000, 10_000),
+  DEMO_USERS: demoUserList,
+  REDIS_URL: redisUrl,
+  REDIS_KEY_PREFIX: optionalString.transform((raw) => raw ?? 'sg:'),
+  DATA_DIR: optionalString.transform((raw) => raw ?? '.data'),
+});
+
+export interface Env {
+  dev: boolean;
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  hostname: string;
+  /** The app's public URL (next-auth callbacks, the default allowed socket origin). */
+  appUrl: string;
+  appOrigin: string;
+  nextAuthSecret: string;
+  /** True when a throwaway NEXTAUTH_SECRET was generated (development only). */
+  generatedSecret: boolean;
+  socketToken: { secret?: string; ttlSeconds: number };
+  socket: {
+    allowedOrigins: string[];
+    maxConnectionsPerUser: number;
+    maxPayloadBytes: number;
+    floodMaxEvents: number;
+    floodWindowMs: number;
+  };
+  maxRoomsPerUser: number;
+  shutdownTimeoutMs: number;
+  demoUsers: DemoUser[];
+  redis?: { url: string; keyPrefix: string };
+  dataDir: string;
+}
+
+export class EnvError extends Error {
+  override name = 'EnvError';
+}
+
+/** Why a secret is too weak for production, or null. */
+export function weakSecretReason(secret: string): string | null {
+  if (PLACEHOLDER_SECRETS.has(secret.trim().toLowerCase())) return 'is a well-known placeholder';
+  if (secret.length < MIN_SECRET_LENGTH) return `must be at least ${MIN_SECRET_LENGTH} characters`;
+  return null;
+}
+
+/** Parses and checks `raw`; throws an EnvError naming every bad variable. Pure: `raw` is not changed. */
+export function parseEnv(raw: RawEnv): Env {
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    throw new EnvError(`Invalid environment:\n  ${lines.join('\n  ')}`);
+  }
+  const v = result.data;
+  const dev = v.NODE_ENV !== 'production';
+  const problems: string[] = [];
+
+  let nextAuthSecret = v.NEXTAUTH_SECRET;
+  let generatedSecret = false;
+  if (!nextAuthSecret) {
+    if (!dev) {
+      problems.push(
+        'NEXTAUTH_SECRET is not set. Production needs a fixed secret for sessions and socket tokens; ' +
+          'generate one with `openssl rand -base64 32`',
+      );
+    }
+    nextAuthSecret = randomBytes(32).toString('base64url');
+    generatedSecret = true;
+  }
+  if (!dev && !generatedSecret) {
+    const weak = weakSecretReason(nextAuthSecret);
+    if (weak) problems.push(`NEXTAUTH_SECRET ${weak}; generate one with \`openssl rand -base64 32\``);
+  }
+  if (v.SOCKET_TOKEN_SECRET !== undefined) {
+    const weak = weakSecretReason(v.SOCKET_TOKEN_SECRET);
+    if (weak) problems.push(`SOCKET_TOKEN_SECRET ${weak}`);
+  }
+
+  const host = v.HOSTNAME === '0.0.0.0' || v.HOSTNAME === '::' ? 'localhost' : v.HOSTNAME;
+  const appUrl = v.NEXTAUTH_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${v.PORT}`;
+  const appOrigin = parseOrigin(appUrl);
+  if (!appOrigin) problems.push(`NEXTAUTH_URL must be an http(s) URL, got ${JSON.stringify(appUrl)}`);
+
+  if (problems.length) throw new EnvError(`Invalid environment:\n  ${problems.join('\n  ')}`);
+  return {
+    dev,
+    nodeEnv: v.NODE_ENV,
+    port: v.PORT,
+    hostname: v.HOSTNAME,
+    appUrl,
+    appOrigin: appOrigin!,
+    nextAuthSecret,
+    generatedSecret,
+    socketToken: { secret: v.SOCKET_TOKEN_SECRET, ttlSeconds: v.SOCKET_TOKEN_TTL_SECONDS },
+    socket: {
+      allowedOrigins: v.SOCKET_ALLOWED_ORIGINS ?? [appOrigin!],
+      maxConnectionsPerUser: v.SOCKET_MAX_CONNECTIONS_PER_USER,
+      maxPayloadBytes: v.SOCKET_MAX_PAYLOAD_BYTES,
+      floodMaxEvents: v.SOCKET_FLOOD_MAX_EVENTS,
+      floodWindowMs: v.SOCKET_FLOOD_WINDOW_MS,
+    },
+    maxRoomsPerUser: v.MAX_ROOMS_PER_USER,
+    shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
+    // Production has no default accounts: only the ones DEMO_USERS lists explicitly.
+    demoUsers: v.DEMO_USERS ?? (dev ? parseDemoUsers(DEFAULT_DEMO_USERS) : []),
+    redis: v.REDIS_URL ? { url: v.REDIS_URL, keyPrefix: v.REDIS_KEY_PREFIX } : undefined,
+    dataDir: v.DATA_DIR,
+  };
+}
+
+const ENV_KEY = Symbol.for('socket-gateway.env');
+const holder = globalThis as { [ENV_KEY]?: Env };
+
+/**
+ * Start-up: parses `raw` once, keeps the result for every module copy, and writes the derived
+ * NEXTAUTH_URL / NEXTAUTH_SECRET back into `raw` (next-auth reads them from process.env).
+ */
+export function initEnv(raw: RawEnv = process.env): Env {
+  const env = parseEnv(raw);
+  raw.NEXTAUTH_SECRET = env.nextAuthSecret;
+  raw.NEXTAUTH_URL = env.appUrl;
+  holder[ENV_KEY] = env;
+  return env;
+}
+
+/** The parsed settings (parsing process.env on first use where initEnv() never ran). */
+export function getEnv(): Env {
+  return (holder[ENV_KEY] ??= initEnv(process.env));
+}
+
+/** Tests: forget the parsed settings so the next getEnv() parses process.env again. */
+export function resetEnv(): void {
+  delete holder[ENV_KEY];
+}

@@ -1,0 +1,4 @@
+export type * from './types';
+export { REVOCATION_RETENTION_MS } from './types';
+export { createMemoryMembershipStore } from './memory/membership-store';
+export { createMemoryRevocationStore } from './memory/revocation-store';

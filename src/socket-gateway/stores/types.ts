@@ -1,0 +1,51 @@
+/**
+ * The state the gateway keeps apart from Socket.IO, behind small interfaces with one
+ * implementation per backend (memory for tests, an embedded database for one node, Redis for
+ * a cluster). Every implementation passes the same contract suite (test/contract).
+ */
+
+/** Outcome of `MembershipStore.join`. */
+export type JoinResult =
+  /** The user is in the room now (`added` false when already in it); `count` rooms in all. */
+  | { ok: true; added: boolean; count: number }
+  /** Refused: the user is already in `count` >= maxRooms rooms. Nothing changed. */
+  | { ok: false; reason: 'limit'; count: number };
+
+/**
+ * Room membership is app state: which rooms a USER is in, independent of their sockets, so a
+ * reload, a new tab or a reconnect lands in the same rooms.
+ */
+export interface MembershipStore {
+  /** Adds `room` to the user's rooms unless that would pass `maxRooms`, atomically (no read-then-write). */
+  join(userId: string, room: string, maxRooms: number): Promise<JoinResult>;
+  /** Removes `room` from the user's rooms; resolves with how many rooms remain. */
+  leave(userId: string, room: string): Promise<{ removed: boolean; count: number }>;
+  /** The user's rooms, sorted. */
+  roomsOf(userId: string): Promise<string[]>;
+  isMember(userId: string, room: string): Promise<boolean>;
+  /** The room's members, sorted. */
+  membersOf(room: string): Promise<string[]>;
+  /** Releases connections or handles (idempotent). */
+  close?(): Promise<void>;
+}
+
+/**
+ * When each user last signed out. A socket token or a session issued before that moment is
+ * refused even though it has not expired yet.
+ */
+export interface RevocationStore {
+  /** Refuses every credential of `userId` issued before `atMs` (epoch ms). Later calls never move it back. */
+  revoke(userId: string, atMs: number): Promise<void>;
+  /** The last revocation of `userId`, or undefined (forgotten once no credential it refuses can still be alive). */
+  revokedAt(userId: string): Promise<number | undefined>;
+  close?(): Promise<void>;
+}
+
+/** The stores one gateway uses. */
+export interface GatewayStores {
+  membership: MembershipStore;
+  revocations: RevocationStore;
+}
+
+/** Longest credential lifetime that a revocation must outlive (sessions are 8 h, socket tokens at most 24 h). */
+export const REVOCATION_RETENTION_MS = 86_400_000;
