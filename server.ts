@@ -4,41 +4,32 @@
  * @see https://nextjs.org/docs/app/guides/custom-server
  */
 import { createServer } from 'node:http';
+import nextEnv from '@next/env';
 import next from 'next';
+import { initEnv } from './src/env';
 import { trackConnections } from './src/server/graceful-shutdown';
 import { setServerPhase } from './src/server/lifecycle';
-import { prepareAuthEnv } from './src/server/secrets';
-import { createSocketServer } from './src/socket-gateway/server';
-
-const dev = process.env.NODE_ENV !== 'production';
-const hostname = process.env.HOSTNAME ?? 'localhost';
-const port = wholeNumber('PORT', process.env.PORT || '3000', 0, 65_535);
-const shutdownTimeoutMs = wholeNumber('SHUTDOWN_TIMEOUT_MS', process.env.SHUTDOWN_TIMEOUT_MS || '10000', 1, 600_000);
-
-function wholeNumber(name: string, raw: string, min: number, max: number): number {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    console.error(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-    process.exit(1);
-  }
-  return value;
-}
+import { createRealtime } from './src/server/realtime';
 
 async function main(): Promise<void> {
-  const { generatedSecret } = prepareAuthEnv(process.env, { dev, port, hostname });
-  if (generatedSecret) {
+  // .env files first, the way `next dev` / `next start` load them, then every setting is parsed once.
+  // @see https://nextjs.org/docs/app/guides/environment-variables#loading-environment-variables-with-nextenv
+  // @next/env is CommonJS: its named exports are not visible to an ESM import.
+  nextEnv.loadEnvConfig(process.cwd(), process.env.NODE_ENV !== 'production', { info: () => {}, error: console.error });
+  const env = initEnv(process.env);
+  if (env.generatedSecret) {
     console.warn('> NEXTAUTH_SECRET is not set: using a random development secret (sessions end when the server restarts).');
   }
 
   const httpServer = createServer();
-  const app = next({ dev, hostname, port, httpServer });
+  const app = next({ dev: env.dev, hostname: env.hostname, port: env.port, httpServer });
   const handle = app.getRequestHandler();
   await app.prepare();
 
   httpServer.on('request', (req, res) => {
     void handle(req, res);
   });
-  const sockets = createSocketServer(httpServer);
+  const realtime = await createRealtime(httpServer, env);
   const connections = trackConnections(httpServer);
 
   let stopping = false;
@@ -49,12 +40,13 @@ async function main(): Promise<void> {
     }
     stopping = true;
     setServerPhase('draining');
-    console.log(`> ${signal}: shutting down (at most ${shutdownTimeoutMs} ms)`);
+    console.log(`> ${signal}: shutting down (at most ${env.shutdownTimeoutMs} ms)`);
     const { clean } = await connections.shutdown({
-      timeoutMs: shutdownTimeoutMs,
+      timeoutMs: env.shutdownTimeoutMs,
       // No new handshakes; every transport closes: clients see "transport close" and reconnect.
-      beforeClose: () => sockets.drain(),
+      beforeClose: () => realtime.drain(),
     });
+    await realtime.close().catch(() => undefined);
     await app.close().catch(() => undefined);
     console.log(clean ? '> Closed cleanly' : '> Shutdown timed out: remaining connections were cut');
     process.exit(clean ? 0 : 1);
@@ -66,11 +58,11 @@ async function main(): Promise<void> {
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
-    httpServer.listen(port, hostname, () => resolve());
+    httpServer.listen(env.port, env.hostname, () => resolve());
   });
   if (stopping) return;
   setServerPhase('serving');
-  console.log(`> Ready on ${process.env.NEXTAUTH_URL} (${dev ? 'development' : 'production'}, pid ${process.pid})`);
+  console.log(`> Ready on ${env.appUrl} (${env.dev ? 'development' : 'production'}, pid ${process.pid})`);
 }
 
 main().catch((error: unknown) => {

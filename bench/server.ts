@@ -19,8 +19,8 @@ import * as wsModule from 'ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
 import { gateway } from '../src/socket-gateway';
-import type { MembershipStore } from '../src/socket-gateway/membership-store';
-import { createSocketServer } from '../src/socket-gateway/server';
+import type { MembershipStore } from '../src/socket-gateway';
+import { createSocketServer } from '../src/socket-gateway';
 import {
   BENCH_ROOM,
   FANOUT_EVENT,
@@ -112,11 +112,13 @@ function startSocketIo(s: ServerSpec): Target {
 function startGateway(s: ServerSpec): Target {
   // Every user is a member of the bench room: the real connect path joins it from the store.
   const membership: MembershipStore = {
-    join: async () => undefined,
-    leave: async () => undefined,
+    join: async () => ({ ok: true, added: false, count: 1 }),
+    leave: async () => ({ removed: false, count: 1 }),
     roomsOf: async () => [BENCH_ROOM],
+    isMember: async (_userId, room) => room === BENCH_ROOM,
+    membersOf: async () => [],
   };
-  const handle = createSocketServer(httpServer, { membership });
+  const handle = createSocketServer(httpServer, { stores: { membership } });
   if (s.keepRequest) {
     const kept: IncomingMessage[] = [];
     handle.io.use((socket, next) => {

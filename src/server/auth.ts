@@ -4,8 +4,7 @@
  */
 import { getServerSession, type NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
-import { revokeUserSockets } from '@/socket-gateway';
-import { findSocketRuntime } from '@/socket-gateway/registry';
+import { findGatewayRuntime, gateway } from '@/socket-gateway';
 import { verifyDemoCredentials, type Role } from './demo-users';
 
 export const authOptions: NextAuthOptions = {
@@ -41,7 +40,7 @@ export const authOptions: NextAuthOptions = {
     // Revocation: a signed-out user's open sockets close on every tab, and socket tokens
     // minted before the sign-out stop working.
     async signOut({ token }) {
-      if (token?.sub && findSocketRuntime()) await revokeUserSockets(token.sub);
+      if (token?.sub && findGatewayRuntime()) await gateway.revokeUserSockets(token.sub);
     },
   },
 };

@@ -1,36 +1,14 @@
 /**
- * The demo accounts (alice, bob, carol: role `user`; admin: role `admin`; password `demo`).
- * `DEMO_USERS` replaces the list: comma-separated `username:password[:role]` entries.
+ * The demo accounts (alice, bob, carol: role `user`; admin: role `admin`; password `demo`),
+ * from `DEMO_USERS` (parsed in src/env.ts). Production has none unless DEMO_USERS is set.
  */
-import { timingSafeEqual, createHash } from 'node:crypto';
-import type { Env } from '@/socket-gateway/config';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { getEnv, type DemoUser } from '@/env';
 
-export type Role = 'user' | 'admin';
+export type { DemoUser, Role } from '@/env';
 
-export interface DemoUser {
-  id: string;
-  password: string;
-  role: Role;
-}
-
-const DEFAULT_DEMO_USERS = 'alice:demo:user,bob:demo:user,carol:demo:user,admin:demo:admin';
-
-export function parseDemoUsers(spec: string): DemoUser[] {
-  return spec
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean)
-    .map((entry) => {
-      const [id, password, role = 'user', ...rest] = entry.split(':');
-      if (!id || !password || rest.length > 0 || (role !== 'user' && role !== 'admin')) {
-        throw new Error(`DEMO_USERS entries look like name:password[:user|admin], got ${JSON.stringify(entry)}`);
-      }
-      return { id, password, role };
-    });
-}
-
-export function demoUsers(env: Env = process.env): DemoUser[] {
-  return parseDemoUsers(env.DEMO_USERS ?? DEFAULT_DEMO_USERS);
+export function demoUsers(): DemoUser[] {
+  return getEnv().demoUsers;
 }
 
 /** The account for these credentials, or null. Compares passwords in constant time. */

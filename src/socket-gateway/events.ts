@@ -1,8 +1,10 @@
 /**
  * The event contract between server and browser: the ONLY module both sides import.
  *
- * Add an event by adding one line to `ServerToClientEvents`; `gateway.emit*` and
- * `useSocketEvent` pick the new name and payload type up from here.
+ * Each event is defined once, here, with its zod schema. The TypeScript types
+ * (`ServerToClientEvents`, `EventPayload<E>`) and the runtime list of names derive from
+ * `serverEvents`; in development and tests every emit checks its payload against the schema.
+ * Add an event by adding one entry to `serverEvents`.
  */
 import { z } from 'zod';
 
@@ -26,21 +28,37 @@ export const messagePayloadSchema = z.strictObject({
 
 export const roomMessagePayloadSchema = messagePayloadSchema.extend({ room: z.string() });
 
-export type MessagePayload = z.infer<typeof messagePayloadSchema>;
-export type RoomMessagePayload = z.infer<typeof roomMessagePayloadSchema>;
+/** Server → client events: name → payload schema. */
+export const serverEvents = {
+  notification: messagePayloadSchema,
+  'room:message': roomMessagePayloadSchema,
+  announcement: messagePayloadSchema,
+} as const satisfies Record<string, z.ZodType>;
 
-/** Server → client events. Socket.IO's typed event map form. */
-export interface ServerToClientEvents {
-  notification: (payload: MessagePayload) => void;
-  'room:message': (payload: RoomMessagePayload) => void;
-  announcement: (payload: MessagePayload) => void;
-}
+export type ServerEventName = keyof typeof serverEvents;
+export type EventPayload<E extends ServerEventName> = z.infer<(typeof serverEvents)[E]>;
+export type MessagePayload = EventPayload<'notification'>;
+export type RoomMessagePayload = EventPayload<'room:message'>;
+
+/** Server → client events in Socket.IO's typed event map form. */
+export type ServerToClientEvents = { [E in ServerEventName]: (payload: EventPayload<E>) => void };
 
 /** Client → server events: none. The gateway is one-way. */
 export type ClientToServerEvents = Record<string, never>;
 
-export type ServerEventName = keyof ServerToClientEvents;
-export type EventPayload<E extends ServerEventName> = Parameters<ServerToClientEvents[E]>[0];
-
 /** Runtime list of the event names, for code that validates names it did not type. */
-export const SERVER_EVENT_NAMES = ['notification', 'room:message', 'announcement'] as const satisfies readonly ServerEventName[];
+export const SERVER_EVENT_NAMES = Object.keys(serverEvents) as ServerEventName[];
+
+export function isServerEventName(name: unknown): name is ServerEventName {
+  return typeof name === 'string' && Object.hasOwn(serverEvents, name);
+}
+
+/** Checks `data` against the event's schema; throws a TypeError naming the event and the problem. */
+export function assertEventPayload<E extends ServerEventName>(event: E, data: unknown): asserts data is EventPayload<E> {
+  if (!isServerEventName(event)) throw new TypeError(`Unknown event ${JSON.stringify(event)}`);
+  const result = serverEvents[event].safeParse(data);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message));
+    throw new TypeError(`Payload of "${event}" does not match its schema: ${problems.join('; ')}`);
+  }
+}

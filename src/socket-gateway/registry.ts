@@ -1,46 +1,51 @@
 /**
- * The one holder of the running Socket.IO server.
+ * The one holder of the running realtime parts of this process.
  *
  * server.ts and the code Next bundles (route handlers, tRPC procedures) each get their OWN
  * copy of every module, so a module-level variable set by server.ts is invisible to a tRPC
- * procedure. `globalThis` is shared by both, so the runtime lives there under a
- * `Symbol.for` key (the same symbol in every module copy).
+ * procedure. `globalThis` is shared by both, so the parts live there under a `Symbol.for`
+ * key (the same symbol in every module copy).
  * @see https://nextjs.org/docs/app/guides/custom-server
  */
-import type { MembershipStore } from './membership-store';
-import type { RevocationStore } from './revocation-store';
-import type { GatewayServer } from './types';
+import type { GatewayStores } from './stores/types';
+import type { EmitTarget, GatewayServer } from './types';
 
-export interface SocketRuntime {
-  io: GatewayServer;
-  membership: MembershipStore;
-  revocations: RevocationStore;
+export interface GatewayRuntime {
+  /** Where emits and socket moves go: the Socket.IO server, or a cross-process emitter. */
+  target: EmitTarget;
+  stores: GatewayStores;
+  /** How many app rooms one user may be in. */
+  maxRoomsPerUser: number;
+  /** Check every emitted payload against its event schema (development and tests). */
+  validatePayloads: boolean;
+  /** The Socket.IO server, when this process runs one. */
+  io?: GatewayServer;
 }
 
 const RUNTIME_KEY = Symbol.for('socket-gateway.runtime');
-type RuntimeHolder = { [RUNTIME_KEY]?: SocketRuntime };
+type RuntimeHolder = { [RUNTIME_KEY]?: GatewayRuntime };
 const holder = globalThis as RuntimeHolder;
 
-export function registerSocketRuntime(runtime: SocketRuntime): void {
+export function registerGatewayRuntime(runtime: GatewayRuntime): void {
   holder[RUNTIME_KEY] = runtime;
 }
 
 /** Removes `runtime` if it is the registered one (a later server may have replaced it). */
-export function unregisterSocketRuntime(runtime: SocketRuntime): void {
+export function unregisterGatewayRuntime(runtime: GatewayRuntime): void {
   if (holder[RUNTIME_KEY] === runtime) delete holder[RUNTIME_KEY];
 }
 
-export function findSocketRuntime(): SocketRuntime | undefined {
+export function findGatewayRuntime(): GatewayRuntime | undefined {
   return holder[RUNTIME_KEY];
 }
 
-export function getSocketRuntime(): SocketRuntime {
+export function getGatewayRuntime(): GatewayRuntime {
   const runtime = holder[RUNTIME_KEY];
   if (!runtime) {
     throw new Error(
       'Socket gateway is not running in this process: no Socket.IO server was started. ' +
         'Start the app through server.ts (npm run dev / npm start), not `next dev` or `next start`; ' +
-        'in tests, call createSocketServer() first.',
+        'from a worker, use createGatewayEmitter(); in tests, call createSocketServer() first.',
     );
   }
   return runtime;

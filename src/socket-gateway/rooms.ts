@@ -1,6 +1,9 @@
 /**
- * Room names. `user:{id}` is each user's personal room; app rooms are a small safe
- * alphabet and may never start with the reserved `user:` prefix.
+ * Room names and room rules. `user:{id}` is each user's personal room; app rooms are a small
+ * safe alphabet and may never start with the reserved `user:` prefix.
+ *
+ * `canJoinRoom` and `canPostToRoom` are the one place a real app edits to decide who may
+ * join and write to which room (for example, look up team membership).
  */
 import { z } from 'zod';
 
@@ -47,10 +50,23 @@ export interface RoomUser {
   role: string;
 }
 
-/**
- * Room authorization: the one place a real app edits to decide who may join which room
- * (for example, look up team membership). The demo lets any signed-in user join any app room.
- */
+/** Who may join which room. The demo lets any signed-in user join any app room. */
 export function canJoinRoom(user: RoomUser, room: string): boolean {
   return user.id.length > 0 && isValidRoomName(room);
+}
+
+/** Who may write to which room: its members (`isMember` comes from the membership store). */
+export function canPostToRoom(user: RoomUser, room: string, isMember: boolean): boolean {
+  return user.id.length > 0 && isValidRoomName(room) && isMember;
+}
+
+/** A room operation the rules refuse. `code` maps onto tRPC's error codes. */
+export class RoomAccessError extends Error {
+  override name = 'RoomAccessError';
+  constructor(
+    readonly code: 'FORBIDDEN' | 'BAD_REQUEST',
+    message: string,
+  ) {
+    super(message);
+  }
 }

@@ -1,7 +1,7 @@
 import type { Server, Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from './events';
 
-/** Events between servers of a cluster (none yet; a Redis adapter carries emits itself). */
+/** Events between servers of a cluster (none: the Redis adapter carries emits itself). */
 export type InterServerEvents = Record<string, never>;
 
 /** What the handshake middleware stores on `socket.data`. */
@@ -11,3 +11,27 @@ export interface SocketData {
 
 export type GatewayServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 export type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** Emits to a selection of sockets (a room, everyone, minus some rooms). */
+export interface BroadcastTarget {
+  to(room: string | string[]): BroadcastTarget;
+  except(room: string | string[]): BroadcastTarget;
+  emit(event: string, ...args: unknown[]): unknown;
+}
+
+/** Moves or closes the sockets of a selection. */
+export interface SocketsTarget {
+  socketsJoin(room: string | string[]): void;
+  socketsLeave(room: string | string[]): void;
+  disconnectSockets(close?: boolean): void;
+}
+
+/**
+ * The part of Socket.IO's `Server` the gateway uses. A Socket.IO server satisfies it, and so
+ * does a cross-process emitter (`@socket.io/redis-emitter`), so one `SocketGateway` class
+ * drives either.
+ * @see https://socket.io/docs/v4/redis-adapter/#emitter
+ */
+export interface EmitTarget extends BroadcastTarget {
+  in(room: string | string[]): SocketsTarget;
+}

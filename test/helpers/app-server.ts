@@ -27,18 +27,24 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-export async function startAppServer(env: Record<string, string> = {}): Promise<AppServer> {
+export async function startAppServer(env: Record<string, string> = {}, options: { cwd?: string } = {}): Promise<AppServer> {
   const port = await freePort();
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOSTNAME: 'localhost',
+    NEXTAUTH_URL: `http://localhost:${port}`,
+    NEXT_TELEMETRY_DISABLED: '1',
+    // Production has no default accounts: the suites name the demo ones explicitly.
+    DEMO_USERS: 'alice:demo:user,bob:demo:user,carol:demo:user,admin:demo:admin',
+    ...env,
+  };
+  // An empty value means "not set" (so a .env file may still provide it).
+  for (const [name, value] of Object.entries(childEnv)) if (value === '') delete childEnv[name];
   const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOSTNAME: 'localhost',
-      NEXTAUTH_URL: `http://localhost:${port}`,
-      NEXT_TELEMETRY_DISABLED: '1',
-      ...env,
-    },
+    cwd: options.cwd,
+    env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

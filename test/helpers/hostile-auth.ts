@@ -9,7 +9,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { getSocketTokenKey, MAX_TOKEN_LENGTH, MAX_USER_ID_LENGTH, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway/auth';
+import { socketTokenKey, MAX_TOKEN_LENGTH, MAX_USER_ID_LENGTH, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway';
 
 const b64url = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -18,7 +18,7 @@ export type Claims = Record<string, unknown>;
 export type Header = Record<string, unknown>;
 
 /** `header.payload.signature` with an HMAC-SHA256 signature under `key` (whatever the header claims). */
-export function signHs256(header: Header, payload: Claims, key: Uint8Array | string = getSocketTokenKey()): string {
+export function signHs256(header: Header, payload: Claims, key: Uint8Array | string = socketTokenKey()): string {
   const input = `${b64url(header)}.${b64url(payload)}`;
   return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
 }
@@ -101,7 +101,7 @@ export const hostileTokenArb: fc.Arbitrary<{ why: string; token: string }> = fc.
     const input = `${b64url(header)}.${b64url(validClaims(sub))}`;
     const sig =
       signature === 'ours'
-        ? createHmac('sha256', getSocketTokenKey()).update(input).digest('base64url')
+        ? createHmac('sha256', socketTokenKey()).update(input).digest('base64url')
         : signature === 'junk'
           ? randomBytes(32).toString('base64url')
           : '';

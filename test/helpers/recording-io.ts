@@ -3,7 +3,7 @@
  * by the seed's parameter-passing unit and property tests; delivery is tested for real in
  * test/integration.
  */
-import type { GatewayServer } from '@/socket-gateway/types';
+import { createMemoryMembershipStore, createMemoryRevocationStore, type GatewayParts, type GatewayServer } from '@/socket-gateway';
 
 export type IoCall =
   | { op: 'emit'; room: string | null; event: string; args: unknown[] }
@@ -30,4 +30,14 @@ export function createRecordingIo(): { io: GatewayServer; calls: IoCall[] } {
     }),
   };
   return { io: fake as unknown as GatewayServer, calls };
+}
+
+/** Gateway parts over the recording stand-in (memory stores; payload checks off: parameter passing only). */
+export function recordingParts(io: GatewayServer): GatewayParts {
+  return {
+    target: io,
+    stores: { membership: createMemoryMembershipStore(), revocations: createMemoryRevocationStore() },
+    maxRoomsPerUser: 50,
+    validatePayloads: false,
+  };
 }

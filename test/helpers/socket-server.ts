@@ -2,8 +2,8 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io as connect, type Socket as ClientSocket, type ManagerOptions, type SocketOptions } from 'socket.io-client';
-import { createSocketServer, type CreateSocketServerOptions, type SocketServerHandle } from '@/socket-gateway/server';
-import { mintSocketToken } from '@/socket-gateway/auth';
+import { createSocketServer, type CreateSocketServerOptions, type SocketServerHandle } from '@/socket-gateway';
+import { mintSocketToken } from '@/socket-gateway';
 import type { ClientToServerEvents, ServerEventName, ServerToClientEvents, EventPayload } from '@/socket-gateway/events';
 
 export type TestClient = ClientSocket<ServerToClientEvents, ClientToServerEvents>;

@@ -29,7 +29,7 @@ describe('handshake', () => {
   });
 
   it('puts a new socket in the rooms its user joined before it connected', async () => {
-    await server.membership.join('alice', 'lobby');
+    await server.stores.membership.join('alice', 'lobby', 50);
     const client = await server.connectAs('alice');
     expect(server.io.of('/').adapter.rooms.get('lobby')?.has(client.id ?? '')).toBe(true);
   });

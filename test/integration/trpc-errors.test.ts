@@ -10,8 +10,9 @@ import type { Session } from 'next-auth';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Role } from '@/server/demo-users';
 import { createCaller } from '@/server/trpc/root';
-import { MAX_ROOMS_PER_USER } from '@/server/trpc/routers/room';
-import { authenticate } from '@/socket-gateway/auth';
+import { getEnv } from '@/env';
+const MAX_ROOMS_PER_USER = getEnv().maxRoomsPerUser;
+import { authenticate } from '@/socket-gateway';
 import { canJoinRoom } from '@/socket-gateway/rooms';
 import { MAX_MESSAGE_LENGTH, SERVER_EVENT_NAMES, type ServerEventName } from '@/socket-gateway/events';
 import { nextEvent, settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
@@ -58,8 +59,8 @@ beforeEach(async () => {
 
 afterEach(async () => {
   for (const id of ['alice', 'bob', 'carol', 'admin']) {
-    for (const room of await server.membership.roomsOf(id)) {
-      await server.membership.leave(id, room);
+    for (const room of await server.stores.membership.roomsOf(id)) {
+      await server.stores.membership.leave(id, room);
       server.io.in(`user:${id}`).socketsLeave(room);
     }
   }
@@ -114,8 +115,20 @@ describe('FORBIDDEN: wrong role', () => {
     vi.mocked(canJoinRoom).mockReturnValueOnce(false);
     await expectRefusedSilently(() => as('alice').room.join({ room: 'staff' }), 'FORBIDDEN', 'You may not join staff');
     expect(canJoinRoom).toHaveBeenLastCalledWith(expect.objectContaining({ id: 'alice', role: 'user' }), 'staff');
-    expect(await server.membership.roomsOf('alice')).toEqual([]);
+    expect(await server.stores.membership.roomsOf('alice')).toEqual([]);
     expect(await roomsOfSockets('alice')).toEqual([[]]);
+  });
+
+  it('room.post by someone who is not a member of the room (canPostToRoom)', async () => {
+    await as('bob').room.join({ room: 'lobby' });
+    received = [];
+    packetsOut = 0;
+    await expectRefusedSilently(() => as('alice').room.post({ room: 'lobby', message: 'let me in' }), 'FORBIDDEN', 'Join lobby before posting to it');
+    await as('alice').room.join({ room: 'lobby' });
+    await as('alice').room.leave({ room: 'lobby' });
+    received = [];
+    packetsOut = 0;
+    await expectRefusedSilently(() => as('alice').room.post({ room: 'lobby', message: 'after leaving' }), 'FORBIDDEN', 'Join lobby before posting to it');
   });
 });
 
@@ -153,7 +166,7 @@ describe('BAD_REQUEST: room names', () => {
     await expectRefusedSilently(() => as('alice').room.join({ room }), 'BAD_REQUEST', 'Room name must be 1-64 characters');
     await expectRefusedSilently(() => as('alice').room.post({ room, message: 'hi' }), 'BAD_REQUEST', 'Room name must be 1-64 characters');
     await expectRefusedSilently(() => as('alice').room.leave({ room }), 'BAD_REQUEST', 'Room name must be 1-64 characters');
-    expect(await server.membership.roomsOf('alice')).toEqual([]);
+    expect(await server.stores.membership.roomsOf('alice')).toEqual([]);
   });
 
   it('reserved user: room (join someone else’s personal room, post into it)', async () => {
@@ -171,7 +184,17 @@ describe('BAD_REQUEST: room names', () => {
     received = [];
     packetsOut = 0;
     await expectRefusedSilently(() => alice.room.join({ room: 'one-more' }), 'BAD_REQUEST', `at most ${MAX_ROOMS_PER_USER} rooms`);
-    expect(await server.membership.roomsOf('alice')).not.toContain('one-more');
+    expect(await server.stores.membership.roomsOf('alice')).not.toContain('one-more');
+  });
+
+  it(`a burst of 200 concurrent joins stores at most ${MAX_ROOMS_PER_USER} rooms (the cap is atomic)`, async () => {
+    const alice = as('alice');
+    const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => alice.room.join({ room: `burst-${i}` })));
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(results.length - refused.length).toBe(MAX_ROOMS_PER_USER);
+    for (const r of refused) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(await server.stores.membership.roomsOf('alice')).toHaveLength(MAX_ROOMS_PER_USER);
+    expect(server.io.of('/').adapter.rooms.get('burst-199') === undefined || (await alice.room.mine()).rooms.includes('burst-199')).toBe(true);
   });
 });
 
@@ -219,27 +242,29 @@ describe('happy paths', () => {
 
   it('room.join / mine / post / leave, including a socket opened after the join', async () => {
     const alice = as('alice');
-    expect(await alice.room.join({ room: 'lobby' })).toEqual({ rooms: ['lobby'] });
-    expect(await alice.room.join({ room: 'a-team' })).toEqual({ rooms: ['a-team', 'lobby'] });
-    expect(await alice.room.join({ room: 'lobby' })).toEqual({ rooms: ['a-team', 'lobby'] }); // idempotent
+    expect(await alice.room.join({ room: 'lobby' })).toEqual({ room: 'lobby', count: 1 });
+    expect(await alice.room.join({ room: 'a-team' })).toEqual({ room: 'a-team', count: 2 });
+    expect(await alice.room.join({ room: 'lobby' })).toEqual({ room: 'lobby', count: 2 }); // idempotent
     expect(await alice.room.mine()).toEqual({ rooms: ['a-team', 'lobby'] });
     expect(await as('bob').room.mine()).toEqual({ rooms: [] });
+    await as('carol').room.join({ room: 'lobby' });
+    received = [];
 
     const laterTab = await server.connectAs('alice');
-    const got = Promise.all([nextEvent(clients.alice, 'room:message'), nextEvent(laterTab, 'room:message')]);
+    const got = Promise.all([nextEvent(clients.alice, 'room:message'), nextEvent(laterTab, 'room:message'), nextEvent(clients.carol, 'room:message')]);
     const posted = await as('carol').room.post({ room: 'lobby', message: 'hi lobby' });
     expect(posted).toMatchObject({ from: 'carol', room: 'lobby', message: 'hi lobby' });
-    expect(await got).toEqual([posted, posted]);
+    expect(await got).toEqual([posted, posted, posted]);
     await settle(150);
-    expect(received).toEqual(['alice:room:message']); // laterTab is not in `clients`; nobody else got it
+    expect(received.sort()).toEqual(['alice:room:message', 'carol:room:message']); // laterTab is not in `clients`; nobody else got it
 
-    expect(await alice.room.leave({ room: 'lobby' })).toEqual({ rooms: ['a-team'] });
+    expect(await alice.room.leave({ room: 'lobby' })).toEqual({ room: 'lobby', count: 1 });
     received = [];
     const laterTabSaw: unknown[] = [];
     laterTab.on('room:message', (m) => laterTabSaw.push(m));
     await as('carol').room.post({ room: 'lobby', message: 'after leave' });
     await settle(150);
-    expect(received).toEqual([]);
+    expect(received).toEqual(['carol:room:message']); // the poster is still a member; alice is not
     expect(laterTabSaw).toEqual([]);
     laterTab.disconnect();
   });

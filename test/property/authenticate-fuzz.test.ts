@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { authenticate, mintSocketToken } from '@/socket-gateway/auth';
+import { authenticate, mintSocketToken } from '@/socket-gateway';
 import { HS256, hostileAuthArb, hostileTokenArb, signHs256, userIdArb, validClaims } from '../helpers/hostile-auth';
 
 const RUNS = 10_000;

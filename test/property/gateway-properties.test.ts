@@ -6,9 +6,9 @@ import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SocketGateway } from '@/socket-gateway';
-import { authenticate, getSocketTokenKey, mintSocketToken, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway/auth';
+import { authenticate, socketTokenKey, mintSocketToken, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway';
 import { MAX_ROOM_NAME_LENGTH, isValidRoomName, userRoom } from '@/socket-gateway/rooms';
-import { createRecordingIo } from '../helpers/recording-io';
+import { createRecordingIo, recordingParts } from '../helpers/recording-io';
 import { startSocketServer, type TestServer } from '../helpers/socket-server';
 
 const RUNS = { numRuns: 100 };
@@ -57,7 +57,7 @@ describe('Property 1: a valid token for U authenticates as U and joins user:{U}'
 });
 
 describe('Property 2: anything but a valid token is refused', () => {
-  const key = getSocketTokenKey();
+  const key = socketTokenKey();
   const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
   it('random strings and random auth values', async () => {
@@ -108,7 +108,7 @@ describe('Property 3: emitToUser(U, event, data) emits to user:{U} with that eve
     fc.assert(
       fc.property(userIdArb, fc.constantFrom('notification', 'announcement') , payloadArb, (userId, event, data) => {
         const { io, calls } = createRecordingIo();
-        new SocketGateway(() => io).emitToUser(userId, event, data);
+        new SocketGateway(() => recordingParts(io)).emitToUser(userId, event, data);
         expect(calls).toEqual([{ op: 'emit', room: `user:${userId}`, event, args: [data] }]);
       }),
       RUNS,
@@ -121,7 +121,7 @@ describe('Property 4: room operations pass their parameters through', () => {
     fc.assert(
       fc.property(socketIdArb, roomArb, payloadArb, (socketId, room, data) => {
         const { io, calls } = createRecordingIo();
-        const gateway = new SocketGateway(() => io);
+        const gateway = new SocketGateway(() => recordingParts(io));
         gateway.joinRoom(socketId, room);
         gateway.leaveRoom(socketId, room);
         gateway.emitToRoom(room, 'room:message', { ...data, room });
@@ -143,7 +143,7 @@ describe('Property 4: room operations pass their parameters through', () => {
     fc.assert(
       fc.property(socketIdArb, badRoomArb, (socketId, room) => {
         const { io, calls } = createRecordingIo();
-        const gateway = new SocketGateway(() => io);
+        const gateway = new SocketGateway(() => recordingParts(io));
         expect(() => gateway.joinRoom(socketId, room)).toThrow(TypeError);
         expect(() => gateway.leaveRoom(socketId, room)).toThrow(TypeError);
         expect(calls).toEqual([]);

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { SocketGateway } from '@/socket-gateway';
 import type { MessagePayload } from '@/socket-gateway/events';
-import { createRecordingIo } from '../helpers/recording-io';
+import { createRecordingIo, recordingParts } from '../helpers/recording-io';
 
 const payload: MessagePayload = { id: '1', from: 'alice', message: 'hi', sentAt: 1 };
 
 function setup() {
   const { io, calls } = createRecordingIo();
-  return { gateway: new SocketGateway(() => io), calls };
+  return { gateway: new SocketGateway(() => recordingParts(io)), calls };
 }
 
 describe('SocketGateway → Socket.IO', () => {
@@ -64,5 +64,31 @@ describe('SocketGateway → Socket.IO', () => {
   it('throws a clear configuration error when no socket server is running', () => {
     const gateway = new SocketGateway();
     expect(() => gateway.broadcast('announcement', payload)).toThrow(/not running.*server\.ts/s);
+  });
+});
+
+describe('payload checks against the event schemas', () => {
+  const withChecks = (validatePayloads: boolean) => {
+    const { io, calls } = createRecordingIo();
+    return { gateway: new SocketGateway(() => ({ ...recordingParts(io), validatePayloads })), calls };
+  };
+  // Passed through a variable, an object with extra or missing fields compiles: the schema catches it.
+  const leaky = { ...payload, passwordHash: 'x' } as MessagePayload;
+  const missing = { id: '1', from: 'alice' } as MessagePayload;
+
+  it('in development and tests, an emit whose payload does not match its schema throws and sends nothing', () => {
+    const { gateway, calls } = withChecks(true);
+    expect(() => gateway.emitToUser('bob', 'notification', leaky)).toThrow(/Payload of "notification" does not match its schema.*passwordHash/);
+    expect(() => gateway.broadcast('announcement', missing)).toThrow(/message/);
+    expect(() => gateway.emitToRoom('lobby', 'room:message', payload as never)).toThrow(/room/);
+    expect(calls).toEqual([]);
+    gateway.emitToUser('bob', 'notification', payload);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('with checks off (production default), payloads pass through untouched', () => {
+    const { gateway, calls } = withChecks(false);
+    gateway.emitToUser('bob', 'notification', leaky);
+    expect(calls).toEqual([{ op: 'emit', room: 'user:bob', event: 'notification', args: [leaky] }]);
   });
 });

@@ -10,7 +10,7 @@ import { MessageItem } from './message-item';
 import { useRecent } from './use-recent';
 
 /** One joined room: its live feed (`room:message` events for this room), a post form, leave. */
-export function RoomCard({ room, self, onLeft }: { room: string; self: string; onLeft: (data: { rooms: string[] }) => void }) {
+export function RoomCard({ room, self, onLeft }: { room: string; self: string; onLeft: (data: { room: string }) => void }) {
   const trpc = useTRPC();
   const id = useId();
   const [message, setMessage] = useState('');

@@ -14,15 +14,18 @@ export function RoomsPanel({ self }: { self: string }) {
   const [room, setRoom] = useState('');
   // Always refetched on focus: another tab of this user may have joined or left a room.
   const mine = useQuery(trpc.room.mine.queryOptions(undefined, { staleTime: 0 }));
-  const setRooms = (data: { rooms: string[] }) => queryClient.setQueryData(trpc.room.mine.queryKey(), data);
+  // join / leave answer with the room and the new count; the cached list is updated in place.
+  const updateRooms = (change: (rooms: string[]) => string[]) =>
+    queryClient.setQueryData(trpc.room.mine.queryKey(), (old) => ({ rooms: change(old?.rooms ?? []) }));
   const join = useMutation(
     trpc.room.join.mutationOptions({
-      onSuccess: (data) => {
-        setRooms(data);
+      onSuccess: ({ room: joined }) => {
+        updateRooms((rooms) => [...new Set([...rooms, joined])].sort());
         setRoom('');
       },
     }),
   );
+  const onLeft = ({ room: left }: { room: string }) => updateRooms((rooms) => rooms.filter((name) => name !== left));
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -61,7 +64,7 @@ export function RoomsPanel({ self }: { self: string }) {
       {mine.isSuccess && rooms.length === 0 && <p className="empty">You are not in any room yet. Join one to see its messages live.</p>}
       <div className="room-grid">
         {rooms.map((name) => (
-          <RoomCard key={name} room={name} self={self} onLeft={setRooms} />
+          <RoomCard key={name} room={name} self={self} onLeft={onLeft} />
         ))}
       </div>
     </section>

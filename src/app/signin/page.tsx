@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
 import { getServerAuthSession } from '@/server/auth';
 import { demoUsers } from '@/server/demo-users';
+import { getEnv } from '@/env';
 import { safeCallbackUrl } from '../safe-callback-url';
 import { SignInForm } from './sign-in-form';
 
@@ -12,7 +13,7 @@ const DEMO_PASSWORD = 'demo';
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string | string[] }> }) {
   const { callbackUrl } = await searchParams;
-  const target = safeCallbackUrl(Array.isArray(callbackUrl) ? callbackUrl[0] : callbackUrl, process.env.NEXTAUTH_URL);
+  const target = safeCallbackUrl(Array.isArray(callbackUrl) ? callbackUrl[0] : callbackUrl, getEnv().appUrl);
   if (await getServerAuthSession()) redirect(target);
 
   const users = demoUsers();

@@ -1,14 +1,13 @@
-import { findSocketRuntime } from '@/socket-gateway/registry';
+import { findGatewayRuntime } from '@/socket-gateway';
 import { getServerPhase } from '@/server/lifecycle';
 
 export const dynamic = 'force-dynamic';
 
-/** 200 `{ status: "ok", connections }` while serving; 503 while draining or without a socket server. */
+/** 200 `{ status: "ok" }` while serving; 503 while draining or without a socket server. */
 export function GET() {
-  const runtime = findSocketRuntime();
-  const connections = runtime?.io.engine.clientsCount ?? 0;
+  const runtime = findGatewayRuntime();
   if (!runtime || getServerPhase() !== 'serving') {
-    return Response.json({ status: runtime ? 'draining' : 'unavailable', connections }, { status: 503 });
+    return Response.json({ status: runtime ? 'draining' : 'unavailable' }, { status: 503 });
   }
-  return Response.json({ status: 'ok', connections });
+  return Response.json({ status: 'ok' });
 }

@@ -1,4 +1,4 @@
-import { mintSocketToken } from '@/socket-gateway/auth';
+import { mintSocketToken } from '@/socket-gateway';
 import { createTRPCRouter, protectedProcedure } from '../init';
 
 export const socketRouter = createTRPCRouter({

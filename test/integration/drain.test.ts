@@ -4,7 +4,7 @@
  * transport, while the http.Server finishes its in-flight requests.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mintSocketToken } from '@/socket-gateway/auth';
+import { mintSocketToken } from '@/socket-gateway';
 import { connectRaw, openRaw, pollingRequest } from '../helpers/raw-client';
 import { startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
 

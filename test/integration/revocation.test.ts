@@ -8,7 +8,7 @@ import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { authOptions } from '@/server/auth';
 import { gateway } from '@/socket-gateway';
-import { getSocketTokenKey, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway/auth';
+import { socketTokenKey, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway';
 import type { MessagePayload } from '@/socket-gateway/events';
 import { userRoom } from '@/socket-gateway/rooms';
 import { collectEvents, nextDisconnect, nextEvent, settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
@@ -23,8 +23,8 @@ afterEach(async () => {
 
 /** Bob in two tabs (websocket and polling), both in room `lobby`; alice in `lobby` too. */
 async function scene(srv: TestServer) {
-  await srv.membership.join('bob', 'lobby');
-  await srv.membership.join('alice', 'lobby');
+  await srv.stores.membership.join('bob', 'lobby', 50);
+  await srv.stores.membership.join('alice', 'lobby', 50);
   const bobTab1 = await srv.connectAs('bob');
   const bobTab2 = await srv.connectAs('bob', { transports: ['polling'] });
   const alice = await srv.connectAs('alice');
@@ -101,7 +101,7 @@ describe('next-auth events.signOut', () => {
         .setIssuer(SOCKET_TOKEN_ISSUER)
         .setIssuedAt(now - 5)
         .setExpirationTime(now + 295)
-        .sign(getSocketTokenKey());
+        .sign(socketTokenKey());
     const [bobEarlier, aliceEarlier] = await Promise.all([minted('bob'), minted('alice')]);
     const bobTab = await server.connect({ token: bobEarlier });
     const closed = nextDisconnect(bobTab);

@@ -8,16 +8,14 @@
  */
 import { createHmac } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
-import type { Env } from './config';
+import { getEnv } from '@/env';
 
 export const SOCKET_TOKEN_AUDIENCE = 'socket-gateway:socket';
 export const SOCKET_TOKEN_ISSUER = 'socket-gateway';
-export const DEFAULT_SOCKET_TOKEN_TTL_SECONDS = 300;
 /** Longer strings are refused before any parsing. Real tokens are a few hundred bytes. */
 export const MAX_TOKEN_LENGTH = 4096;
 export const MAX_USER_ID_LENGTH = 512;
 const KEY_LABEL = 'socket-gateway/socket-token/v1';
-const MIN_SECRET_LENGTH = 32;
 
 export interface SocketUser {
   userId: string;
@@ -29,48 +27,38 @@ export interface SocketToken {
   expiresAt: number;
 }
 
-let cachedKey: { source: string; key: Uint8Array } | undefined;
+/** Where the signing key comes from: the socket secret if set, else the session secret. */
+export interface SocketTokenSecrets {
+  socketTokenSecret?: string;
+  nextAuthSecret: string;
+}
 
-/** The HS256 key for socket tokens. Throws a configuration error when no secret is set. */
-export function getSocketTokenKey(env: Env = process.env): Uint8Array {
-  const own = env.SOCKET_TOKEN_SECRET;
-  const source = own ? `own:${own}` : `derived:${env.NEXTAUTH_SECRET ?? ''}`;
-  if (cachedKey?.source === source) return cachedKey.key;
+const keys = new Map<string, Uint8Array>();
 
-  let key: Uint8Array;
-  if (own) {
-    if (own.length < MIN_SECRET_LENGTH) {
-      throw new Error(`SOCKET_TOKEN_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
-    }
-    key = new TextEncoder().encode(own);
-  } else if (env.NEXTAUTH_SECRET) {
-    key = createHmac('sha256', env.NEXTAUTH_SECRET).update(KEY_LABEL).digest();
-  } else {
-    throw new Error(
-      'Socket tokens need a secret: set NEXTAUTH_SECRET (or SOCKET_TOKEN_SECRET). ' +
-        'Generate one with: openssl rand -base64 32',
-    );
+/** The HS256 key for socket tokens (cached per secret). */
+export function socketTokenKey(secrets: SocketTokenSecrets = currentSecrets()): Uint8Array {
+  const source = secrets.socketTokenSecret ? `own:${secrets.socketTokenSecret}` : `derived:${secrets.nextAuthSecret}`;
+  let key = keys.get(source);
+  if (!key) {
+    key = secrets.socketTokenSecret
+      ? new TextEncoder().encode(secrets.socketTokenSecret)
+      : createHmac('sha256', secrets.nextAuthSecret).update(KEY_LABEL).digest();
+    keys.set(source, key);
   }
-  cachedKey = { source, key };
   return key;
 }
 
-export function socketTokenTtlSeconds(env: Env = process.env): number {
-  const raw = env.SOCKET_TOKEN_TTL_SECONDS;
-  if (raw === undefined || raw === '') return DEFAULT_SOCKET_TOKEN_TTL_SECONDS;
-  const ttl = Number(raw);
-  if (!Number.isInteger(ttl) || ttl < 1 || ttl > 86_400) {
-    throw new Error(`SOCKET_TOKEN_TTL_SECONDS must be a whole number of seconds from 1 to 86400, got ${JSON.stringify(raw)}`);
-  }
-  return ttl;
+function currentSecrets(): SocketTokenSecrets {
+  const env = getEnv();
+  return { socketTokenSecret: env.socketToken.secret, nextAuthSecret: env.nextAuthSecret };
 }
 
-/** Signs a handshake token for `userId`, valid for `ttlSeconds` (default from the environment). */
-export async function mintSocketToken(userId: string, options: { ttlSeconds?: number } = {}): Promise<SocketToken> {
+/** Signs a handshake token for `userId`, valid for `ttlSeconds` (default SOCKET_TOKEN_TTL_SECONDS). */
+export async function mintSocketToken(userId: string, options: { ttlSeconds?: number; key?: Uint8Array } = {}): Promise<SocketToken> {
   if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID_LENGTH || !userId.isWellFormed()) {
     throw new TypeError(`userId must be a well-formed string of 1-${MAX_USER_ID_LENGTH} characters`);
   }
-  const ttl = options.ttlSeconds ?? socketTokenTtlSeconds();
+  const ttl = options.ttlSeconds ?? getEnv().socketToken.ttlSeconds;
   const issuedAt = Math.floor(Date.now() / 1000);
   const expiresAtSeconds = issuedAt + ttl;
   const token = await new SignJWT({})
@@ -80,7 +68,7 @@ export async function mintSocketToken(userId: string, options: { ttlSeconds?: nu
     .setIssuer(SOCKET_TOKEN_ISSUER)
     .setIssuedAt(issuedAt)
     .setExpirationTime(expiresAtSeconds)
-    .sign(getSocketTokenKey());
+    .sign(options.key ?? socketTokenKey());
   return { token, expiresAt: expiresAtSeconds * 1000 };
 }
 
@@ -114,13 +102,13 @@ export async function authenticate(auth: unknown): Promise<SocketUser | null> {
 }
 
 /** `authenticate`, plus the token's issue time (the handshake compares it with sign-outs). */
-export async function verifySocketToken(auth: unknown): Promise<VerifiedSocketToken | null> {
+export async function verifySocketToken(auth: unknown, key?: Uint8Array): Promise<VerifiedSocketToken | null> {
   try {
     if (typeof auth !== 'object' || auth === null) return null;
     const token: unknown = (auth as { token?: unknown }).token;
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;
     if (!isCanonicalCompactJws(token)) return null;
-    const { payload } = await jwtVerify(token, getSocketTokenKey(), {
+    const { payload } = await jwtVerify(token, key ?? socketTokenKey(), {
       algorithms: ['HS256'],
       audience: SOCKET_TOKEN_AUDIENCE,
       issuer: SOCKET_TOKEN_ISSUER,

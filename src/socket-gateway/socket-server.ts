@@ -1,33 +1,52 @@
 /**
  * createSocketServer: the Socket.IO server of the gateway, attached to an existing
  * http.Server. It authenticates every handshake, puts each socket in its user's rooms and
- * enforces the one-way contract and the limits in `config.ts`.
+ * enforces the one-way contract and the limits it is given (README, Security).
  */
 import { ServerResponse, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
-import { getSocketTokenKey, verifySocketToken } from './auth';
-import { loadSocketServerConfig, type SocketServerConfig } from './config';
-import { createMemoryMembershipStore, type MembershipStore } from './membership-store';
-import { createMemoryRevocationStore, type RevocationStore } from './revocation-store';
-import { registerSocketRuntime, unregisterSocketRuntime, type SocketRuntime } from './registry';
+import { getEnv } from '@/env';
+import { registerGatewayRuntime, unregisterGatewayRuntime, type GatewayRuntime } from './registry';
 import { userRoom } from './rooms';
+import { verifySocketToken } from './socket-token';
+import { createMemoryMembershipStore, createMemoryRevocationStore } from './stores';
+import type { GatewayStores } from './stores/types';
 import type { GatewayServer, GatewaySocket } from './types';
 
 export const UNAUTHORIZED = 'Unauthorized';
 export const ORIGIN_NOT_ALLOWED = 'Origin not allowed';
 export const SHUTTING_DOWN = 'Server is shutting down';
 
-export interface CreateSocketServerOptions extends Partial<SocketServerConfig> {
-  /** Where users' room memberships live (default: in memory). */
-  membership?: MembershipStore;
-  /** Where sign-outs are remembered, to refuse tokens issued before them (default: in memory). */
-  revocations?: RevocationStore;
+/** The socket server's limits (README's Security table lists each with its variable). */
+export interface SocketServerLimits {
+  /** Browser origins allowed to open a socket. Requests with no Origin header are allowed (they still need a token). */
+  allowedOrigins: string[];
+  /** Sockets one user may hold open at once on this server. */
+  maxConnectionsPerUser: number;
+  /** Largest packet a client may send, in bytes (Engine.IO `maxHttpBufferSize`). */
+  maxPayloadBytes: number;
+  /**
+   * A client sending more than `floodMaxEvents` packets (events, acks, CONNECTs, noops: the
+   * handshake's CONNECT counts) within `floodWindowMs` is disconnected.
+   */
+  floodMaxEvents: number;
+  floodWindowMs: number;
+}
+
+export interface CreateSocketServerOptions extends Partial<SocketServerLimits> {
+  /** Where memberships and sign-outs live (default: in memory). */
+  stores?: Partial<GatewayStores>;
+  /** How many app rooms one user may be in (default MAX_ROOMS_PER_USER). */
+  maxRoomsPerUser?: number;
+  /** Check emitted payloads against their schemas (default: outside production). */
+  validatePayloads?: boolean;
   /** Make this server the one the `gateway` singleton uses (default true). */
   register?: boolean;
 }
 
-export interface SocketServerHandle extends SocketRuntime {
-  config: SocketServerConfig;
+export interface SocketServerHandle extends GatewayRuntime {
+  io: GatewayServer;
+  limits: SocketServerLimits;
   /**
    * For graceful shutdown: refuses new handshakes and disconnects every socket (clients see
    * "transport close" and reconnect, to another server), leaving the http.Server to finish
@@ -39,9 +58,14 @@ export interface SocketServerHandle extends SocketRuntime {
 }
 
 export function createSocketServer(httpServer: HttpServer, options: CreateSocketServerOptions = {}): SocketServerHandle {
-  const { membership = createMemoryMembershipStore(), revocations = createMemoryRevocationStore(), register = true, ...overrides } = options;
-  const config: SocketServerConfig = { ...loadSocketServerConfig(), ...definedOnly(overrides) };
-  getSocketTokenKey(); // a missing secret is a start-up error, not a refused handshake later
+  const env = getEnv();
+  const { stores: givenStores = {}, register = true, maxRoomsPerUser = env.maxRoomsPerUser, validatePayloads = env.nodeEnv !== 'production', ...overrides } = options;
+  const config: SocketServerLimits = { ...env.socket, ...definedOnly(overrides) };
+  const stores: GatewayStores = {
+    membership: givenStores.membership ?? createMemoryMembershipStore(),
+    revocations: givenStores.revocations ?? createMemoryRevocationStore(),
+  };
+  const { membership, revocations } = stores;
 
   let draining = false;
   const io: GatewayServer = new Server(httpServer, {
@@ -121,19 +145,20 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     enforceOneWay(socket);
   });
 
-  const runtime: SocketRuntime = { io, membership, revocations };
-  if (register) registerSocketRuntime(runtime);
+  const runtime: GatewayRuntime = { target: io, io, stores, maxRoomsPerUser, validatePayloads };
+  if (register) registerGatewayRuntime(runtime);
 
   return {
     ...runtime,
-    config,
+    io,
+    limits: config,
     drain() {
       draining = true;
       io.engine.close();
     },
     close: () =>
       new Promise<void>((resolve) => {
-        unregisterSocketRuntime(runtime);
+        unregisterGatewayRuntime(runtime);
         io.close(() => resolve());
       }),
   };
@@ -158,7 +183,7 @@ interface EngineConnection {
  * `floodWindowMs`. A well-behaved client sends one CONNECT per connection and one pong per
  * ping interval (25 s), far below any sensible limit.
  */
-function limitClientMessages(conn: EngineConnection, config: SocketServerConfig): void {
+function limitClientMessages(conn: EngineConnection, config: SocketServerLimits): void {
   let windowStart = Date.now();
   let count = 0;
   conn.on('packet', () => {

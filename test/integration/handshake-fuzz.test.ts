@@ -52,7 +52,7 @@ async function expectValidClientReceives(label: string): Promise<void> {
 
 describe('handshake fuzzing against a real server', () => {
   it('refuses every hostile auth object over websocket and polling (300 runs), then still serves a valid client', async () => {
-    const cap = server.config.maxPayloadBytes;
+    const cap = server.limits.maxPayloadBytes;
     const acceptedBefore = accepted;
     await fc.assert(
       fc.asyncProperty(hostileAuthObjectArb, fc.constantFrom('websocket' as const, 'polling' as const), async (auth, transport) => {
@@ -96,7 +96,7 @@ describe('handshake fuzzing against a real server', () => {
   });
 
   it('control: the same path accepts a valid token (so the fuzz could fail)', async () => {
-    const { mintSocketToken } = await import('@/socket-gateway/auth');
+    const { mintSocketToken } = await import('@/socket-gateway');
     const raw = await connectRaw(server.url, { token: (await mintSocketToken('bob')).token });
     raw.close();
     expect(await attempt({ token: (await mintSocketToken('bob')).token }, 'polling')).toEqual({ refused: false });

@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { gateway } from '@/socket-gateway';
-import { SOCKET_CONFIG_DEFAULTS } from '@/socket-gateway/config';
+import { getEnv } from '@/env';
+const SOCKET_CONFIG_DEFAULTS = getEnv().socket;
 import type { MessagePayload } from '@/socket-gateway/events';
 import { userRoom } from '@/socket-gateway/rooms';
 import { nextEvent, settle, startSocketServer, type TestServer } from '../helpers/socket-server';
@@ -22,7 +23,7 @@ afterEach(async () => {
 describe('per-user connection cap', () => {
   it(`defaults to ${SOCKET_CONFIG_DEFAULTS.maxConnectionsPerUser}; the next handshake is refused with a clear error; others are unaffected`, async () => {
     server = await startSocketServer();
-    const cap = server.config.maxConnectionsPerUser;
+    const cap = server.limits.maxConnectionsPerUser;
     expect(cap).toBe(10);
     const bobTabs = [];
     for (let i = 0; i < cap; i += 1) bobTabs.push(await server.connectAs('bob'));

@@ -6,8 +6,8 @@
  * still needs a valid token.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mintSocketToken } from '@/socket-gateway/auth';
-import { appOrigin } from '@/socket-gateway/config';
+import { mintSocketToken } from '@/socket-gateway';
+import { getEnv } from '@/env';
 import { connectRaw, openRaw, pollingRequest, type RawClient } from '../helpers/raw-client';
 import { startSocketServer, type TestServer } from '../helpers/socket-server';
 
@@ -118,8 +118,8 @@ describe('no Origin header is not a bypass', () => {
 describe('default list', () => {
   it("allows only the app's own origin (from NEXTAUTH_URL) when SOCKET_ALLOWED_ORIGINS is not set", async () => {
     server = await startSocketServer();
-    const own = appOrigin(process.env);
-    expect(server.config.allowedOrigins).toEqual([own]);
+    const own = getEnv().appOrigin;
+    expect(server.limits.allowedOrigins).toEqual([own]);
     expect((await pollingRequest(server.url, { origin: own })).status).toBe(200);
     const other = new URL(own);
     other.port = String(Number(other.port || 80) + 1);

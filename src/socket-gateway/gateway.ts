@@ -1,0 +1,143 @@
+/**
+ * SocketGateway: the server-side API that pushes typed events to users, rooms and everyone,
+ * and applies the room rules. It keeps no state of its own: every call resolves the parts it
+ * drives (an emit target and the stores) through `resolve`, by default the registry, so the
+ * same class works inside server.ts, in code Next bundles, and in a worker over an emitter.
+ */
+import { assertEventPayload, type EventPayload, type ServerEventName } from './events';
+import { getGatewayRuntime, type GatewayRuntime } from './registry';
+import { assertRoomName, canJoinRoom, canPostToRoom, RoomAccessError, userRoom, type RoomUser } from './rooms';
+
+/** What a gateway drives: `GatewayRuntime` minus the optional Socket.IO server. */
+export type GatewayParts = Omit<GatewayRuntime, 'io'>;
+
+export class SocketGateway {
+  constructor(private readonly resolve: () => GatewayParts = getGatewayRuntime) {}
+
+  /** Every socket (tab) of `userId`, through the room `user:{userId}`. Offline users: no-op. */
+  emitToUser<E extends ServerEventName>(userId: string, event: E, data: EventPayload<E>): void {
+    assertUserId(userId);
+    const parts = this.checked(event, data);
+    parts.target.to(userRoom(userId)).emit(event, data);
+  }
+
+  /** Every socket in `room`. An empty room: no-op. */
+  emitToRoom<E extends ServerEventName>(room: string, event: E, data: EventPayload<E>): void {
+    assertRoomName(room);
+    const parts = this.checked(event, data);
+    parts.target.to(room).emit(event, data);
+  }
+
+  /** Every connected socket. */
+  broadcast<E extends ServerEventName>(event: E, data: EventPayload<E>): void {
+    this.checked(event, data).target.emit(event, data);
+  }
+
+  /** Puts one connection in `room`. */
+  joinRoom(socketId: string, room: string): void {
+    assertSocketId(socketId);
+    assertRoomName(room);
+    this.resolve().target.in(socketId).socketsJoin(room);
+  }
+
+  /** Takes one connection out of `room`. */
+  leaveRoom(socketId: string, room: string): void {
+    assertSocketId(socketId);
+    assertRoomName(room);
+    this.resolve().target.in(socketId).socketsLeave(room);
+  }
+
+  /** Puts every open socket of `userId` in `room` (no stored membership: see `enterRoom`). */
+  addUserToRoom(userId: string, room: string): void {
+    assertUserId(userId);
+    assertRoomName(room);
+    this.resolve().target.in(userRoom(userId)).socketsJoin(room);
+  }
+
+  /** Takes every open socket of `userId` out of `room` (no stored membership: see `exitRoom`). */
+  removeUserFromRoom(userId: string, room: string): void {
+    assertUserId(userId);
+    assertRoomName(room);
+    this.resolve().target.in(userRoom(userId)).socketsLeave(room);
+  }
+
+  /** Closes every socket of `userId` (a ban, a kick). They reconnect only with a new token. */
+  disconnectUser(userId: string): void {
+    assertUserId(userId);
+    this.resolve().target.in(userRoom(userId)).disconnectSockets(true);
+  }
+
+  /**
+   * Sign-out: refuses every credential `userId` was issued so far (socket tokens and
+   * sessions, even unexpired ones) and closes their open sockets on every tab.
+   */
+  async revokeUserSockets(userId: string): Promise<void> {
+    assertUserId(userId);
+    const parts = this.resolve();
+    await parts.stores.revocations.revoke(userId, Date.now());
+    parts.target.in(userRoom(userId)).disconnectSockets(true);
+  }
+
+  /**
+   * Joins `user` to `room` as one operation: the room rules (`canJoinRoom`), the per-user
+   * room cap (enforced atomically by the store), the stored membership, then every open
+   * socket of the user. Throws a RoomAccessError when refused; nothing changed then.
+   */
+  async enterRoom(user: RoomUser, room: string): Promise<{ room: string; count: number }> {
+    assertUserId(user.id);
+    assertRoomName(room);
+    if (!canJoinRoom(user, room)) throw new RoomAccessError('FORBIDDEN', `You may not join ${room}`);
+    const parts = this.resolve();
+    const result = await parts.stores.membership.join(user.id, room, parts.maxRoomsPerUser);
+    if (!result.ok) throw new RoomAccessError('BAD_REQUEST', `You can be in at most ${parts.maxRoomsPerUser} rooms`);
+    // Stored first, then live sockets: a socket connecting meanwhile reads the store after joining user:{id}.
+    parts.target.in(userRoom(user.id)).socketsJoin(room);
+    return { room, count: result.count };
+  }
+
+  /** Takes `userId` out of `room`: the stored membership and every open socket. */
+  async exitRoom(userId: string, room: string): Promise<{ room: string; count: number }> {
+    assertUserId(userId);
+    assertRoomName(room);
+    const parts = this.resolve();
+    const { count } = await parts.stores.membership.leave(userId, room);
+    parts.target.in(userRoom(userId)).socketsLeave(room);
+    return { room, count };
+  }
+
+  /** The rooms `userId` is in (sorted). */
+  roomsOf(userId: string): Promise<string[]> {
+    assertUserId(userId);
+    return this.resolve().stores.membership.roomsOf(userId);
+  }
+
+  /** Emits `event` to `room` on behalf of `user`, if `canPostToRoom` allows it (members only by default). */
+  async postToRoom<E extends ServerEventName>(user: RoomUser, room: string, event: E, data: EventPayload<E>): Promise<void> {
+    assertUserId(user.id);
+    assertRoomName(room);
+    const isMember = await this.resolve().stores.membership.isMember(user.id, room);
+    if (!canPostToRoom(user, room, isMember)) throw new RoomAccessError('FORBIDDEN', `Join ${room} before posting to it`);
+    this.emitToRoom(room, event, data);
+  }
+
+  private checked<E extends ServerEventName>(event: E, data: EventPayload<E>): GatewayParts {
+    const parts = this.resolve();
+    if (parts.validatePayloads) assertEventPayload(event, data);
+    return parts;
+  }
+}
+
+function assertUserId(userId: unknown): asserts userId is string {
+  if (typeof userId !== 'string' || userId.length === 0) {
+    throw new TypeError(`userId must be a non-empty string, got ${JSON.stringify(userId)}`);
+  }
+}
+
+function assertSocketId(socketId: unknown): asserts socketId is string {
+  if (typeof socketId !== 'string' || socketId.length === 0) {
+    throw new TypeError(`socketId must be a non-empty string, got ${JSON.stringify(socketId)}`);
+  }
+}
+
+/** The process-wide gateway. Throws a clear error if no socket server (or emitter) was started. */
+export const gateway = new SocketGateway();
