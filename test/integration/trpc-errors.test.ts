@@ -14,12 +14,13 @@ import { getEnv } from '@/env';
 const MAX_ROOMS_PER_USER = getEnv().maxRoomsPerUser;
 import { authenticate } from '@/socket-gateway';
 import { canJoinRoom } from '@/socket-gateway/rooms';
+import type * as RoomsModule from '@/socket-gateway/rooms';
 import { MAX_MESSAGE_LENGTH, SERVER_EVENT_NAMES, type ServerEventName } from '@/socket-gateway/events';
 import { nextEvent, settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
 
 // canJoinRoom keeps its real behaviour; the spy lets one test make it refuse.
 vi.mock('@/socket-gateway/rooms', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('@/socket-gateway/rooms')>();
+  const actual = await importOriginal<typeof RoomsModule>();
   return { ...actual, canJoinRoom: vi.fn(actual.canJoinRoom) };
 });
 
