@@ -116,6 +116,7 @@ const schema = z.object({
   SOCKET_MAX_PAYLOAD_BYTES: int(1, 100 * 1024 * 1024, 16 * 1024),
   SOCKET_FLOOD_MAX_EVENTS: int(1, 1_000_000, 20),
   SOCKET_FLOOD_WINDOW_MS: int(1, 3_600_000, 10_000),
+  SOCKET_MAX_BACKLOG_BYTES: int(1024, 1024 * 1024 * 1024, 1024 * 1024),
   MAX_ROOMS_PER_USER: int(1, 10_000, 50),
   SHUTDOWN_TIMEOUT_MS: int(1, 600_000, 10_000),
   DEMO_USERS: demoUserList,
@@ -142,6 +143,7 @@ export interface Env {
     maxPayloadBytes: number;
     floodMaxEvents: number;
     floodWindowMs: number;
+    maxBacklogBytes: number;
   };
   maxRoomsPerUser: number;
   shutdownTimeoutMs: number;
@@ -215,6 +217,7 @@ export function parseEnv(raw: RawEnv): Env {
       maxPayloadBytes: v.SOCKET_MAX_PAYLOAD_BYTES,
       floodMaxEvents: v.SOCKET_FLOOD_MAX_EVENTS,
       floodWindowMs: v.SOCKET_FLOOD_WINDOW_MS,
+      maxBacklogBytes: v.SOCKET_MAX_BACKLOG_BYTES,
     },
     maxRoomsPerUser: v.MAX_ROOMS_PER_USER,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,

@@ -8,6 +8,7 @@ import { Server } from 'socket.io';
 import { getEnv } from '@/env';
 import { registerGatewayRuntime, unregisterGatewayRuntime, type GatewayRuntime } from './registry';
 import { userRoom } from './rooms';
+import { limitBacklog, type BacklogConnection } from './slow-consumers';
 import { verifySocketToken } from './socket-token';
 import { createMemoryMembershipStore, createMemoryRevocationStore } from './stores';
 import type { GatewayStores } from './stores/types';
@@ -31,6 +32,8 @@ export interface SocketServerLimits {
    */
   floodMaxEvents: number;
   floodWindowMs: number;
+  /** A connection whose outgoing backlog (events it has not taken yet) passes this many bytes is closed. */
+  maxBacklogBytes: number;
 }
 
 export interface CreateSocketServerOptions extends Partial<SocketServerLimits> {
@@ -42,6 +45,9 @@ export interface CreateSocketServerOptions extends Partial<SocketServerLimits> {
   validatePayloads?: boolean;
   /** Make this server the one the `gateway` singleton uses (default true). */
   register?: boolean;
+  /** Engine.IO heartbeat (defaults 25 s / 20 s, Socket.IO's). */
+  pingIntervalMs?: number;
+  pingTimeoutMs?: number;
 }
 
 export interface SocketServerHandle extends GatewayRuntime {
@@ -59,7 +65,7 @@ export interface SocketServerHandle extends GatewayRuntime {
 
 export function createSocketServer(httpServer: HttpServer, options: CreateSocketServerOptions = {}): SocketServerHandle {
   const env = getEnv();
-  const { stores: givenStores = {}, register = true, maxRoomsPerUser = env.maxRoomsPerUser, validatePayloads = env.nodeEnv !== 'production', ...overrides } = options;
+  const { stores: givenStores = {}, register = true, pingIntervalMs = 25_000, pingTimeoutMs = 20_000, maxRoomsPerUser = env.maxRoomsPerUser, validatePayloads = env.nodeEnv !== 'production', ...overrides } = options;
   const config: SocketServerLimits = { ...env.socket, ...definedOnly(overrides) };
   const stores: GatewayStores = {
     membership: givenStores.membership ?? createMemoryMembershipStore(),
@@ -74,6 +80,8 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     maxHttpBufferSize: config.maxPayloadBytes,
     // A socket that opens a transport but never completes the Socket.IO handshake is dropped.
     connectTimeout: 10_000,
+    pingInterval: pingIntervalMs,
+    pingTimeout: pingTimeoutMs,
     cors: { origin: config.allowedOrigins, credentials: false },
     // Runs on the first request of every session, polling or websocket: refuses foreign
     // browser origins (cross-site websocket hijacking). No Origin header = not a browser.
@@ -109,6 +117,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     connections.set(conn.id, conn);
     conn.on('close', () => connections.delete(conn.id));
     limitClientMessages(conn, config);
+    limitBacklog(conn as unknown as BacklogConnection, config.maxBacklogBytes);
   });
 
   // iat has second precision: a token issued in the same second as the sign-out still passes.
