@@ -118,6 +118,10 @@ const schema = z.object({
   SOCKET_FLOOD_WINDOW_MS: int(1, 3_600_000, 10_000),
   SOCKET_MAX_BACKLOG_BYTES: int(1024, 1024 * 1024 * 1024, 1024 * 1024),
   MAX_ROOMS_PER_USER: int(1, 10_000, 50),
+  EMIT_RATE_PER_SECOND: int(1, 100_000, 10),
+  EMIT_RATE_BURST: int(1, 100_000, 20),
+  RECIPIENT_RATE_PER_SECOND: int(1, 100_000, 20),
+  RECIPIENT_RATE_BURST: int(1, 100_000, 40),
   SHUTDOWN_TIMEOUT_MS: int(1, 600_000, 10_000),
   DEMO_USERS: demoUserList,
   REDIS_URL: redisUrl,
@@ -146,6 +150,8 @@ export interface Env {
     maxBacklogBytes: number;
   };
   maxRoomsPerUser: number;
+  /** Token buckets: emits per user (notification.send, room.post, announcement.broadcast) and notifications per recipient. */
+  rateLimits: { emit: { ratePerSecond: number; burst: number }; recipient: { ratePerSecond: number; burst: number } };
   shutdownTimeoutMs: number;
   demoUsers: DemoUser[];
   redis?: { url: string; keyPrefix: string };
@@ -220,6 +226,10 @@ export function parseEnv(raw: RawEnv): Env {
       maxBacklogBytes: v.SOCKET_MAX_BACKLOG_BYTES,
     },
     maxRoomsPerUser: v.MAX_ROOMS_PER_USER,
+    rateLimits: {
+      emit: { ratePerSecond: v.EMIT_RATE_PER_SECOND, burst: v.EMIT_RATE_BURST },
+      recipient: { ratePerSecond: v.RECIPIENT_RATE_PER_SECOND, burst: v.RECIPIENT_RATE_BURST },
+    },
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     // Production has no default accounts: only the ones DEMO_USERS lists explicitly.
     demoUsers: v.DEMO_USERS ?? (dev ? parseDemoUsers(DEFAULT_DEMO_USERS) : []),

@@ -6,6 +6,7 @@
  */
 import { assertEventPayload, type EventPayload, type ServerEventName } from './events';
 import { getGatewayRuntime, type GatewayRuntime } from './registry';
+import type { RateLimit, TakeResult } from './stores/types';
 import { assertRoomName, canJoinRoom, canPostToRoom, RoomAccessError, userRoom, type RoomUser } from './rooms';
 
 /** What a gateway drives: `GatewayRuntime` minus the optional Socket.IO server. */
@@ -76,6 +77,17 @@ export class SocketGateway {
     const parts = this.resolve();
     await parts.stores.revocations.revoke(userId, Date.now());
     parts.target.in(userRoom(userId)).disconnectSockets(true);
+  }
+
+  /** Whether a credential of `userId` issued at `issuedAtMs` (epoch ms) was revoked by a later sign-out. */
+  async isRevoked(userId: string, issuedAtMs: number): Promise<boolean> {
+    const revokedAt = await this.resolve().stores.revocations.revokedAt(userId);
+    return revokedAt !== undefined && issuedAtMs <= revokedAt;
+  }
+
+  /** Takes one token from the rate-limit bucket `key` (shared by every node in a cluster). */
+  takeToken(key: string, limit: RateLimit): Promise<TakeResult> {
+    return this.resolve().stores.rateLimits.take(key, limit);
   }
 
   /**

@@ -10,7 +10,7 @@ import { registerGatewayRuntime, unregisterGatewayRuntime, type GatewayRuntime }
 import { userRoom } from './rooms';
 import { limitBacklog, type BacklogConnection } from './slow-consumers';
 import { verifySocketToken } from './socket-token';
-import { createMemoryMembershipStore, createMemoryRevocationStore } from './stores';
+import { createMemoryMembershipStore, createMemoryRateLimitStore, createMemoryRevocationStore } from './stores';
 import type { GatewayStores } from './stores/types';
 import type { GatewayServer, GatewaySocket } from './types';
 
@@ -70,6 +70,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   const stores: GatewayStores = {
     membership: givenStores.membership ?? createMemoryMembershipStore(),
     revocations: givenStores.revocations ?? createMemoryRevocationStore(),
+    rateLimits: givenStores.rateLimits ?? createMemoryRateLimitStore(),
   };
   const { membership, revocations } = stores;
 

@@ -41,10 +41,30 @@ export interface RevocationStore {
   close?(): Promise<void>;
 }
 
+/** A token bucket's shape: `ratePerSecond` tokens come back each second, up to `burst`. */
+export interface RateLimit {
+  ratePerSecond: number;
+  burst: number;
+}
+
+/** Outcome of `RateLimitStore.take`. */
+export type TakeResult = { ok: true; remaining: number } | { ok: false; retryAfterMs: number };
+
+/**
+ * Token buckets, one per key (for example `emit:alice` or `to:bob`). Shared through Redis in
+ * a cluster, so adding nodes does not multiply the limits.
+ */
+export interface RateLimitStore {
+  /** Takes one token from `key`'s bucket, atomically; refused (nothing taken) when it is empty. */
+  take(key: string, limit: RateLimit): Promise<TakeResult>;
+  close?(): Promise<void>;
+}
+
 /** The stores one gateway uses. */
 export interface GatewayStores {
   membership: MembershipStore;
   revocations: RevocationStore;
+  rateLimits: RateLimitStore;
 }
 
 /** Longest credential lifetime that a revocation must outlive (sessions are 8 h, socket tokens at most 24 h). */
