@@ -1,0 +1,3 @@
+export type { RedisStoreClient, RedisStoreOptions } from './client';
+export { createRedisMembershipStore } from './membership-store';
+export { createRedisRevocationStore } from './revocation-store';
