@@ -3,9 +3,11 @@
  * (persistence across reopen, bounded expiry, key expiry, script cache loss, cluster slots).
  * Redis runs on throwaway `redis-server` processes started here; a missing binary fails loudly.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -114,6 +116,22 @@ describe('sqlite database', () => {
     expect(await membership.membersOf('lobby')).toEqual(['bob']);
     expect(await membership.join('bob', 'third', 2)).toEqual({ ok: false, reason: 'limit', count: 2 });
     expect(await createSqliteRevocationStore(db).revokedAt('bob')).toBe(now);
+    db.close();
+  });
+
+  it('the cap holds across processes writing the same file at once', async () => {
+    const path = tempPath();
+    openDatabase(path).close(); // schema first, so the workers race on joins only
+    const worker = join(import.meta.dirname, 'support', 'sqlite-join-worker.ts');
+    const startAt = String(Date.now() + 3_000); // after every worker has loaded
+    const runs = Array.from({ length: 4 }, (_, i) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', worker, path, 'bob', String(i * 500), '500', '1000', startAt]),
+    );
+    const accepted = (await Promise.all(runs)).map(({ stdout }) => (JSON.parse(stdout) as { accepted: number }).accepted);
+    expect(accepted.reduce((a, b) => a + b, 0)).toBe(1000);
+    expect(accepted.filter((n) => n > 0).length).toBeGreaterThan(1); // they did race
+    const db = openDatabase(path);
+    expect(await createSqliteMembershipStore(db).roomsOf('bob')).toHaveLength(1000);
     db.close();
   });
 
