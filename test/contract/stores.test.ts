@@ -27,9 +27,14 @@ import {
   createRedisRevocationStore,
   type RedisStoreClient,
 } from '@/socket-gateway/stores/redis';
+import type { LuaScript } from '@/socket-gateway/stores/redis/lua-script';
 import { JOIN_SCRIPT, LEAVE_SCRIPT } from '@/socket-gateway/stores/redis/membership-store';
 import { REVOKE_SCRIPT } from '@/socket-gateway/stores/redis/revocation-store';
+import * as presenceScripts from '@/socket-gateway/stores/redis/presence-store';
+import { createMemoryPresenceStore } from '@/socket-gateway/stores/memory/presence-store';
+import { createRedisPresenceStore } from '@/socket-gateway/stores/redis';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
+import { describePresenceStoreContract } from './presence-store.contract';
 import { describeMembershipStoreContract } from './membership-store.contract';
 import { describeRevocationStoreContract } from './revocation-store.contract';
 import type { StoreFactory } from './store-handle';
@@ -41,6 +46,7 @@ type RedisClient = ReturnType<typeof newClient>;
 
 describeMembershipStoreContract('memory', async () => ({ store: createMemoryMembershipStore(), cleanup: async () => {} }));
 describeRevocationStoreContract('memory', async () => ({ store: createMemoryRevocationStore(), cleanup: async () => {} }));
+describePresenceStoreContract('memory', async (options) => ({ store: createMemoryPresenceStore(options), cleanup: async () => {} }));
 
 // ---------------------------------------------------------------------------------------- sqlite
 
@@ -203,6 +209,9 @@ describe('redis', () => {
 
   describeMembershipStoreContract('redis', redisFactory(createRedisMembershipStore));
   describeRevocationStoreContract('redis', redisFactory(createRedisRevocationStore));
+  describePresenceStoreContract('redis', (options) =>
+    redisFactory((client, { keyPrefix }) => createRedisPresenceStore(client, { keyPrefix, ...options }))(),
+  );
 
   it('stores membership under the prefix, as two sets that Redis deletes when empty', async () => {
     const store = createRedisMembershipStore(clientA, { keyPrefix: 'layout:' });
@@ -230,15 +239,27 @@ describe('redis', () => {
 describe('redis scripts', () => {
   // Redis Cluster routes a script by its declared KEYS; a key reached any other way may live on
   // another shard. The one-node cluster below cannot catch that (it serves every slot), so check
-  // the source: every redis.call names a KEYS[n] as its key.
-  it.each([
+  // the source: every redis.call names a KEYS[n] as its key (or a helper parameter that is only
+  // ever given KEYS[n]), except the keyless TIME.
+  const scripts: Array<[string, LuaScript]> = [
     ['join', JOIN_SCRIPT],
     ['leave', LEAVE_SCRIPT],
     ['revoke', REVOKE_SCRIPT],
-  ])('%s touches only the keys it declares', (_name, script) => {
+  ];
+  for (const [name, value] of Object.entries(presenceScripts)) {
+    if (typeof value === 'object' && 'source' in value) scripts.push([name, value]);
+  }
+  it.each(scripts)('%s touches only the keys it declares', (_name, script) => {
     const calls = [...script.source.matchAll(/redis\.call\(([^)]*)\)/g)].map((match) => match[1] ?? '');
     expect(calls.length).toBeGreaterThan(0);
-    for (const args of calls) expect(args).toMatch(/^'[A-Z]+', KEYS\[\d\]/);
+    for (const args of calls) {
+      if (args === "'TIME'") continue;
+      expect(args).toMatch(/^'[A-Z]+', (KEYS\[\w+\]|nodes|user)(?=,|$)/);
+    }
+    for (const helperCall of script.source.matchAll(/liveCount\(([^)]*)\)/g)) {
+      if (/^local function/m.test(script.source.slice(0, helperCall.index).split('\n').pop() ?? '')) continue;
+      expect(helperCall[1]).toMatch(/^KEYS\[\w+\], KEYS\[\w+\]$/);
+    }
   });
 });
 
@@ -289,6 +310,12 @@ describe('redis cluster (one node owning every slot)', () => {
   describeRevocationStoreContract(
     'redis cluster, hash-tag prefix',
     redisFactory(createRedisRevocationStore, () => `{c${++prefixes}}:`),
+  );
+  describePresenceStoreContract('redis cluster, hash-tag prefix', (options) =>
+    redisFactory(
+      (client, { keyPrefix }) => createRedisPresenceStore(client, { keyPrefix, ...options }),
+      () => `{c${++prefixes}}:`,
+    )(),
   );
 
   it('without a hash tag in the prefix, Redis Cluster refuses the join script (CROSSSLOT)', async () => {
