@@ -9,7 +9,7 @@
  * `heartbeatTtlMs` (and once before accepting sockets); `connected` on each accepted socket (refuse
  * the socket when it says `ok: false`), `disconnected` on each socket's disconnect; `nodeDown` on a
  * clean shutdown (after stopping the heartbeat timer); `sweep` now and then from any node.
- * @see /work/shared/research/scale-out.md (Presence: measured cost and failover times)
+ * Measured (research notes, scale-out "Presence"): p50 0.2–0.4 ms per call; offline 2.2–2.8 s after a SIGKILL with a 1 s heartbeat and a 3 s lease.
  */
 
 /** Outcome of `PresenceStore.connected`. */
