@@ -61,10 +61,12 @@ export function describeMembershipStoreContract(name: string, factory: StoreFact
         expect(await store.join('bob', 'r3', 1)).toEqual({ ok: false, reason: 'limit', count: 2 });
       }));
 
-    it('maxRooms 0 refuses every room', () =>
+    it('maxRooms 0 refuses every room; Infinity means no cap', () =>
       run(async (store) => {
         expect(await store.join('bob', 'r1', 0)).toEqual({ ok: false, reason: 'limit', count: 0 });
         expect(await store.roomsOf('bob')).toEqual([]);
+        expect(await store.join('bob', 'r1', Infinity)).toEqual({ ok: true, added: true, count: 1 });
+        expect(await store.join('bob', 'r2', -Infinity)).toEqual({ ok: false, reason: 'limit', count: 1 });
       }));
 
     it('leaves a room, and leaving frees a slot under the cap', () =>

@@ -62,6 +62,7 @@ export function describePresenceStoreContract(name: string, factory: PresenceSto
         expect(await peer.disconnected('bob', 'n2')).toBe(1);
         expect(await store.connected('bob', 'n1', 2)).toEqual({ ok: true, count: 2 });
         expect(await store.connected('carol', 'n1', 0)).toEqual({ ok: false, reason: 'limit', count: 0 });
+        expect(await store.connected('carol', 'n1', Infinity)).toEqual({ ok: true, count: 1 });
       }));
 
     it('the slot cap holds under 100 concurrent connects from two nodes', () =>

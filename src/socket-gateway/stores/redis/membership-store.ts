@@ -39,8 +39,10 @@ export function createRedisMembershipStore(client: RedisStoreClient, { keyPrefix
 
   return {
     async join(userId, room, maxRooms): Promise<JoinResult> {
-      if (!Number.isFinite(maxRooms)) throw new RangeError(`join: maxRooms must be a finite number, got ${maxRooms}`);
-      const reply = await JOIN_SCRIPT.run(client, [roomsKey(userId), membersKey(room)], [room, userId, String(maxRooms)]);
+      if (Number.isNaN(maxRooms)) throw new RangeError('join: maxRooms must be a number, got NaN');
+      // Lua cannot parse 'Infinity': clamp to what means the same (no cap / no room at all).
+      const cap = String(Math.max(0, Math.min(maxRooms, Number.MAX_SAFE_INTEGER)));
+      const reply = await JOIN_SCRIPT.run(client, [roomsKey(userId), membersKey(room)], [room, userId, cap]);
       const [ok, added, count] = triple(reply, 'join');
       return ok === 1 ? { ok: true, added: added === 1, count } : { ok: false, reason: 'limit', count };
     },

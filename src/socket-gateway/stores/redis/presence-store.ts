@@ -118,10 +118,10 @@ export function createRedisPresenceStore(
 
   return {
     async connected(userId, nodeId, maxConnections): Promise<ConnectResult> {
-      if (maxConnections !== undefined && !Number.isFinite(maxConnections)) {
-        throw new RangeError(`connected: maxConnections must be a finite number, got ${maxConnections}`);
-      }
-      const max = maxConnections === undefined ? '-1' : String(Math.max(0, maxConnections));
+      if (Number.isNaN(maxConnections)) throw new RangeError('connected: maxConnections must be a number, got NaN');
+      // -1 means no cap; Lua cannot parse 'Infinity', so clamp to what means the same.
+      const max =
+        maxConnections === undefined ? '-1' : String(Math.max(0, Math.min(maxConnections, Number.MAX_SAFE_INTEGER)));
       const reply = await CONNECTED_SCRIPT.run(
         client,
         [nodes, presenceKey(userId), nodeUsersKey(nodeId)],
