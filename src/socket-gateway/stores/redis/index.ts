@@ -1,0 +1,4 @@
+export type { RedisStoreClient, RedisStoreOptions } from './client';
+export { createRedisMembershipStore } from './membership-store';
+export { createRedisRevocationStore } from './revocation-store';
+export { createRedisPresenceStore } from './presence-store';
