@@ -133,6 +133,20 @@ export async function signIn(baseUrl: string, username: string, password = 'demo
   if (![...jar.keys()].some((name) => name.includes('next-auth.session-token'))) {
     throw new Error(`sign-in as ${username} failed (HTTP ${login.status})`);
   }
+  return sessionFromJar(baseUrl, jar);
+}
+
+/** A session that presents `cookie` (for example one copied out of another session). */
+export function sessionWithCookie(baseUrl: string, cookie: string): Session {
+  const jar = new Map<string, string>();
+  for (const pair of cookie.split('; ')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+  }
+  return sessionFromJar(baseUrl, jar);
+}
+
+function sessionFromJar(baseUrl: string, jar: Map<string, string>): Session {
   return {
     get cookie() {
       return cookieHeader(jar);

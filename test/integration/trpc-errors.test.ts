@@ -32,7 +32,7 @@ let received: string[] = [];
 let packetsOut = 0;
 
 function session(id: string, role: Role = 'user'): Session {
-  return { user: { id, name: id, role }, expires: new Date(Date.now() + 3_600_000).toISOString() };
+  return { user: { id, name: id, role }, expires: new Date(Date.now() + 3_600_000).toISOString(), signedInAt: Date.now() };
 }
 const as = (id: string, role: Role = 'user') => createCaller({ session: session(id, role) });
 const anonymous = createCaller({ session: null });
