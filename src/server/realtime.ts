@@ -5,7 +5,7 @@
  */
 import type { Server as HttpServer } from 'node:http';
 import type { Env } from '@/env';
-import { createMemoryMembershipStore, createMemoryRateLimitStore, createMemoryRevocationStore, createSocketServer, type GatewayStores, type SocketServerHandle } from '@/socket-gateway';
+import { createMemoryMembershipStore, createMemoryPresenceStore, createMemoryRateLimitStore, createMemoryRevocationStore, createSocketServer, type GatewayStores, type SocketServerHandle } from '@/socket-gateway';
 
 export interface Realtime {
   sockets: SocketServerHandle;
@@ -16,7 +16,7 @@ export interface Realtime {
 }
 
 function createStores(): GatewayStores {
-  return { membership: createMemoryMembershipStore(), revocations: createMemoryRevocationStore(), rateLimits: createMemoryRateLimitStore() };
+  return { membership: createMemoryMembershipStore(), revocations: createMemoryRevocationStore(), rateLimits: createMemoryRateLimitStore(), presence: createMemoryPresenceStore() };
 }
 
 export async function createRealtime(httpServer: HttpServer, env: Env): Promise<Realtime> {

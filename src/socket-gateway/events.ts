@@ -43,6 +43,20 @@ export type RoomMessagePayload = EventPayload<'room:message'>;
 /** Server → client events in Socket.IO's typed event map form. */
 export type ServerToClientEvents = { [E in ServerEventName]: (payload: EventPayload<E>) => void };
 
+/**
+ * The replay protocol's one event (README, "Replay protocol"): sent once per connection,
+ * after any replayed events, with where the client stands in the event log.
+ */
+export interface SyncInfo {
+  epoch: string;
+  /** Resume from here on the next connect (`auth.resume = { epoch, position }`). */
+  position: string;
+  /** How many missed events were replayed before this. */
+  replayed: number;
+  /** True when missed events could not be replayed: refetch what you show. */
+  resync: boolean;
+}
+
 /** Client → server events: none. The gateway is one-way. */
 export type ClientToServerEvents = Record<string, never>;
 

@@ -6,32 +6,40 @@
  */
 import { assertEventPayload, type EventPayload, type ServerEventName } from './events';
 import { getGatewayRuntime, type GatewayRuntime } from './registry';
+import type { EventAddress } from './stores/event-log';
 import type { RateLimit, TakeResult } from './stores/types';
 import { assertRoomName, canJoinRoom, canPostToRoom, RoomAccessError, userRoom, type RoomUser } from './rooms';
 
 /** What a gateway drives: `GatewayRuntime` minus the optional Socket.IO server. */
 export type GatewayParts = Omit<GatewayRuntime, 'io'>;
 
+export interface EmitOptions {
+  /** "To others": this socket (the tab that caused the event) does not receive it. */
+  exceptSocketId?: string;
+}
+
 export class SocketGateway {
   constructor(private readonly resolve: () => GatewayParts = getGatewayRuntime) {}
 
-  /** Every socket (tab) of `userId`, through the room `user:{userId}`. Offline users: no-op. */
-  emitToUser<E extends ServerEventName>(userId: string, event: E, data: EventPayload<E>): void {
+  /**
+   * Every socket (tab) of `userId`, through the room `user:{userId}`. Offline users: no-op.
+   * Resolves once the event has its place in the event log (so a tab that is reconnecting
+   * gets it too); rejects when it cannot be accepted (the log is unreachable): never a silent drop.
+   */
+  emitToUser<E extends ServerEventName>(userId: string, event: E, data: EventPayload<E>, options: EmitOptions = {}): Promise<void> {
     assertUserId(userId);
-    const parts = this.checked(event, data);
-    parts.target.to(userRoom(userId)).emit(event, data);
+    return this.publish({ kind: 'user', userId }, event, data, options);
   }
 
   /** Every socket in `room`. An empty room: no-op. */
-  emitToRoom<E extends ServerEventName>(room: string, event: E, data: EventPayload<E>): void {
+  emitToRoom<E extends ServerEventName>(room: string, event: E, data: EventPayload<E>, options: EmitOptions = {}): Promise<void> {
     assertRoomName(room);
-    const parts = this.checked(event, data);
-    parts.target.to(room).emit(event, data);
+    return this.publish({ kind: 'room', room }, event, data, options);
   }
 
   /** Every connected socket. */
-  broadcast<E extends ServerEventName>(event: E, data: EventPayload<E>): void {
-    this.checked(event, data).target.emit(event, data);
+  broadcast<E extends ServerEventName>(event: E, data: EventPayload<E>, options: EmitOptions = {}): Promise<void> {
+    return this.publish({ kind: 'all' }, event, data, options);
   }
 
   /** Puts one connection in `room`. */
@@ -124,18 +132,19 @@ export class SocketGateway {
   }
 
   /** Emits `event` to `room` on behalf of `user`, if `canPostToRoom` allows it (members only by default). */
-  async postToRoom<E extends ServerEventName>(user: RoomUser, room: string, event: E, data: EventPayload<E>): Promise<void> {
+  async postToRoom<E extends ServerEventName>(user: RoomUser, room: string, event: E, data: EventPayload<E>, options: EmitOptions = {}): Promise<void> {
     assertUserId(user.id);
     assertRoomName(room);
     const isMember = await this.resolve().stores.membership.isMember(user.id, room);
     if (!canPostToRoom(user, room, isMember)) throw new RoomAccessError('FORBIDDEN', `Join ${room} before posting to it`);
-    this.emitToRoom(room, event, data);
+    await this.emitToRoom(room, event, data, options);
   }
 
-  private checked<E extends ServerEventName>(event: E, data: EventPayload<E>): GatewayParts {
+  private publish<E extends ServerEventName>(to: EventAddress, event: E, data: EventPayload<E>, options: EmitOptions): Promise<void> {
     const parts = this.resolve();
     if (parts.validatePayloads) assertEventPayload(event, data);
-    return parts;
+    if (options.exceptSocketId !== undefined) assertSocketId(options.exceptSocketId);
+    return parts.sink.publish({ to, event, data, ...(options.exceptSocketId ? { exceptSocketId: options.exceptSocketId } : {}) });
   }
 }
 

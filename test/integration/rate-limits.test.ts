@@ -7,7 +7,7 @@ import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getEnv } from '@/env';
 import { createCaller } from '@/server/trpc/root';
-import { RateLimitedError } from '@/server/trpc/rate-limit';
+import { type RateLimitedError } from '@/server/trpc/rate-limit';
 import { createMemoryRateLimitStore } from '@/socket-gateway';
 import { collectEvents, settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 

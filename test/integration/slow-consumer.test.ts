@@ -31,9 +31,9 @@ describe('slow consumers', () => {
     let bobGot = 0;
     bob.on('notification', () => (bobGot += 1));
     for (let i = 0; i < 2_000; i += 1) {
-      gateway.emitToUser('mallory', 'notification', big(i));
+      await gateway.emitToUser('mallory', 'notification', big(i));
       if (i % 50 === 0) {
-        gateway.emitToUser('bob', 'notification', message(`tick ${i}`));
+        await gateway.emitToUser('bob', 'notification', message(`tick ${i}`));
         await new Promise((resolve) => setImmediate(resolve));
       }
     }
@@ -52,7 +52,7 @@ describe('slow consumers', () => {
     let got = 0;
     alice.on('notification', () => (got += 1));
     for (let i = 0; i < 500; i += 1) {
-      gateway.emitToUser('alice', 'notification', big(i));
+      await gateway.emitToUser('alice', 'notification', big(i));
       if (i % 20 === 0) await settle(5);
     }
     await vi.waitFor(() => expect(got).toBe(500), { timeout: 10_000 });
@@ -77,7 +77,7 @@ describe('slow consumers', () => {
     expect(alice.connected).toBe(true);
     expect(raw.isClosed()).toBe(false);
     const got = nextEvent(alice, 'notification');
-    gateway.emitToUser('alice', 'notification', message('still here'));
+    await gateway.emitToUser('alice', 'notification', message('still here'));
     expect((await got).message).toBe('still here');
   });
 });

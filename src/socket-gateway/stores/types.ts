@@ -1,3 +1,5 @@
+import type { PresenceStore } from './presence';
+
 /**
  * The state the gateway keeps apart from Socket.IO, behind small interfaces with one
  * implementation per backend (memory for tests, an embedded database for one node, Redis for
@@ -65,6 +67,8 @@ export interface GatewayStores {
   membership: MembershipStore;
   revocations: RevocationStore;
   rateLimits: RateLimitStore;
+  /** Who is online, and the per-user connection cap across nodes. */
+  presence: PresenceStore;
 }
 
 /** Longest credential lifetime that a revocation must outlive (sessions are 8 h, socket tokens at most 24 h). */

@@ -8,9 +8,9 @@ export const announcementRouter = createTRPCRouter({
   broadcast: adminProcedure
     .input(z.strictObject({ message: messageTextSchema }))
     .use(emitRateLimit)
-    .mutation(({ ctx, input }) => {
-    const announcement = createMessage(ctx.user.id, input.message);
-    gateway.broadcast('announcement', announcement);
-    return announcement;
-  }),
+    .mutation(async ({ ctx, input }) => {
+      const announcement = createMessage(ctx.user.id, input.message);
+      await gateway.broadcast('announcement', announcement);
+      return announcement;
+    }),
 });

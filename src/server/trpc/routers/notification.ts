@@ -12,7 +12,7 @@ export const notificationRouter = createTRPCRouter({
     .mutation(async ({ ctx, input }) => {
       await limitRecipient(input.toUserId);
       const notification = createMessage(ctx.user.id, input.message);
-      gateway.emitToUser(input.toUserId, 'notification', notification);
+      await gateway.emitToUser(input.toUserId, 'notification', notification);
       return notification;
     }),
 });
