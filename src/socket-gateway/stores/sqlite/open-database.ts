@@ -28,6 +28,23 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS revocations_by_time ON revocations (revoked_at);
   `,
+  // The event log (sqlite/event-log.ts). AUTOINCREMENT: a rowid is never handed out twice, even
+  // after the newest rows were trimmed, so a position can never name two different entries.
+  // @see https://www.sqlite.org/autoinc.html
+  `
+  CREATE TABLE IF NOT EXISTS event_log (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    at               INTEGER NOT NULL,
+    address          TEXT NOT NULL,
+    event            TEXT NOT NULL,
+    data             TEXT,
+    except_socket_id TEXT
+  );
+  CREATE TABLE IF NOT EXISTS event_log_meta (
+    key   TEXT PRIMARY KEY,
+    value NOT NULL -- no declared type: stored exactly as written (text epoch, integer marker)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this code writes (the number of migration steps). */
