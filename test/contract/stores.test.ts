@@ -11,11 +11,15 @@ import { promisify } from 'node:util';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createMemoryEventLog,
   createMemoryMembershipStore,
+  createMemoryRateLimitStore,
   createMemoryRevocationStore,
   REVOCATION_RETENTION_MS,
+  type EventLog,
 } from '@/socket-gateway/stores';
 import {
+  createSqliteEventLog,
   createSqliteMembershipStore,
   createSqliteRevocationStore,
   openDatabase,
@@ -23,7 +27,9 @@ import {
   type SqliteDatabase,
 } from '@/socket-gateway/stores/sqlite';
 import {
+  createRedisEventLog,
   createRedisMembershipStore,
+  createRedisRateLimitStore,
   createRedisRevocationStore,
   type RedisStoreClient,
 } from '@/socket-gateway/stores/redis';
@@ -31,12 +37,16 @@ import type { LuaScript } from '@/socket-gateway/stores/redis/lua-script';
 import { JOIN_SCRIPT, LEAVE_SCRIPT } from '@/socket-gateway/stores/redis/membership-store';
 import { REVOKE_SCRIPT } from '@/socket-gateway/stores/redis/revocation-store';
 import * as presenceScripts from '@/socket-gateway/stores/redis/presence-store';
+import * as eventLogScripts from '@/socket-gateway/stores/redis/event-log';
+import { TAKE_SCRIPT } from '@/socket-gateway/stores/redis/rate-limit-store';
 import { createMemoryPresenceStore } from '@/socket-gateway/stores/memory/presence-store';
 import { createRedisPresenceStore } from '@/socket-gateway/stores/redis';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 import { describePresenceStoreContract } from './presence-store.contract';
 import { describeMembershipStoreContract } from './membership-store.contract';
 import { describeRevocationStoreContract } from './revocation-store.contract';
+import { describeEventLogContract, type EventLogFactory } from './event-log.contract';
+import { describeRateLimitStoreContract } from './rate-limit-store.contract';
 import type { StoreFactory } from './store-handle';
 
 const newClient = (url: string) => createClient({ url });
@@ -47,6 +57,12 @@ type RedisClient = ReturnType<typeof newClient>;
 describeMembershipStoreContract('memory', async () => ({ store: createMemoryMembershipStore(), cleanup: async () => {} }));
 describeRevocationStoreContract('memory', async () => ({ store: createMemoryRevocationStore(), cleanup: async () => {} }));
 describePresenceStoreContract('memory', async (options) => ({ store: createMemoryPresenceStore(options), cleanup: async () => {} }));
+describeRateLimitStoreContract('memory', async () => ({ store: createMemoryRateLimitStore(), cleanup: async () => {} }));
+describeEventLogContract(
+  'memory',
+  async (retention) => ({ log: createMemoryEventLog(retention), reset: async () => createMemoryEventLog(retention), cleanup: async () => {} }),
+  { reportsResync: false, isolatesSubscribers: false },
+);
 
 // ---------------------------------------------------------------------------------------- sqlite
 
@@ -95,6 +111,36 @@ describeMembershipStoreContract('sqlite :memory:', sqliteInMemory(createSqliteMe
 describeRevocationStoreContract('sqlite :memory:', sqliteInMemory(createSqliteRevocationStore));
 describeMembershipStoreContract('sqlite file', sqliteFile(createSqliteMembershipStore));
 describeRevocationStoreContract('sqlite file', sqliteFile(createSqliteRevocationStore));
+
+/**
+ * A temp file (WAL). No peer: the embedded log's subscribers hear the appends of their own process
+ * only (one node is the only writer), so the cross-instance subscription case does not apply.
+ * Reopen closes the database and opens the same file again; reset opens a new file.
+ */
+const sqliteEventLog: EventLogFactory = async (retention, options) => {
+  const databases: SqliteDatabase[] = [];
+  const open = (path: string) => {
+    const db = openDatabase(path);
+    databases.push(db);
+    return createSqliteEventLog(db, retention, options);
+  };
+  const path = tempPath();
+  const log = open(path);
+  return {
+    log,
+    trimBatch: options.trimBatch,
+    reopen: async () => {
+      await log.close?.();
+      databases[0]!.close();
+      return open(path);
+    },
+    reset: async () => open(tempPath()),
+    cleanup: async () => {
+      for (const db of databases) if (db.open) db.close();
+    },
+  };
+};
+describeEventLogContract('sqlite file', sqliteEventLog, { reportsResync: true, isolatesSubscribers: true });
 
 describe('sqlite database', () => {
   it('creates the parent folder, uses WAL, records the schema version', () => {
@@ -184,6 +230,39 @@ async function connect(url: string): Promise<RedisClient> {
   return client;
 }
 
+/**
+ * A fresh key prefix per test; the peer is a log on the second client (a second node's writer).
+ * Reopen is a new log object on the second client (the data lives in Redis); reset is FLUSHALL.
+ */
+function redisEventLog(server: () => RedisServer, prefix: () => string = () => `t${++prefixes}:`): EventLogFactory {
+  return async (retention, { trimBatch }) => {
+    const keyPrefix = prefix();
+    const logs: EventLog[] = [];
+    const open = (client: RedisClient) => {
+      const log = createRedisEventLog(client, { keyPrefix, retention, trimBatch, blockMs: 500 });
+      logs.push(log);
+      return log;
+    };
+    const log = open(clientA);
+    return {
+      log,
+      peer: open(clientB),
+      trimBatch,
+      reopen: async () => {
+        await log.close?.();
+        return open(clientB);
+      },
+      reset: async () => {
+        await server().flushAll();
+        return log;
+      },
+      cleanup: async () => {
+        await Promise.all(logs.map((each) => each.close?.()));
+      },
+    };
+  };
+}
+
 /** A fresh key prefix per test on the shared server; the peer is a second client (a second node). */
 function redisFactory<Store>(
   create: (client: RedisStoreClient, options: { keyPrefix: string }) => Store,
@@ -212,6 +291,8 @@ describe('redis', () => {
   describePresenceStoreContract('redis', (options) =>
     redisFactory((client, { keyPrefix }) => createRedisPresenceStore(client, { keyPrefix, ...options }))(),
   );
+  describeRateLimitStoreContract('redis', redisFactory(createRedisRateLimitStore));
+  describeEventLogContract('redis', redisEventLog(() => redis), { reportsResync: true, isolatesSubscribers: true });
 
   it('stores membership under the prefix, as two sets that Redis deletes when empty', async () => {
     const store = createRedisMembershipStore(clientA, { keyPrefix: 'layout:' });
@@ -246,7 +327,8 @@ describe('redis scripts', () => {
     ['leave', LEAVE_SCRIPT],
     ['revoke', REVOKE_SCRIPT],
   ];
-  for (const [name, value] of Object.entries(presenceScripts)) {
+  scripts.push(['take', TAKE_SCRIPT]);
+  for (const [name, value] of [...Object.entries(presenceScripts), ...Object.entries(eventLogScripts)]) {
     if (typeof value === 'object' && 'source' in value) scripts.push([name, value]);
   }
   it.each(scripts)('%s touches only the keys it declares', (_name, script) => {
@@ -254,7 +336,8 @@ describe('redis scripts', () => {
     expect(calls.length).toBeGreaterThan(0);
     for (const args of calls) {
       if (args === "'TIME'") continue;
-      expect(args).toMatch(/^'[A-Z]+', (KEYS\[\w+\]|nodes|user)(?=,|$)/);
+      // (an upper-case subcommand may come first: XINFO STREAM KEYS[1])
+      expect(args).toMatch(/^'[A-Z]+',( '[A-Z]+',)? (KEYS\[\w+\]|nodes|user)(?=,|$)/);
     }
     for (const helperCall of script.source.matchAll(/liveCount\(([^)]*)\)/g)) {
       if (/^local function/m.test(script.source.slice(0, helperCall.index).split('\n').pop() ?? '')) continue;
@@ -317,6 +400,21 @@ describe('redis cluster (one node owning every slot)', () => {
       () => `{c${++prefixes}}:`,
     )(),
   );
+
+  describeRateLimitStoreContract(
+    'redis cluster, hash-tag prefix',
+    redisFactory(createRedisRateLimitStore, () => `{c${++prefixes}}:`),
+  );
+  describeEventLogContract(
+    'redis cluster, hash-tag prefix',
+    redisEventLog(() => server, () => `{c${++prefixes}}:`),
+    { reportsResync: true, isolatesSubscribers: true },
+  );
+
+  it('without a hash tag in the prefix, Redis Cluster refuses the event log scripts (CROSSSLOT)', async () => {
+    const log = createRedisEventLog(client, { keyPrefix: 'plain:' });
+    await expect(log.append({ to: { kind: 'all' }, event: 'x', data: 1 })).rejects.toThrow(/CROSSSLOT/);
+  });
 
   it('without a hash tag in the prefix, Redis Cluster refuses the join script (CROSSSLOT)', async () => {
     const store = createRedisMembershipStore(client, { keyPrefix: 'plain:' });
