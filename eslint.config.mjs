@@ -7,8 +7,9 @@ import tseslint from 'typescript-eslint';
 
 /** The socket-gateway module's internal files: reachable only through its public entries. */
 const gatewayInternals = {
-  group: ['@/socket-gateway/*', '!@/socket-gateway/react', '!@/socket-gateway/events', '!@/socket-gateway/emitter'],
-  message: 'Import from a public entry: @/socket-gateway (server), @/socket-gateway/react (browser), @/socket-gateway/events (shared) or @/socket-gateway/emitter.',
+  group: ['@/socket-gateway/*', '!@/socket-gateway/react', '!@/socket-gateway/events', '!@/socket-gateway/emitter', '!@/socket-gateway/stores', '@/socket-gateway/stores/*', '!@/socket-gateway/stores/sqlite', '!@/socket-gateway/stores/redis'],
+  message:
+    'Import from a public entry: @/socket-gateway (server), @/socket-gateway/react (browser), @/socket-gateway/events (shared), @/socket-gateway/emitter (other processes), @/socket-gateway/stores/sqlite or /redis (the composition root).',
 };
 // Type-only imports are erased at build time (the tRPC client's `import type { AppRouter }`).
 const serverOnlyMessage = 'Browser code must not import server modules; share types through @/socket-gateway/events.';

@@ -126,7 +126,10 @@ const schema = z.object({
   DEMO_USERS: demoUserList,
   REDIS_URL: redisUrl,
   REDIS_KEY_PREFIX: optionalString.transform((raw) => raw ?? 'sg:'),
-  DATA_DIR: optionalString.transform((raw) => raw ?? '.data'),
+  REDIS_CONNECT_TIMEOUT_MS: int(100, 600_000, 10_000),
+  DATABASE_PATH: optionalString.transform((raw) => raw ?? '.data/gateway.sqlite'),
+  EVENT_LOG_RETENTION_MS: int(120_000, 86_400_000, 120_000),
+  EVENT_LOG_MAX_ENTRIES: int(1_000, 10_000_000, 100_000),
 });
 
 export interface Env {
@@ -154,8 +157,11 @@ export interface Env {
   rateLimits: { emit: { ratePerSecond: number; burst: number }; recipient: { ratePerSecond: number; burst: number } };
   shutdownTimeoutMs: number;
   demoUsers: DemoUser[];
-  redis?: { url: string; keyPrefix: string };
-  dataDir: string;
+  redis?: { url: string; keyPrefix: string; connectTimeoutMs: number };
+  /** The embedded database of a single node (`:memory:` for tests). */
+  databasePath: string;
+  /** How long missed events stay replayable (at least 2 min), and at most how many are kept. */
+  eventLog: { retentionMs: number; maxEntries: number };
 }
 
 export class EnvError extends Error {
@@ -233,8 +239,9 @@ export function parseEnv(raw: RawEnv): Env {
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     // Production has no default accounts: only the ones DEMO_USERS lists explicitly.
     demoUsers: v.DEMO_USERS ?? (dev ? parseDemoUsers(DEFAULT_DEMO_USERS) : []),
-    redis: v.REDIS_URL ? { url: v.REDIS_URL, keyPrefix: v.REDIS_KEY_PREFIX } : undefined,
-    dataDir: v.DATA_DIR,
+    redis: v.REDIS_URL ? { url: v.REDIS_URL, keyPrefix: v.REDIS_KEY_PREFIX, connectTimeoutMs: v.REDIS_CONNECT_TIMEOUT_MS } : undefined,
+    databasePath: v.DATABASE_PATH,
+    eventLog: { retentionMs: v.EVENT_LOG_RETENTION_MS, maxEntries: v.EVENT_LOG_MAX_ENTRIES },
   };
 }
 

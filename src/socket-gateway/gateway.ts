@@ -93,6 +93,19 @@ export class SocketGateway {
     return revokedAt !== undefined && issuedAtMs <= revokedAt;
   }
 
+  /** Whether `userId` has at least one open socket on any node (correct within a few seconds after a node dies). */
+  async isOnline(userId: string): Promise<boolean> {
+    assertUserId(userId);
+    const [online] = await this.resolve().stores.presence.isOnline([userId]);
+    return online === true;
+  }
+
+  /** `isOnline` for many users at once, in the order asked. */
+  areOnline(userIds: readonly string[]): Promise<boolean[]> {
+    userIds.forEach(assertUserId);
+    return this.resolve().stores.presence.isOnline(userIds);
+  }
+
   /** Takes one token from the rate-limit bucket `key` (shared by every node in a cluster). */
   takeToken(key: string, limit: RateLimit): Promise<TakeResult> {
     return this.resolve().stores.rateLimits.take(key, limit);
@@ -123,6 +136,19 @@ export class SocketGateway {
     const { count } = await parts.stores.membership.leave(userId, room);
     parts.target.in(userRoom(userId)).socketsLeave(room);
     return { room, count };
+  }
+
+  /** Whether `userId` is a member of `room` (stored membership). */
+  isMember(userId: string, room: string): Promise<boolean> {
+    assertUserId(userId);
+    assertRoomName(room);
+    return this.resolve().stores.membership.isMember(userId, room);
+  }
+
+  /** The members of `room` (sorted). */
+  membersOf(room: string): Promise<string[]> {
+    assertRoomName(room);
+    return this.resolve().stores.membership.membersOf(room);
   }
 
   /** The rooms `userId` is in (sorted). */

@@ -23,6 +23,8 @@ export interface GatewayRuntime {
   validatePayloads: boolean;
   /** The Socket.IO server, when this process runs one. */
   io?: GatewayServer;
+  /** Whether each external dependency (Redis) answers now, for health checks. */
+  dependencies?: () => Record<string, 'up' | 'down'>;
 }
 
 const RUNTIME_KEY = Symbol.for('socket-gateway.runtime');

@@ -15,6 +15,7 @@
  */
 import type { SyncInfo } from './events';
 import { comparePositions, isPosition, type EventLog, type LogEntry } from './stores/event-log';
+import { EventLogResyncError } from './stores/event-log-subscription';
 import { selectTarget } from './sinks';
 import { userRoom } from './rooms';
 import type { GatewayServer, GatewaySocket } from './types';
@@ -47,7 +48,8 @@ const REPLAY_BATCH = 1_000;
 const untyped = (socket: GatewaySocket) => socket as unknown as { emit(event: string, ...args: unknown[]): boolean };
 
 export interface Delivery {
-  epoch: string;
+  /** The log's epoch (it changes when the log is reset). */
+  epoch(): string;
   /** The newest position this node's reader has delivered. */
   position(): string;
   /** Replays what `socket` missed (if it asks), joins it to `rooms` at the seam, and sends `gateway:sync`. */
@@ -57,16 +59,26 @@ export interface Delivery {
 
 /** Starts reading `log` and delivering to this node's sockets. */
 export async function startDelivery(io: GatewayServer, log: EventLog, onError: (error: Error) => void = () => {}): Promise<Delivery> {
-  const epoch = await log.epoch();
+  let epoch = await log.epoch();
   let readerPosition = await log.head();
   const local = io.local;
+  // The log was reset, or this reader fell behind the retention: every client here may have
+  // missed something. Delivery goes on from where the log says; clients are told to refetch.
+  const onSubscriptionError = (error: Error) => {
+    if (error instanceof EventLogResyncError) {
+      epoch = error.epoch;
+      readerPosition = error.position;
+      (local as unknown as { emit(event: string, sync: SyncInfo): void }).emit(SYNC_EVENT, { epoch, position: readerPosition, replayed: 0, resync: true });
+    }
+    onError(error);
+  };
   const deliver = (entries: LogEntry[]) => {
     for (const entry of entries) {
       selectTarget(local as never, entry).emit(entry.event, entry.data, entry.position);
       readerPosition = entry.position;
     }
   };
-  const subscription = log.subscribe(readerPosition, deliver, onError);
+  const subscription = log.subscribe(readerPosition, deliver, onSubscriptionError);
 
   const addressedTo = (entry: LogEntry, userId: string, rooms: Set<string>, previousSocketId: string | undefined) => {
     if (previousSocketId !== undefined && entry.exceptSocketId === previousSocketId) return false;
@@ -76,7 +88,7 @@ export async function startDelivery(io: GatewayServer, log: EventLog, onError: (
   };
 
   return {
-    epoch,
+    epoch: () => epoch,
     position: () => readerPosition,
     async resume(socket, rooms, request) {
       const userId = socket.data.userId;

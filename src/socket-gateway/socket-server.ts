@@ -11,6 +11,7 @@ import { getEnv } from '@/env';
 import { registerGatewayRuntime, unregisterGatewayRuntime, type GatewayRuntime } from './registry';
 import { limitBacklog, type BacklogConnection } from './slow-consumers';
 import { verifySocketToken } from './socket-token';
+import { USER_ROOM_PREFIX } from './rooms';
 import { parseResume, startDelivery, type Delivery } from './replay';
 import { createLogSink } from './sinks';
 import { createMemoryEventLog, createMemoryMembershipStore, createMemoryPresenceStore, createMemoryRateLimitStore, createMemoryRevocationStore, type EventLog } from './stores';
@@ -60,6 +61,8 @@ export interface CreateSocketServerOptions extends Partial<SocketServerLimits> {
   nodeId?: string;
   /** A Socket.IO adapter carrying room operations across nodes (`@socket.io/redis-adapter`). */
   adapter?: ServerOptions['adapter'];
+  /** Whether each external dependency answers now (reported by /api/health). */
+  dependencies?: () => Record<string, 'up' | 'down'>;
   /** Called with background errors (the log reader, presence bookkeeping). Default: console.error. */
   onError?: (error: Error) => void;
 }
@@ -95,6 +98,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   const log = options.log ?? createMemoryEventLog();
   const nodeId = options.nodeId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const onError = options.onError ?? ((error: Error) => console.error(`socket-gateway: ${error.message}`));
+  const sink = createLogSink(log);
 
   let draining = false;
   const io: GatewayServer = new Server(httpServer, {
@@ -175,13 +179,21 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
       const slot = await presence.connected(user.userId, nodeId, config.maxConnectionsPerUser);
       if (!slot.ok) return next(new Error(`Too many connections: at most ${config.maxConnectionsPerUser} per user`));
       socket.data.userId = user.userId;
-      socket.data.pending = { rooms: await membership.roomsOf(user.userId), resume };
+      socket.data.pending = { rooms: await membership.roomsOf(user.userId), resume, firstSocket: slot.count === 1 };
     } catch (error) {
       if (socket.data.userId) void presence.disconnected(user.userId, nodeId).catch(onError);
       return next(error instanceof Error ? error : new Error(String(error)));
     }
     next();
   });
+
+  /** Tells the user's rooms that they came online or went offline (the event goes through the log like any other). */
+  const announcePresence = (userId: string, rooms: Iterable<string>, online: boolean) => {
+    for (const room of rooms) {
+      if (room.startsWith(USER_ROOM_PREFIX)) continue;
+      sink.publish({ to: { kind: 'room', room }, event: 'presence:changed', data: { room, userId, online } }).catch(onError);
+    }
+  };
 
   io.on('connection', (socket) => {
     // The handshake request is not needed after auth; dropping it saves memory per socket.
@@ -190,15 +202,23 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     enforceOneWay(socket);
     const { userId, pending } = socket.data;
     socket.data.pending = undefined;
-    socket.once('disconnect', () => void presence.disconnected(userId, nodeId).catch(onError));
+    const rooms = pending?.rooms ?? [];
+    if (pending?.firstSocket) announcePresence(userId, rooms, true);
+    socket.once('disconnecting', () => {
+      const joined = [...socket.rooms].filter((room) => room !== socket.id);
+      presence
+        .disconnected(userId, nodeId)
+        .then((left) => left === 0 && announcePresence(userId, joined, false))
+        .catch(onError);
+    });
     // Replays what the client missed (if it says where it stopped), then joins its rooms.
-    delivery!.resume(socket, pending?.rooms ?? [], pending?.resume).catch((error: Error) => {
+    delivery!.resume(socket, rooms, pending?.resume).catch((error: Error) => {
       onError(error);
       socket.disconnect(true);
     });
   });
 
-  const runtime: GatewayRuntime = { target: io, sink: createLogSink(log), io, stores, maxRoomsPerUser, validatePayloads };
+  const runtime: GatewayRuntime = { target: io, sink, io, stores, maxRoomsPerUser, validatePayloads, dependencies: options.dependencies };
   if (register) registerGatewayRuntime(runtime);
 
   return {

@@ -9,7 +9,7 @@ export type InterServerEvents = Record<string, never>;
 export interface SocketData {
   userId: string;
   /** Between the handshake and `connection`: the rooms to join and the client's resume request. */
-  pending?: { rooms: string[]; resume: ResumeRequest | undefined };
+  pending?: { rooms: string[]; resume: ResumeRequest | undefined; firstSocket: boolean };
 }
 
 export type GatewayServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -41,6 +41,8 @@ export async function startAppServer(env: Record<string, string> = {}, options: 
     NEXT_TELEMETRY_DISABLED: '1',
     // Production has no default accounts: the suites name the demo ones explicitly.
     DEMO_USERS: 'alice:demo:user,bob:demo:user,carol:demo:user,admin:demo:admin',
+    // Each server its own state unless a suite names a file (a restart test reuses one).
+    DATABASE_PATH: ':memory:',
     ...env,
   };
   // An empty value means "not set" (so a .env file may still provide it).

@@ -279,6 +279,6 @@ describe('happy paths', () => {
 
 // The event-name list used by the silence checks covers every event of the contract.
 it('listens for every server event', () => {
-  const contract: Record<ServerEventName, true> = { notification: true, 'room:message': true, announcement: true };
+  const contract: Record<ServerEventName, true> = { notification: true, 'room:message': true, announcement: true, 'presence:changed': true };
   expect([...SERVER_EVENT_NAMES].sort()).toEqual(Object.keys(contract).sort());
 });

@@ -11,3 +11,4 @@ export {
   type RedisOwnedConnection,
 } from './event-log';
 export { EventLogResyncError } from '../event-log-subscription';
+export { connectRedis, createGatewayRedisClient, redactUrl, type GatewayRedisClient } from './connection';
