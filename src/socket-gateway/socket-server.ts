@@ -24,6 +24,8 @@ export const SHUTTING_DOWN = 'Server is shutting down';
 /** How often this node renews its presence lease (a third of the store's default 3 s lease). */
 const PRESENCE_HEARTBEAT_MS = 1_000;
 const LOG_TRIM_INTERVAL_MS = 5_000;
+/** Dead nodes whose users one heartbeat tick announces offline (bounded work per tick). */
+const MAX_EXPIRED_NODES_PER_TICK = 5;
 
 /** The socket server's limits (README's Security table lists each with its variable). */
 export interface SocketServerLimits {
@@ -157,7 +159,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   // Presence counts this node's sockets only while it renews its lease, so a node that dies
   // without a word stops holding its users' connection slots.
   const heartbeat = () => presence.heartbeat(nodeId).catch(onError);
-  const heartbeatTimer = setInterval(heartbeat, PRESENCE_HEARTBEAT_MS);
+  const heartbeatTimer = setInterval(() => void heartbeat().then(() => announceExpiredNodes()), PRESENCE_HEARTBEAT_MS);
   heartbeatTimer.unref();
   // Retention: the log drops what is past it in bounded steps (every node may do it; it is idempotent).
   const trimTimer = setInterval(() => void log.trim().catch(onError), LOG_TRIM_INTERVAL_MS);
@@ -192,6 +194,26 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     for (const room of rooms) {
       if (room.startsWith(USER_ROOM_PREFIX)) continue;
       sink.publish({ to: { kind: 'room', room }, event: 'presence:changed', data: { room, userId, online } }).catch(onError);
+    }
+  };
+
+  /**
+   * A node that died without a word (SIGKILL) cannot tell its users' rooms that they went
+   * offline: once its lease has run out, the first live node to take it does, for each of its
+   * users who has no socket left anywhere (rooms from the stored membership).
+   */
+  const announceExpiredNodes = async () => {
+    try {
+      for (let taken = 0; taken < MAX_EXPIRED_NODES_PER_TICK; taken += 1) {
+        const expired = await presence.takeExpiredNode(nodeId);
+        if (!expired) return;
+        const online = await presence.isOnline(expired.userIds);
+        for (const [i, userId] of expired.userIds.entries()) {
+          if (!online[i]) announcePresence(userId, await membership.roomsOf(userId), false);
+        }
+      }
+    } catch (error) {
+      onError(error instanceof Error ? error : new Error(String(error)));
     }
   };
 

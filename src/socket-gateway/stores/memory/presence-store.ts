@@ -64,6 +64,15 @@ export function createMemoryPresenceStore(options: PresenceOptions = {}): Presen
     async nodeDown(nodeId) {
       leases.set(nodeId, 0);
     },
+    async takeExpiredNode(exceptNodeId) {
+      const now = Date.now();
+      for (const [nodeId, lease] of leases) {
+        if (nodeId === exceptNodeId || lease <= 0 || lease > now) continue;
+        leases.set(nodeId, 0);
+        return { nodeId, userIds: [...(usersOf.get(nodeId) ?? [])] };
+      }
+      return undefined;
+    },
     async sweep(maxFields = DEFAULT_SWEEP_MAX_FIELDS) {
       const cutoff = Date.now() - forgetAfter;
       let removed = 0;

@@ -76,6 +76,26 @@ local found = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format(
 return found[1] or false
 `);
 
+/** KEYS: nodes. ARGV: the caller's nodeId. Replies one other node whose lease ran out without nodeDown (0 < lease <= now), or false. */
+export const FIND_EXPIRED_SCRIPT = defineLuaScript(`${NOW}
+local found = redis.call('ZRANGEBYSCORE', KEYS[1], '(0', string.format('%d', now), 'LIMIT', 0, 2)
+for _, node in ipairs(found) do
+  if node ~= ARGV[1] then return node end
+end
+return false
+`);
+
+/**
+ * KEYS: nodes, node-users:node. ARGV: nodeId. If the node's lease still ran out without nodeDown,
+ * marks it as nodeDown does (so nobody takes it again) and replies its users; otherwise false.
+ */
+export const CLAIM_EXPIRED_SCRIPT = defineLuaScript(`${NOW}
+local lease = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]) or '0')
+if lease <= 0 or lease > now then return false end
+redis.call('ZADD', KEYS[1], 0, ARGV[1])
+return redis.call('SMEMBERS', KEYS[2])
+`);
+
 /** KEYS: node-users:node. ARGV: how many. Replies up to that many of its users. */
 export const PICK_USERS_SCRIPT = defineLuaScript(`
 return redis.call('SRANDMEMBER', KEYS[1], tonumber(ARGV[1]))
@@ -156,6 +176,16 @@ export function createRedisPresenceStore(
     },
     async nodeDown(nodeId) {
       await LEASE_SCRIPT.run(client, [nodes], [nodeId, 'down']);
+    },
+    async takeExpiredNode(exceptNodeId) {
+      // Bounded: another node may claim the one found first (then look once more).
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const nodeId = await FIND_EXPIRED_SCRIPT.run(client, [nodes], [exceptNodeId]);
+        if (typeof nodeId !== 'string') return undefined;
+        const users = await CLAIM_EXPIRED_SCRIPT.run(client, [nodes, nodeUsersKey(nodeId)], [nodeId]);
+        if (users !== null && users !== undefined) return { nodeId, userIds: asStrings(users, 'takeExpiredNode') };
+      }
+      return undefined;
     },
     async sweep(maxFields = DEFAULT_SWEEP_MAX_FIELDS) {
       let removed = 0;
