@@ -77,6 +77,11 @@ export interface SocketServerHandle extends GatewayRuntime {
   /** Resolves once the log reader runs (handshakes wait for it). */
   ready: Promise<void>;
   /**
+   * Counts this node's open sockets into the presence store again, exactly: call it when the
+   * connection to the store comes back (it may have lost everything, or missed disconnects).
+   */
+  restorePresence(): Promise<void>;
+  /**
    * For graceful shutdown: refuses new handshakes and disconnects every socket (clients see
    * "transport close" and reconnect, to another server), leaving the http.Server to finish
    * its in-flight requests.
@@ -240,6 +245,15 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     });
   });
 
+  const restorePresence = async () => {
+    const counts = new Map<string, number>();
+    for (const socket of io.sockets.sockets.values()) {
+      const { userId } = socket.data;
+      if (userId) counts.set(userId, (counts.get(userId) ?? 0) + 1);
+    }
+    await presence.restoreNode(nodeId, counts);
+  };
+
   const runtime: GatewayRuntime = { target: io, sink, io, stores, maxRoomsPerUser, validatePayloads, dependencies: options.dependencies };
   if (register) registerGatewayRuntime(runtime);
 
@@ -250,6 +264,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     log,
     nodeId,
     ready,
+    restorePresence,
     drain() {
       draining = true;
       io.engine.close();

@@ -149,6 +149,29 @@ export function describePresenceStoreContract(name: string, factory: PresenceSto
         expect(await store.disconnected('bob', 'n1')).toBe(0);
       }));
 
+    it("restoreNode makes a node's counts exactly what it holds (users left out have none) and renews its lease", () =>
+      run(async (store, peer) => {
+        await store.heartbeat('n1');
+        await peer.heartbeat('n2');
+        await store.connected('bob', 'n1');
+        await store.connected('bob', 'n1');
+        await store.connected('carol', 'n1'); // a disconnect the store missed
+        await peer.connected('dave', 'n2');
+        await store.restoreNode('n1', new Map([['bob', 1], ['erin', 2]]));
+        expect(await peer.isOnline(['bob', 'carol', 'dave', 'erin'])).toEqual([true, false, true, true]);
+        expect(await peer.connected('erin', 'n2', 2)).toEqual({ ok: false, reason: 'limit', count: 2 });
+        expect(await store.disconnected('bob', 'n1')).toBe(0);
+        await store.restoreNode('n1', new Map([['bob', 1], ['erin', 2]])); // idempotent
+        await store.restoreNode('n1', new Map([['bob', 1], ['erin', 2]]));
+        expect(await peer.connected('erin', 'n2', 3)).toEqual({ ok: true, count: 3 });
+        await leaseRunsOut();
+        expect(await peer.isOnline(['bob'])).toEqual([false]);
+        await store.restoreNode('n1', new Map([['bob', 1]]));
+        expect(await peer.isOnline(['bob', 'erin'])).toEqual([true, false]);
+        await store.restoreNode('n1', new Map());
+        expect(await peer.isOnline(['bob'])).toEqual([false]);
+      }));
+
     it('nodeDown takes a node offline at once', () =>
       run(async (store, peer) => {
         await store.heartbeat('n1');

@@ -64,6 +64,19 @@ export function createMemoryPresenceStore(options: PresenceOptions = {}): Presen
     async nodeDown(nodeId) {
       leases.set(nodeId, 0);
     },
+    async restoreNode(nodeId, given) {
+      renew(nodeId, Date.now());
+      for (const userId of [...(usersOf.get(nodeId) ?? [])]) if (!((given.get(userId) ?? 0) > 0)) removeField(userId, nodeId);
+      for (const [userId, n] of given) {
+        if (!(n > 0)) continue;
+        let mine = counts.get(userId);
+        if (!mine) counts.set(userId, (mine = new Map()));
+        mine.set(nodeId, n);
+        let users = usersOf.get(nodeId);
+        if (!users) usersOf.set(nodeId, (users = new Set()));
+        users.add(userId);
+      }
+    },
     async takeExpiredNode(exceptNodeId) {
       const now = Date.now();
       for (const [nodeId, lease] of leases) {
