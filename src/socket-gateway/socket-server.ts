@@ -14,6 +14,7 @@ import { verifySocketToken } from './socket-token';
 import { USER_ROOM_PREFIX } from './rooms';
 import { parseResume, startDelivery, type Delivery } from './replay';
 import { createLogSink } from './sinks';
+import { EventLogResyncError } from './stores/event-log-subscription';
 import { createMemoryEventLog, createMemoryMembershipStore, createMemoryPresenceStore, createMemoryRateLimitStore, createMemoryRevocationStore, type EventLog } from './stores';
 import type { GatewayStores } from './stores/types';
 import type { GatewayServer, GatewaySocket } from './types';
@@ -171,7 +172,11 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   trimTimer.unref();
   let delivery: Delivery | undefined;
   const ready = heartbeat().then(async () => {
-    delivery = await startDelivery(io, log, onError);
+    delivery = await startDelivery(io, log, (error) => {
+      // The log was reset: its store lost its data (Redis flushed, or restarted empty), presence too.
+      if (error instanceof EventLogResyncError && error.reason === 'reset') restorePresence().catch(onError);
+      onError(error);
+    });
   });
   ready.catch(onError);
 
