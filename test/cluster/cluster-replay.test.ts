@@ -156,6 +156,8 @@ describe('a cluster loses nothing', () => {
 
     await emitTo(emitter, { kind: 'user', userId: 'bob' }, 'flush-live');
     await expect.poll(() => receivedIds(bob, 'flush-live')).toEqual(['flush-live']);
+    // Presence was flushed too; each node counted its open sockets in again when it saw the reset.
+    await expect.poll(() => emitter.areOnline([...USERS]), { timeout: 5000 }).toEqual([true, true, true, true]);
     await emitTo(emitter, { kind: 'all' }, 'flush-all');
     for (const user of USERS) await expect.poll(() => receivedIds(tabs[user], 'flush-all')).toEqual(['flush-all']);
     console.log(`flush: bob ${JSON.stringify(bob.syncs.at(-1))}; bob got ${JSON.stringify(receivedIds(bob, 'flush-'))}, alice got ${JSON.stringify(receivedIds(alice, 'flush-'))}`);
