@@ -100,7 +100,7 @@ describe('replay property', () => {
         await emitTo(emitter, { kind: 'all' }, end);
         sent.push({ id: end, to: { kind: 'all' } });
         for (const name of USERS) {
-          const deadline = Date.now() + 20_000;
+          const deadline = Date.now() + 10_000;
           while (!receivedIds(tabs[name], end, before[name].received).length) {
             if (Date.now() > deadline) throw new Error(`${name} never received ${end} (status ${JSON.stringify(tabs[name].store.getSnapshot())})`);
             await settle(10);
