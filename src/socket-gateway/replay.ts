@@ -72,9 +72,16 @@ export async function startDelivery(io: GatewayServer, log: EventLog, onError: (
     }
     onError(error);
   };
+  /**
+   * Sockets being replayed to. They join their rooms only at the seam, so nothing addressed to a
+   * room reaches them early; but a broadcast goes to every socket of the node, so live delivery
+   * leaves them out: the replay brings them those entries, in order, once.
+   */
+  const replaying = new Set<string>();
   const deliver = (entries: LogEntry[]) => {
+    const target = replaying.size ? local.except([...replaying]) : local;
     for (const entry of entries) {
-      selectTarget(local as never, entry).emit(entry.event, entry.data, entry.position);
+      selectTarget(target as never, entry).emit(entry.event, entry.data, entry.position);
       readerPosition = entry.position;
     }
   };
@@ -94,6 +101,7 @@ export async function startDelivery(io: GatewayServer, log: EventLog, onError: (
       const userId = socket.data.userId;
       const all = [userRoom(userId), ...rooms];
       const finish = (info: Omit<SyncInfo, 'epoch'>) => {
+        replaying.delete(socket.id);
         socket.join(all);
         untyped(socket).emit(SYNC_EVENT, { epoch, ...info });
       };
@@ -104,21 +112,26 @@ export async function startDelivery(io: GatewayServer, log: EventLog, onError: (
       const roomSet = new Set(rooms);
       let after = request.position;
       let replayed = 0;
-      for (;;) {
-        const until = readerPosition;
-        if (comparePositions(after, until) >= 0) break;
-        const batch = await log.readRange(after, until, REPLAY_BATCH);
-        if (!socket.connected) return;
-        if (batch === 'gap') return finish({ position: readerPosition, replayed, resync: true });
-        for (const entry of batch) {
-          if (!addressedTo(entry, userId, roomSet, request.socketId)) continue;
-          untyped(socket).emit(entry.event, entry.data, entry.position);
-          replayed += 1;
+      replaying.add(socket.id);
+      try {
+        for (;;) {
+          const until = readerPosition;
+          if (comparePositions(after, until) >= 0) break;
+          const batch = await log.readRange(after, until, REPLAY_BATCH);
+          if (!socket.connected) return;
+          if (batch === 'gap') return finish({ position: readerPosition, replayed, resync: true });
+          for (const entry of batch) {
+            if (!addressedTo(entry, userId, roomSet, request.socketId)) continue;
+            untyped(socket).emit(entry.event, entry.data, entry.position);
+            replayed += 1;
+          }
+          after = batch.length === REPLAY_BATCH ? batch.at(-1)!.position : until;
         }
-        after = batch.length === REPLAY_BATCH ? batch.at(-1)!.position : until;
+        // Caught up with the reader in this very tick: join now, and live delivery takes over.
+        finish({ position: after, replayed, resync: false });
+      } finally {
+        replaying.delete(socket.id);
       }
-      // Caught up with the reader in this very tick: join now, and live delivery takes over.
-      finish({ position: after, replayed, resync: false });
     },
     stop: () => subscription.stop(),
   };
