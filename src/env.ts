@@ -10,6 +10,7 @@
  * @see https://nextjs.org/docs/app/guides/custom-server
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** Environment variables, as `process.env` holds them. */
@@ -20,13 +21,14 @@ const PLACEHOLDER_SECRETS = new Set(['changeme', 'change-me', 'secret', 'passwor
 export const MIN_SECRET_LENGTH = 32;
 const DEFAULT_DEMO_USERS = 'alice:demo:user,bob:demo:user,carol:demo:user,admin:demo:admin';
 
-const int = (min: number, max: number, fallback: number) =>
+/** An optional whole number: undefined when unset (a default computed in parseEnv). */
+const optionalInt = (min: number, max: number) =>
   z
     .string()
     .trim()
     .optional()
     .transform((raw, ctx) => {
-      if (raw === undefined || raw === '') return fallback;
+      if (raw === undefined || raw === '') return undefined;
       const value = Number(raw);
       if (!Number.isSafeInteger(value) || value < min || value > max) {
         ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}` });
@@ -34,6 +36,8 @@ const int = (min: number, max: number, fallback: number) =>
       }
       return value;
     });
+
+const int = (min: number, max: number, fallback: number) => optionalInt(min, max).transform((value) => value ?? fallback);
 
 const optionalString = z
   .string()
@@ -122,7 +126,40 @@ const schema = z.object({
   REDIS_URL: redisUrl,
   REDIS_KEY_PREFIX: optionalString.transform((raw) => raw ?? 'sg:'),
   DATA_DIR: optionalString.transform((raw) => raw ?? '.data'),
+  // HTTP limits (src/server/http/*, wired in server.ts).
+  API_MAX_BODY_BYTES: int(1, 100 * 1024 * 1024, 64 * 1024),
+  HTTP_MAX_BODY_BYTES: int(1, 1024 * 1024 * 1024, 1024 * 1024),
+  HTTP_HEADERS_TIMEOUT_MS: int(1000, 600_000, 20_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(1000, 3_600_000, 60_000),
+  HTTP_MAX_CONNECTIONS: optionalInt(1, 10_000_000),
+  HTTP_MAX_CONNECTIONS_PER_ADDRESS: optionalInt(1, 10_000_000),
+  TRUST_PROXY: int(0, 10, 0),
+  TRPC_MAX_BATCH_SIZE: int(1, 1000, 10),
+  // Engine.IO sessions (src/socket-gateway/handshake-limits.ts).
+  SOCKET_MAX_CONNECTIONS: int(1, 10_000_000, 20_000),
+  SOCKET_MAX_UNAUTHENTICATED: int(1, 10_000_000, 1000),
+  SOCKET_MAX_UNAUTHENTICATED_PER_ADDRESS: int(1, 10_000_000, 256),
+  // Sign-in throttling (src/server/http/sign-in-throttle.ts).
+  SIGN_IN_MAX_FAILURES_PER_USERNAME: int(1, 1_000_000, 5),
+  SIGN_IN_MAX_FAILURES_PER_ADDRESS: int(1, 1_000_000, 20),
+  SIGN_IN_THROTTLE_WINDOW_MS: int(1000, 86_400_000, 60_000),
 });
+
+/** Files and sockets this process may hold open at once (the soft limit), or undefined where unknown. */
+export function readOpenFileLimit(): number | undefined {
+  try {
+    const line = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return line ? Number(line[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** HTTP_MAX_CONNECTIONS without a value: the open-file limit less a reserve (10%, at least 64) for files, logs and outgoing connections. */
+export function defaultMaxConnections(openFileLimit: number | undefined): number {
+  if (openFileLimit === undefined) return 10_000;
+  return Math.max(16, openFileLimit - Math.max(64, Math.ceil(openFileLimit / 10)));
+}
 
 export interface Env {
   dev: boolean;
@@ -148,6 +185,32 @@ export interface Env {
   demoUsers: DemoUser[];
   redis?: { url: string; keyPrefix: string };
   dataDir: string;
+  /**
+   * How many reverse proxies in front are trusted to append the client's address to
+   * X-Forwarded-For (0: the client is the TCP peer; X-Forwarded-For is ignored).
+   */
+  trustProxy: number;
+  http: {
+    /** Request body cap on /api/auth/* and /api/trpc. */
+    apiMaxBodyBytes: number;
+    /** Request body cap everywhere else (except /socket.io, capped by SOCKET_MAX_PAYLOAD_BYTES). */
+    maxBodyBytes: number;
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    /** Open TCP connections the server holds at once (kept under the open-file limit). */
+    maxConnections: number;
+    /** Open TCP connections from one client address (not enforced when trustProxy > 0: the proxy is the peer). */
+    maxConnectionsPerAddress: number;
+  };
+  trpc: { maxBatchSize: number };
+  /** Engine.IO sessions on this server: in total, and those that have not authenticated yet. */
+  handshake: { maxConnections: number; maxUnauthenticated: number; maxUnauthenticatedPerAddress: number };
+  signIn: { maxFailuresPerUsername: number; maxFailuresPerAddress: number; windowMs: number };
+}
+
+/** What parseEnv reads from the machine rather than the environment. */
+export interface SystemLimits {
+  openFileLimit?: number;
 }
 
 export class EnvError extends Error {
@@ -162,7 +225,7 @@ export function weakSecretReason(secret: string): string | null {
 }
 
 /** Parses and checks `raw`; throws an EnvError naming every bad variable. Pure: `raw` is not changed. */
-export function parseEnv(raw: RawEnv): Env {
+export function parseEnv(raw: RawEnv, system: SystemLimits = { openFileLimit: readOpenFileLimit() }): Env {
   const result = schema.safeParse(raw);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
@@ -197,6 +260,12 @@ export function parseEnv(raw: RawEnv): Env {
   const appUrl = v.NEXTAUTH_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${v.PORT}`;
   const appOrigin = parseOrigin(appUrl);
   if (!appOrigin) problems.push(`NEXTAUTH_URL must be an http(s) URL, got ${JSON.stringify(appUrl)}`);
+  if (v.HTTP_HEADERS_TIMEOUT_MS > v.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push(`HTTP_HEADERS_TIMEOUT_MS (${v.HTTP_HEADERS_TIMEOUT_MS}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${v.HTTP_REQUEST_TIMEOUT_MS})`);
+  }
+  const maxConnections = v.HTTP_MAX_CONNECTIONS ?? defaultMaxConnections(system.openFileLimit);
+  // One address may hold at most a quarter of the server's connections: one host cannot lock out the rest.
+  const maxConnectionsPerAddress = v.HTTP_MAX_CONNECTIONS_PER_ADDRESS ?? Math.max(8, Math.floor(maxConnections / 4));
 
   if (problems.length) throw new EnvError(`Invalid environment:\n  ${problems.join('\n  ')}`);
   return {
@@ -222,6 +291,26 @@ export function parseEnv(raw: RawEnv): Env {
     demoUsers: v.DEMO_USERS ?? (dev ? parseDemoUsers(DEFAULT_DEMO_USERS) : []),
     redis: v.REDIS_URL ? { url: v.REDIS_URL, keyPrefix: v.REDIS_KEY_PREFIX } : undefined,
     dataDir: v.DATA_DIR,
+    trustProxy: v.TRUST_PROXY,
+    http: {
+      apiMaxBodyBytes: v.API_MAX_BODY_BYTES,
+      maxBodyBytes: v.HTTP_MAX_BODY_BYTES,
+      headersTimeoutMs: v.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: v.HTTP_REQUEST_TIMEOUT_MS,
+      maxConnections,
+      maxConnectionsPerAddress,
+    },
+    trpc: { maxBatchSize: v.TRPC_MAX_BATCH_SIZE },
+    handshake: {
+      maxConnections: v.SOCKET_MAX_CONNECTIONS,
+      maxUnauthenticated: v.SOCKET_MAX_UNAUTHENTICATED,
+      maxUnauthenticatedPerAddress: v.SOCKET_MAX_UNAUTHENTICATED_PER_ADDRESS,
+    },
+    signIn: {
+      maxFailuresPerUsername: v.SIGN_IN_MAX_FAILURES_PER_USERNAME,
+      maxFailuresPerAddress: v.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
+      windowMs: v.SIGN_IN_THROTTLE_WINDOW_MS,
+    },
   };
 }
 
