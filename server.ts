@@ -8,6 +8,7 @@ import nextEnv from '@next/env';
 import next from 'next';
 import { initEnv } from './src/env';
 import { trackConnections } from './src/server/graceful-shutdown';
+import { bodyLimitFor, declaredLengthFits, limitRequestBody, refuseTooLarge } from './src/server/http/body-limit';
 import { setServerPhase } from './src/server/lifecycle';
 import { createRealtime } from './src/server/realtime';
 
@@ -26,8 +27,17 @@ async function main(): Promise<void> {
   const handle = app.getRequestHandler();
   await app.prepare();
 
+  // Everything but /socket.io (Engine.IO takes those first) comes through here.
+  const bodyLimits = { apiBytes: env.http.apiMaxBodyBytes, defaultBytes: env.http.maxBodyBytes };
   httpServer.on('request', (req, res) => {
-    void handle(req, res);
+    limitRequestBody(req, res, bodyLimitFor(req.url, bodyLimits), () => void handle(req, res));
+  });
+  // `Expect: 100-continue`: an oversized declared body is refused before the client sends it.
+  httpServer.on('checkContinue', (req, res) => {
+    const cap = bodyLimitFor(req.url, bodyLimits);
+    if (!req.url?.startsWith('/socket.io/') && !declaredLengthFits(req, cap)) return refuseTooLarge(res, cap);
+    res.writeContinue();
+    httpServer.emit('request', req, res);
   });
   const realtime = await createRealtime(httpServer, env);
   const connections = trackConnections(httpServer);

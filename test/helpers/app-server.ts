@@ -27,7 +27,13 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-export async function startAppServer(env: Record<string, string> = {}, options: { cwd?: string } = {}): Promise<AppServer> {
+export interface StartOptions {
+  cwd?: string;
+  /** Open-file limit of the server process (soft and hard, through prlimit), as `ulimit -n` would set it. */
+  fdLimit?: number;
+}
+
+export async function startAppServer(env: Record<string, string> = {}, options: StartOptions = {}): Promise<AppServer> {
   const port = await freePort();
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
@@ -42,7 +48,10 @@ export async function startAppServer(env: Record<string, string> = {}, options: 
   };
   // An empty value means "not set" (so a .env file may still provide it).
   for (const [name, value] of Object.entries(childEnv)) if (value === '') delete childEnv[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
+  const command = [process.execPath, '--import', 'tsx', 'server.ts'];
+  // prlimit execs the command: the child's pid is the server's.
+  if (options.fdLimit) command.unshift('prlimit', `--nofile=${options.fdLimit}:${options.fdLimit}`);
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: options.cwd,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -168,11 +177,11 @@ export async function openSocket(baseUrl: string, session: Session, transport: '
  * Starts the real app once for a suite (beforeAll) and stops it, with every socket the suite
  * opened through `openTab`, afterwards (afterAll).
  */
-export function useAppServer(env: Record<string, string> = {}) {
+export function useAppServer(env: Record<string, string> = {}, options: StartOptions = {}) {
   const clients: TestClient[] = [];
   let app: AppServer | undefined;
   beforeAll(async () => {
-    app = await startAppServer(env);
+    app = await startAppServer(env, options);
   });
   afterAll(async () => {
     for (const client of clients) client.disconnect();
