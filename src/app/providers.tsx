@@ -8,10 +8,10 @@ import { SocketProvider } from '@/socket-gateway/react';
 import { TRPCReactProvider, useTRPCClient } from '@/trpc/react';
 
 /** Session, tRPC + TanStack Query, and the tab's socket, for every page. */
-export function Providers({ session, children }: { session: Session | null; children: ReactNode }) {
+export function Providers({ session, maxBatchSize, children }: { session: Session | null; maxBatchSize: number; children: ReactNode }) {
   return (
     <SessionProvider session={session}>
-      <TRPCReactProvider>
+      <TRPCReactProvider maxBatchSize={maxBatchSize}>
         <SessionSocketProvider>{children}</SessionSocketProvider>
       </TRPCReactProvider>
     </SessionProvider>

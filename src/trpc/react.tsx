@@ -22,14 +22,17 @@ function getQueryClient(): QueryClient {
   return (browserQueryClient ??= createQueryClient());
 }
 
-export function createAppTRPCClient(baseUrl = ''): TRPCClient<AppRouter> {
+/** The server refuses bigger batches (TRPC_MAX_BATCH_SIZE); the layout passes its value down. */
+const DEFAULT_MAX_BATCH_SIZE = 10;
+
+export function createAppTRPCClient(baseUrl = '', maxBatchSize = DEFAULT_MAX_BATCH_SIZE): TRPCClient<AppRouter> {
   // Plain JSON on the wire (no transformer), same origin: the session cookie goes along.
-  return createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${baseUrl}/api/trpc` })] });
+  return createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${baseUrl}/api/trpc`, maxItems: maxBatchSize })] });
 }
 
-export function TRPCReactProvider({ children }: { children: ReactNode }) {
+export function TRPCReactProvider({ children, maxBatchSize }: { children: ReactNode; maxBatchSize?: number }) {
   const queryClient = getQueryClient();
-  const [trpcClient] = useState(() => createAppTRPCClient());
+  const [trpcClient] = useState(() => createAppTRPCClient('', maxBatchSize));
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
