@@ -1,15 +1,26 @@
 /**
- * Where to go after signing in: a path on this site only (never another origin), default `/`.
- * Absolute URLs on the app's own origin (next-auth sends those) are reduced to their path.
+ * Where to go after signing in: a place on this site only, default `/`.
+ *
+ * The value is resolved with the URL parser against the app's origin, the way a browser will
+ * read it, and must land on that origin. Control characters (tab, CR, LF… which URL parsers
+ * silently drop, so `/\t/evil.example` reads as `//evil.example`) and backslashes (read as `/`)
+ * are refused outright, and so is anything that resolves to a path starting with `//`. The
+ * answer is the path (with query and hash) of the resolved URL: it always starts with a single
+ * `/`, so it cannot name another host, and it is safe in a `Location` header.
  */
-export function safeCallbackUrl(value: unknown, appOrigin?: string): string {
-  if (typeof value !== 'string' || value.length === 0) return '/';
-  if (value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\')) return value;
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\\]/;
+const MAX_LENGTH = 2048;
+
+export function safeCallbackUrl(value: unknown, appOrigin: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_LENGTH || UNSAFE.test(value)) return '/';
+  let url: URL;
+  let origin: string;
   try {
-    const url = new URL(value);
-    if (appOrigin && url.origin === new URL(appOrigin).origin) return `${url.pathname}${url.search}${url.hash}`;
+    origin = new URL(appOrigin).origin;
+    url = new URL(value, origin);
   } catch {
-    // not a URL
+    return '/';
   }
-  return '/';
+  if (url.origin !== origin || url.pathname.startsWith('//')) return '/';
+  return `${url.pathname}${url.search}${url.hash}`;
 }

@@ -4,6 +4,7 @@
  */
 import { getServerSession, type NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
+import { safeCallbackUrl } from '@/app/safe-callback-url';
 import { findGatewayRuntime, gateway } from '@/socket-gateway';
 import { verifyDemoCredentials, type Role } from './demo-users';
 
@@ -24,6 +25,10 @@ export const authOptions: NextAuthOptions = {
     }),
   ],
   callbacks: {
+    // Where next-auth sends the browser after signing in or out: this site only (see safe-callback-url.ts).
+    redirect({ url, baseUrl }) {
+      return new URL(safeCallbackUrl(url, baseUrl), baseUrl).href;
+    },
     jwt({ token, user }) {
       if (user) {
         token.sub = user.id;

@@ -13,7 +13,7 @@ const DEMO_PASSWORD = 'demo';
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string | string[] }> }) {
   const { callbackUrl } = await searchParams;
-  const target = safeCallbackUrl(Array.isArray(callbackUrl) ? callbackUrl[0] : callbackUrl, getEnv().appUrl);
+  const target = safeCallbackUrl(Array.isArray(callbackUrl) ? callbackUrl[0] : callbackUrl, getEnv().appOrigin);
   if (await getServerAuthSession()) redirect(target);
 
   const users = demoUsers();
