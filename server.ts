@@ -9,6 +9,7 @@ import next from 'next';
 import { initEnv } from './src/env';
 import { trackConnections } from './src/server/graceful-shutdown';
 import { bodyLimitFor, declaredLengthFits, limitRequestBody, refuseTooLarge } from './src/server/http/body-limit';
+import { CLIENT_ADDRESS_HEADER, clientAddress } from './src/server/http/client-address';
 import { setServerPhase } from './src/server/lifecycle';
 import { createRealtime } from './src/server/realtime';
 
@@ -30,6 +31,8 @@ async function main(): Promise<void> {
   // Everything but /socket.io (Engine.IO takes those first) comes through here.
   const bodyLimits = { apiBytes: env.http.apiMaxBodyBytes, defaultBytes: env.http.maxBodyBytes };
   httpServer.on('request', (req, res) => {
+    // Who is asking, for per-address limits in code Next runs (sign-in throttling); never the client's say.
+    req.headers[CLIENT_ADDRESS_HEADER] = clientAddress(req, env.trustProxy);
     limitRequestBody(req, res, bodyLimitFor(req.url, bodyLimits), () => void handle(req, res));
   });
   // `Expect: 100-continue`: an oversized declared body is refused before the client sends it.

@@ -7,6 +7,8 @@ import CredentialsProvider from 'next-auth/providers/credentials';
 import { safeCallbackUrl } from '@/app/safe-callback-url';
 import { findGatewayRuntime, gateway } from '@/socket-gateway';
 import { verifyDemoCredentials, type Role } from './demo-users';
+import { CLIENT_ADDRESS_HEADER } from './http/client-address';
+import { SignInThrottledError, signInThrottle } from './http/sign-in-throttle';
 
 export const authOptions: NextAuthOptions = {
   session: { strategy: 'jwt', maxAge: 8 * 60 * 60 },
@@ -18,9 +20,22 @@ export const authOptions: NextAuthOptions = {
         username: { label: 'Username', type: 'text' },
         password: { label: 'Password', type: 'password' },
       },
-      authorize(credentials) {
+      authorize(credentials, req) {
+        // Throttled per username and per client address (stamped by server.ts from the
+        // connection, never taken from the client); check and count with no await between.
+        const username = typeof credentials?.username === 'string' ? credentials.username : '';
+        const address = String((req.headers as Record<string, unknown> | undefined)?.[CLIENT_ADDRESS_HEADER] ?? 'unknown');
+        const throttle = signInThrottle();
+        const refusal = throttle.refusal(username, address);
+        // next-auth hands the message to the sign-in form (`error`).
+        if (refusal) throw new SignInThrottledError(refusal);
         const user = verifyDemoCredentials(credentials?.username, credentials?.password);
-        return user ? { id: user.id, name: user.id, role: user.role } : null;
+        if (!user) {
+          throttle.failed(username, address);
+          return null;
+        }
+        throttle.succeeded(username);
+        return { id: user.id, name: user.id, role: user.role };
       },
     }),
   ],
