@@ -10,6 +10,7 @@ import { initEnv } from './src/env';
 import { trackConnections } from './src/server/graceful-shutdown';
 import { bodyLimitFor, declaredLengthFits, limitRequestBody, refuseTooLarge } from './src/server/http/body-limit';
 import { CLIENT_ADDRESS_HEADER, clientAddress } from './src/server/http/client-address';
+import { applySecurityHeaders } from './src/server/http/security-headers';
 import { setServerPhase } from './src/server/lifecycle';
 import { createRealtime } from './src/server/realtime';
 
@@ -30,15 +31,20 @@ async function main(): Promise<void> {
 
   // Everything but /socket.io (Engine.IO takes those first) comes through here.
   const bodyLimits = { apiBytes: env.http.apiMaxBodyBytes, defaultBytes: env.http.maxBodyBytes };
+  const headerOptions = { appOrigin: env.appOrigin, dev: env.dev };
   httpServer.on('request', (req, res) => {
     // Who is asking, for per-address limits in code Next runs (sign-in throttling); never the client's say.
     req.headers[CLIENT_ADDRESS_HEADER] = clientAddress(req, env.trustProxy);
+    applySecurityHeaders(req, res, headerOptions);
     limitRequestBody(req, res, bodyLimitFor(req.url, bodyLimits), () => void handle(req, res));
   });
   // `Expect: 100-continue`: an oversized declared body is refused before the client sends it.
   httpServer.on('checkContinue', (req, res) => {
     const cap = bodyLimitFor(req.url, bodyLimits);
-    if (!req.url?.startsWith('/socket.io/') && !declaredLengthFits(req, cap)) return refuseTooLarge(res, cap);
+    if (!req.url?.startsWith('/socket.io/') && !declaredLengthFits(req, cap)) {
+      applySecurityHeaders(req, res, headerOptions);
+      return refuseTooLarge(res, cap);
+    }
     res.writeContinue();
     httpServer.emit('request', req, res);
   });
