@@ -10,6 +10,7 @@ import { initEnv } from './src/env';
 import { trackConnections } from './src/server/graceful-shutdown';
 import { bodyLimitFor, declaredLengthFits, limitRequestBody, refuseTooLarge } from './src/server/http/body-limit';
 import { CLIENT_ADDRESS_HEADER, clientAddress } from './src/server/http/client-address';
+import { limitConnections } from './src/server/http/connection-limits';
 import { applySecurityHeaders } from './src/server/http/security-headers';
 import { setServerPhase } from './src/server/lifecycle';
 import { createRealtime } from './src/server/realtime';
@@ -24,7 +25,19 @@ async function main(): Promise<void> {
     console.warn('> NEXTAUTH_SECRET is not set: using a random development secret (sessions end when the server restarts).');
   }
 
-  const httpServer = createServer();
+  const httpServer = createServer({
+    // Explicit bounds on a client that sends its request slowly (slowloris), checked every
+    // second rather than Node's default 30 s.
+    headersTimeout: env.http.headersTimeoutMs,
+    requestTimeout: env.http.requestTimeoutMs,
+    connectionsCheckingInterval: 1000,
+  });
+  // Open TCP connections, capped per client address and in total, so one host cannot take every file descriptor.
+  limitConnections(httpServer, {
+    maxConnections: env.http.maxConnections,
+    maxConnectionsPerAddress: env.http.maxConnectionsPerAddress,
+    perAddress: env.trustProxy === 0,
+  });
   const app = next({ dev: env.dev, hostname: env.hostname, port: env.port, httpServer });
   const handle = app.getRequestHandler();
   await app.prepare();

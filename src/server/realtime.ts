@@ -5,6 +5,7 @@
  */
 import type { Server as HttpServer } from 'node:http';
 import type { Env } from '@/env';
+import { addressKey, clientAddress } from '@/server/http/client-address';
 import { createMemoryMembershipStore, createMemoryRevocationStore, createSocketServer, type GatewayStores, type SocketServerHandle } from '@/socket-gateway';
 
 export interface Realtime {
@@ -26,6 +27,8 @@ export async function createRealtime(httpServer: HttpServer, env: Env): Promise<
     stores,
     maxRoomsPerUser: env.maxRoomsPerUser,
     validatePayloads: env.nodeEnv !== 'production',
+    handshakeLimits: env.handshake,
+    addressKeyOf: (req) => addressKey(clientAddress(req, env.trustProxy)),
   });
   return {
     sockets,

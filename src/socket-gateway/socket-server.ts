@@ -6,6 +6,7 @@
 import { ServerResponse, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import { getEnv } from '@/env';
+import { createHandshakeGate, type HandshakeLimits } from './handshake-limits';
 import { registerGatewayRuntime, unregisterGatewayRuntime, type GatewayRuntime } from './registry';
 import { userRoom } from './rooms';
 import { verifySocketToken } from './socket-token';
@@ -42,6 +43,10 @@ export interface CreateSocketServerOptions extends Partial<SocketServerLimits> {
   validatePayloads?: boolean;
   /** Make this server the one the `gateway` singleton uses (default true). */
   register?: boolean;
+  /** Caps on Engine.IO sessions (default SOCKET_MAX_CONNECTIONS, SOCKET_MAX_UNAUTHENTICATED[_PER_ADDRESS]). */
+  handshakeLimits?: Partial<HandshakeLimits>;
+  /** The client address a handshake counts under (default: the TCP peer's address). */
+  addressKeyOf?: (req: IncomingMessage) => string;
 }
 
 export interface SocketServerHandle extends GatewayRuntime {
@@ -59,7 +64,7 @@ export interface SocketServerHandle extends GatewayRuntime {
 
 export function createSocketServer(httpServer: HttpServer, options: CreateSocketServerOptions = {}): SocketServerHandle {
   const env = getEnv();
-  const { stores: givenStores = {}, register = true, maxRoomsPerUser = env.maxRoomsPerUser, validatePayloads = env.nodeEnv !== 'production', ...overrides } = options;
+  const { stores: givenStores = {}, register = true, maxRoomsPerUser = env.maxRoomsPerUser, validatePayloads = env.nodeEnv !== 'production', handshakeLimits, addressKeyOf, ...overrides } = options;
   const config: SocketServerLimits = { ...env.socket, ...definedOnly(overrides) };
   const stores: GatewayStores = {
     membership: givenStores.membership ?? createMemoryMembershipStore(),
@@ -80,10 +85,12 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     // @see https://socket.io/docs/v4/server-options/#allowrequest
     allowRequest: (req, callback) => {
       if (draining) return callback(SHUTTING_DOWN, false);
-      const allowed = isOriginAllowed(req, config.allowedOrigins);
-      callback(allowed ? null : ORIGIN_NOT_ALLOWED, allowed);
+      if (!isOriginAllowed(req, config.allowedOrigins)) return callback(ORIGIN_NOT_ALLOWED, false);
+      const refusal = handshakes.admit(req); // session caps (handshake-limits.ts)
+      callback(refusal, refusal === null);
     },
   });
+  const handshakes = createHandshakeGate(io, { ...env.handshake, ...definedOnly(handshakeLimits ?? {}) }, addressKeyOf ?? ((req) => req.socket.remoteAddress ?? 'unknown'));
   const connections = new Map<string, EngineConnection>();
   // allowRequest only sees the first request of a session. Every later one (the polls and
   // posts of that session, and its websocket upgrade) must come from an allowed origin too,
