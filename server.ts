@@ -15,7 +15,21 @@ import { applySecurityHeaders } from './src/server/http/security-headers';
 import { setServerPhase } from './src/server/lifecycle';
 import { createRealtime } from './src/server/realtime';
 
+/**
+ * A log reader that went away (a closed pipe) must not take the server down: writes to it
+ * fail with EPIPE, which unhandled became an uncaught exception whose own log line failed
+ * again, in a loop (86% CPU, no answers). The output is dropped; the server keeps serving.
+ */
+function ignoreBrokenPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
+}
+
 async function main(): Promise<void> {
+  ignoreBrokenPipes();
   // .env files first, the way `next dev` / `next start` load them, then every setting is parsed once.
   // @see https://nextjs.org/docs/app/guides/environment-variables#loading-environment-variables-with-nextenv
   // @next/env is CommonJS: its named exports are not visible to an ESM import.
