@@ -6,6 +6,7 @@ import { getServerSession, type NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { safeCallbackUrl } from '@/app/safe-callback-url';
 import { findGatewayRuntime, gateway } from '@/socket-gateway';
+import { sharedAuthLogger } from './auth-logger';
 import { verifyDemoCredentials, type Role } from './demo-users';
 import { CLIENT_ADDRESS_HEADER } from './http/client-address';
 import { SignInThrottledError, signInThrottle } from './http/sign-in-throttle';
@@ -56,6 +57,8 @@ export const authOptions: NextAuthOptions = {
       return session;
     },
   },
+  // One short line per event, and not every time (a garbage session cookie used to log a stack trace per request).
+  logger: sharedAuthLogger(),
   events: {
     // Revocation: a signed-out user's open sockets close on every tab, and socket tokens
     // minted before the sign-out stop working.
