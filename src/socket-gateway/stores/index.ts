@@ -7,3 +7,4 @@ export * from './event-log';
 export { createMemoryEventLog } from './memory/event-log';
 export type * from './presence';
 export { createMemoryPresenceStore } from './memory/presence-store';
+export { EventLogResyncError } from './event-log-subscription';
