@@ -21,6 +21,7 @@ import type { GatewayServer, GatewaySocket } from './types';
 export const UNAUTHORIZED = 'Unauthorized';
 export const ORIGIN_NOT_ALLOWED = 'Origin not allowed';
 export const SHUTTING_DOWN = 'Server is shutting down';
+export const TEMPORARILY_UNAVAILABLE = 'Temporarily unavailable, try again shortly';
 /** How often this node renews its presence lease (a third of the store's default 3 s lease). */
 const PRESENCE_HEARTBEAT_MS = 1_000;
 const LOG_TRIM_INTERVAL_MS = 5_000;
@@ -97,7 +98,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   const { membership, revocations, presence } = stores;
   const log = options.log ?? createMemoryEventLog();
   const nodeId = options.nodeId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const onError = options.onError ?? ((error: Error) => console.error(`socket-gateway: ${error.message}`));
+  const onError = options.onError ?? createErrorReporter();
   const sink = createLogSink(log);
 
   let draining = false;
@@ -182,7 +183,10 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
       socket.data.pending = { rooms: await membership.roomsOf(user.userId), resume, firstSocket: slot.count === 1 };
     } catch (error) {
       if (socket.data.userId) void presence.disconnected(user.userId, nodeId).catch(onError);
-      return next(error instanceof Error ? error : new Error(String(error)));
+      // A store that cannot answer (Redis down) is not the client's fault: it is told to come
+      // back later (`data.retry`, which the browser store honours) and learns nothing internal.
+      onError(error instanceof Error ? error : new Error(String(error)));
+      return next(Object.assign(new Error(TEMPORARILY_UNAVAILABLE), { data: { retry: true } }));
     }
     next();
   });
@@ -240,6 +244,21 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
       await delivery?.stop();
       await presence.nodeDown(nodeId).catch(onError);
     },
+  };
+}
+
+/**
+ * Background errors to stderr, once per distinct message per 10 s: a Redis outage makes every
+ * heartbeat and handshake fail, and one line says it as well as a thousand.
+ */
+function createErrorReporter(windowMs = 10_000): (error: Error) => void {
+  const lastSeen = new Map<string, number>();
+  return (error) => {
+    const now = Date.now();
+    if ((lastSeen.get(error.message) ?? -Infinity) > now - windowMs) return;
+    if (lastSeen.size > 100) lastSeen.clear();
+    lastSeen.set(error.message, now);
+    console.error(`socket-gateway: ${error.message}`);
   };
 }
 

@@ -170,8 +170,19 @@ export function createSocketStore({ getToken, initialUserId, url, options, onRes
         resyncCallback?.();
       }
     });
+    let refusals = 0;
+    created.on('connect', () => (refusals = 0));
     created.on('connect_error', (error) => {
       const message = tokenError ?? error.message;
+      const retry = (error as { data?: { retry?: unknown } }).data?.retry === true;
+      if (!created.active && retry) {
+        // The server is up but cannot serve us yet (a store is down): come back later, jittered.
+        const attempt = generation;
+        const delay = Math.random() * Math.min(TOKEN_RETRY_MAX_MS, 1_000 * 2 ** refusals++);
+        set({ status: everConnected ? 'reconnecting' : 'connecting', error: message });
+        setTimeout(() => attempt === generation && !created.active && created.connect(), delay);
+        return;
+      }
       // Inactive after a connect_error = the server refused (middleware error): no retry.
       if (!created.active) set({ status: 'disconnected', error: message });
       else set({ status: everConnected ? 'reconnecting' : 'connecting', error: message });
