@@ -78,13 +78,16 @@ async function main(): Promise<void> {
   const realtime = await createRealtime(httpServer, env);
   const connections = trackConnections(httpServer);
 
-  let stopping = false;
+  let stopping: { signal: NodeJS.Signals; at: number } | undefined;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) {
+      // A terminal's Ctrl-C reaches us twice (from the terminal and from npm, which forwards
+      // it): the same signal within a moment is one request, not "stop now".
+      if (signal === stopping.signal && Date.now() - stopping.at < 250) return;
       console.warn(`> ${signal} again: exiting now`);
       process.exit(1);
     }
-    stopping = true;
+    stopping = { signal, at: Date.now() };
     setServerPhase('draining');
     console.log(`> ${signal}: shutting down (at most ${env.shutdownTimeoutMs} ms)`);
     const { clean } = await connections.shutdown({
@@ -108,7 +111,8 @@ async function main(): Promise<void> {
   });
   if (stopping) return;
   setServerPhase('serving');
-  console.log(`> Ready on ${env.appUrl} (${env.dev ? 'development' : 'production'}, pid ${process.pid})`);
+  const state = realtime.mode === 'redis' ? `Redis ${env.redis?.keyPrefix ?? ''} as node ${realtime.sockets.nodeId}` : `embedded database ${env.databasePath}`;
+  console.log(`> Ready on ${env.appUrl} (${env.dev ? 'development' : 'production'}, ${state}, pid ${process.pid})`);
 }
 
 main().catch((error: unknown) => {

@@ -16,6 +16,7 @@ export default defineConfig({
       { extends: true, test: { name: 'property', include: ['test/property/**/*.test.ts'], environment: 'node', testTimeout: 120_000 } },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], environment: 'node', testTimeout: 60_000 } },
       { extends: true, test: { name: 'component', include: ['test/component/**/*.test.tsx'], environment: 'node', testTimeout: 30_000 } },
+      { extends: true, test: { name: 'contract', include: ['test/contract/**/*.test.ts'], environment: 'node', testTimeout: 60_000 } },
       {
         extends: true,
         test: {

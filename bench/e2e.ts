@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { signIn, startAppServer } from '../test/helpers/app-server';
+import { signIn, startAppServer } from '../test/helpers/app-process';
 import { pinProcess } from './lib/child';
 import { monoMs } from './lib/protocol';
 import { percentile } from './lib/stats';

@@ -120,12 +120,20 @@ const schema = z.object({
   SOCKET_MAX_PAYLOAD_BYTES: int(1, 100 * 1024 * 1024, 16 * 1024),
   SOCKET_FLOOD_MAX_EVENTS: int(1, 1_000_000, 20),
   SOCKET_FLOOD_WINDOW_MS: int(1, 3_600_000, 10_000),
+  SOCKET_MAX_BACKLOG_BYTES: int(1024, 1024 * 1024 * 1024, 1024 * 1024),
   MAX_ROOMS_PER_USER: int(1, 10_000, 50),
+  EMIT_RATE_PER_SECOND: int(1, 100_000, 10),
+  EMIT_RATE_BURST: int(1, 100_000, 20),
+  RECIPIENT_RATE_PER_SECOND: int(1, 100_000, 20),
+  RECIPIENT_RATE_BURST: int(1, 100_000, 40),
   SHUTDOWN_TIMEOUT_MS: int(1, 600_000, 10_000),
   DEMO_USERS: demoUserList,
   REDIS_URL: redisUrl,
   REDIS_KEY_PREFIX: optionalString.transform((raw) => raw ?? 'sg:'),
-  DATA_DIR: optionalString.transform((raw) => raw ?? '.data'),
+  REDIS_CONNECT_TIMEOUT_MS: int(100, 600_000, 10_000),
+  DATABASE_PATH: optionalString.transform((raw) => raw ?? '.data/gateway.sqlite'),
+  EVENT_LOG_RETENTION_MS: int(120_000, 86_400_000, 120_000),
+  EVENT_LOG_MAX_ENTRIES: int(1_000, 10_000_000, 100_000),
   // HTTP limits (src/server/http/*, wired in server.ts).
   API_MAX_BODY_BYTES: int(1, 100 * 1024 * 1024, 64 * 1024),
   HTTP_MAX_BODY_BYTES: int(1, 1024 * 1024 * 1024, 1024 * 1024),
@@ -179,12 +187,18 @@ export interface Env {
     maxPayloadBytes: number;
     floodMaxEvents: number;
     floodWindowMs: number;
+    maxBacklogBytes: number;
   };
   maxRoomsPerUser: number;
+  /** Token buckets: emits per user (notification.send, room.post, announcement.broadcast) and notifications per recipient. */
+  rateLimits: { emit: { ratePerSecond: number; burst: number }; recipient: { ratePerSecond: number; burst: number } };
   shutdownTimeoutMs: number;
   demoUsers: DemoUser[];
-  redis?: { url: string; keyPrefix: string };
-  dataDir: string;
+  redis?: { url: string; keyPrefix: string; connectTimeoutMs: number };
+  /** The embedded database of a single node (`:memory:` for tests). */
+  databasePath: string;
+  /** How long missed events stay replayable (at least 2 min), and at most how many are kept. */
+  eventLog: { retentionMs: number; maxEntries: number };
   /**
    * How many reverse proxies in front are trusted to append the client's address to
    * X-Forwarded-For (0: the client is the TCP peer; X-Forwarded-For is ignored).
@@ -284,13 +298,19 @@ export function parseEnv(raw: RawEnv, system: SystemLimits = { openFileLimit: re
       maxPayloadBytes: v.SOCKET_MAX_PAYLOAD_BYTES,
       floodMaxEvents: v.SOCKET_FLOOD_MAX_EVENTS,
       floodWindowMs: v.SOCKET_FLOOD_WINDOW_MS,
+      maxBacklogBytes: v.SOCKET_MAX_BACKLOG_BYTES,
     },
     maxRoomsPerUser: v.MAX_ROOMS_PER_USER,
+    rateLimits: {
+      emit: { ratePerSecond: v.EMIT_RATE_PER_SECOND, burst: v.EMIT_RATE_BURST },
+      recipient: { ratePerSecond: v.RECIPIENT_RATE_PER_SECOND, burst: v.RECIPIENT_RATE_BURST },
+    },
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     // Production has no default accounts: only the ones DEMO_USERS lists explicitly.
     demoUsers: v.DEMO_USERS ?? (dev ? parseDemoUsers(DEFAULT_DEMO_USERS) : []),
-    redis: v.REDIS_URL ? { url: v.REDIS_URL, keyPrefix: v.REDIS_KEY_PREFIX } : undefined,
-    dataDir: v.DATA_DIR,
+    redis: v.REDIS_URL ? { url: v.REDIS_URL, keyPrefix: v.REDIS_KEY_PREFIX, connectTimeoutMs: v.REDIS_CONNECT_TIMEOUT_MS } : undefined,
+    databasePath: v.DATABASE_PATH,
+    eventLog: { retentionMs: v.EVENT_LOG_RETENTION_MS, maxEntries: v.EVENT_LOG_MAX_ENTRIES },
     trustProxy: v.TRUST_PROXY,
     http: {
       apiMaxBodyBytes: v.API_MAX_BODY_BYTES,

@@ -60,7 +60,7 @@ export function openRawWebSocket(port: number, path: string, handlers: RawWebSoc
   });
 
   socket.on('data', (chunk: Buffer) => {
-    let buffer = pending ? Buffer.concat([pending, chunk]) : chunk;
+    const buffer = pending ? Buffer.concat([pending, chunk]) : chunk;
     pending = null;
     let offset = 0;
     if (!upgraded) {

@@ -2,7 +2,7 @@
  * next-auth options: JWT sessions and the demo Credentials provider.
  * To use a real provider, replace `providers` (see README, "Real sign-in").
  */
-import { getServerSession, type NextAuthOptions } from 'next-auth';
+import { getServerSession, type NextAuthOptions, type Session } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { safeCallbackUrl } from '@/app/safe-callback-url';
 import { findGatewayRuntime, gateway } from '@/socket-gateway';
@@ -49,11 +49,13 @@ export const authOptions: NextAuthOptions = {
       if (user) {
         token.sub = user.id;
         token.role = user.role;
+        token.signedInAt = Date.now();
       }
       return token;
     },
     session({ session, token }) {
       session.user = { id: token.sub ?? '', name: token.name ?? token.sub ?? '', role: (token.role as Role) ?? 'user' };
+      session.signedInAt = token.signedInAt ?? 0;
       return session;
     },
   },
@@ -68,6 +70,14 @@ export const authOptions: NextAuthOptions = {
   },
 };
 
-export function getServerAuthSession() {
-  return getServerSession(authOptions);
+/**
+ * The signed-in session, or null. A session issued before the user's last sign-out is null
+ * too: a cookie copied before signing out can no longer call procedures or mint socket tokens.
+ * (next-auth's JWT sessions are stateless; the revocation store is what remembers sign-outs.)
+ */
+export async function getServerAuthSession(): Promise<Session | null> {
+  const session = await getServerSession(authOptions);
+  if (!session?.user?.id) return session;
+  if (findGatewayRuntime() && (await gateway.isRevoked(session.user.id, session.signedInAt))) return null;
+  return session;
 }

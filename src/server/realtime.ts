@@ -1,41 +1,131 @@
 /**
- * The composition root of the realtime parts: from the parsed settings it builds the stores
- * and the Socket.IO options and hands them to `createSocketServer`. Adding a backend (an
- * embedded database, Redis) touches this file and the stores only.
+ * The composition root of the realtime parts: from the parsed settings it builds the stores,
+ * the event log and the Socket.IO options, and hands them to `createSocketServer`.
+ *
+ * - No REDIS_URL: one node; memberships, sign-outs and the event log live in an embedded
+ *   database (SQLite, `DATABASE_PATH`), so a restart loses nothing.
+ * - REDIS_URL: every node uses that Redis for the same state, the official Redis adapter
+ *   carries room operations across nodes, and presence and rate limits are shared there.
  */
 import type { Server as HttpServer } from 'node:http';
+import { createAdapter } from '@socket.io/redis-adapter';
 import type { Env } from '@/env';
 import { addressKey, clientAddress } from '@/server/http/client-address';
-import { createMemoryMembershipStore, createMemoryRevocationStore, createSocketServer, type GatewayStores, type SocketServerHandle } from '@/socket-gateway';
+import {
+  createMemoryPresenceStore,
+  createMemoryRateLimitStore,
+  createSocketServer,
+  type EventLog,
+  type GatewayStores,
+  type SocketServerHandle,
+} from '@/socket-gateway';
+import {
+  connectRedis,
+  createGatewayRedisClient,
+  createRedisEventLog,
+  createRedisMembershipStore,
+  createRedisPresenceStore,
+  createRedisRateLimitStore,
+  createRedisRevocationStore,
+  type GatewayRedisClient,
+} from '@/socket-gateway/stores/redis';
+import { createSqliteEventLog, createSqliteMembershipStore, createSqliteRevocationStore, openDatabase } from '@/socket-gateway/stores/sqlite';
 
 export interface Realtime {
   sockets: SocketServerHandle;
+  mode: 'embedded' | 'redis';
+  /** Whether each dependency answers now (for /api/health). */
+  dependencies(): Record<string, 'up' | 'down'>;
   /** Graceful shutdown, step 1: refuse new handshakes and disconnect every socket. */
   drain(): void;
-  /** Stops the socket server and releases the stores. */
+  /** Stops the socket server and releases the stores and connections. */
   close(): Promise<void>;
 }
 
-function createStores(): GatewayStores {
-  return { membership: createMemoryMembershipStore(), revocations: createMemoryRevocationStore() };
+interface Backend {
+  stores: GatewayStores;
+  log: EventLog;
+  adapter?: ReturnType<typeof createAdapter>;
+  dependencies(): Record<string, 'up' | 'down'>;
+  close(): Promise<void>;
 }
 
-export async function createRealtime(httpServer: HttpServer, env: Env): Promise<Realtime> {
-  const stores = createStores();
+function embeddedBackend(env: Env): Backend {
+  const db = openDatabase(env.databasePath);
+  return {
+    stores: {
+      membership: createSqliteMembershipStore(db),
+      revocations: createSqliteRevocationStore(db),
+      rateLimits: createMemoryRateLimitStore(),
+      presence: createMemoryPresenceStore(),
+    },
+    log: createSqliteEventLog(db, env.eventLog),
+    dependencies: () => ({}),
+    async close() {
+      db.close();
+    },
+  };
+}
+
+async function redisBackend(redis: NonNullable<Env['redis']>, env: Env, onStateChange: (state: 'up' | 'down', detail?: string) => void): Promise<Backend> {
+  const timeout = redis.connectTimeoutMs;
+  const client = await connectRedis(createGatewayRedisClient(redis.url), redis.url, timeout, onStateChange);
+  const connected: GatewayRedisClient[] = [client];
+  try {
+    // The adapter needs its own publisher and a subscriber (a connection in pub/sub mode serves nothing else).
+    const pub = await connectRedis(client.duplicate(), redis.url, timeout);
+    connected.push(pub);
+    const sub = await connectRedis(client.duplicate(), redis.url, timeout);
+    connected.push(sub);
+    // The log reader blocks on XREAD: it gets a connection of its own.
+    const blocking = await connectRedis(client.duplicate(), redis.url, timeout);
+    connected.push(blocking);
+    const options = { keyPrefix: redis.keyPrefix };
+    return {
+      stores: {
+        membership: createRedisMembershipStore(client, options),
+        revocations: createRedisRevocationStore(client, options),
+        rateLimits: createRedisRateLimitStore(client, options),
+        presence: createRedisPresenceStore(client, options),
+      },
+      log: createRedisEventLog(client, { ...options, retention: env.eventLog, blockingClient: blocking }),
+      adapter: createAdapter(pub, sub, { key: `${redis.keyPrefix}socket.io` }),
+      dependencies: () => ({ redis: connected.every((c) => c.isReady) ? 'up' : 'down' }),
+      async close() {
+        await Promise.all(connected.map((c) => c.close().catch(() => c.destroy())));
+      },
+    };
+  } catch (error) {
+    for (const c of connected) c.destroy();
+    throw error;
+  }
+}
+
+export async function createRealtime(httpServer: HttpServer, env: Env, log: (line: string) => void = console.log): Promise<Realtime> {
+  const backend = env.redis
+    ? await redisBackend(env.redis, env, (state, detail) => log(`> Redis ${state}${detail ? `: ${detail}` : ''}`))
+    : embeddedBackend(env);
   const sockets = createSocketServer(httpServer, {
     ...env.socket,
-    stores,
+    stores: backend.stores,
+    log: backend.log,
+    adapter: backend.adapter,
+    dependencies: () => backend.dependencies(),
     maxRoomsPerUser: env.maxRoomsPerUser,
     validatePayloads: env.nodeEnv !== 'production',
     handshakeLimits: env.handshake,
     addressKeyOf: (req) => addressKey(clientAddress(req, env.trustProxy)),
   });
+  await sockets.ready;
   return {
     sockets,
+    mode: env.redis ? 'redis' : 'embedded',
+    dependencies: () => backend.dependencies(),
     drain: () => sockets.drain(),
     async close() {
       await sockets.close();
-      await Promise.all(Object.values(stores).map((store: { close?: () => Promise<void> }) => store.close?.()));
+      await backend.log.close?.();
+      await backend.close();
     },
   };
 }

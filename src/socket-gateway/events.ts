@@ -28,20 +28,39 @@ export const messagePayloadSchema = z.strictObject({
 
 export const roomMessagePayloadSchema = messagePayloadSchema.extend({ room: z.string() });
 
+/** A member of a room came online (their first socket anywhere) or went offline (their last one closed). */
+export const presenceChangedSchema = z.strictObject({ room: z.string(), userId: z.string(), online: z.boolean() });
+
 /** Server → client events: name → payload schema. */
 export const serverEvents = {
   notification: messagePayloadSchema,
   'room:message': roomMessagePayloadSchema,
   announcement: messagePayloadSchema,
+  'presence:changed': presenceChangedSchema,
 } as const satisfies Record<string, z.ZodType>;
 
 export type ServerEventName = keyof typeof serverEvents;
 export type EventPayload<E extends ServerEventName> = z.infer<(typeof serverEvents)[E]>;
 export type MessagePayload = EventPayload<'notification'>;
 export type RoomMessagePayload = EventPayload<'room:message'>;
+export type PresenceChange = EventPayload<'presence:changed'>;
 
 /** Server → client events in Socket.IO's typed event map form. */
 export type ServerToClientEvents = { [E in ServerEventName]: (payload: EventPayload<E>) => void };
+
+/**
+ * The replay protocol's one event (README, "Replay protocol"): sent once per connection,
+ * after any replayed events, with where the client stands in the event log.
+ */
+export interface SyncInfo {
+  epoch: string;
+  /** Resume from here on the next connect (`auth.resume = { epoch, position }`). */
+  position: string;
+  /** How many missed events were replayed before this. */
+  replayed: number;
+  /** True when missed events could not be replayed: refetch what you show. */
+  resync: boolean;
+}
 
 /** Client → server events: none. The gateway is one-way. */
 export type ClientToServerEvents = Record<string, never>;

@@ -6,31 +6,40 @@
  */
 import { assertEventPayload, type EventPayload, type ServerEventName } from './events';
 import { getGatewayRuntime, type GatewayRuntime } from './registry';
+import type { EventAddress } from './stores/event-log';
+import type { RateLimit, TakeResult } from './stores/types';
 import { assertRoomName, canJoinRoom, canPostToRoom, RoomAccessError, userRoom, type RoomUser } from './rooms';
 
 /** What a gateway drives: `GatewayRuntime` minus the optional Socket.IO server. */
 export type GatewayParts = Omit<GatewayRuntime, 'io'>;
 
+export interface EmitOptions {
+  /** "To others": this socket (the tab that caused the event) does not receive it. */
+  exceptSocketId?: string;
+}
+
 export class SocketGateway {
   constructor(private readonly resolve: () => GatewayParts = getGatewayRuntime) {}
 
-  /** Every socket (tab) of `userId`, through the room `user:{userId}`. Offline users: no-op. */
-  emitToUser<E extends ServerEventName>(userId: string, event: E, data: EventPayload<E>): void {
+  /**
+   * Every socket (tab) of `userId`, through the room `user:{userId}`. Offline users: no-op.
+   * Resolves once the event has its place in the event log (so a tab that is reconnecting
+   * gets it too); rejects when it cannot be accepted (the log is unreachable): never a silent drop.
+   */
+  emitToUser<E extends ServerEventName>(userId: string, event: E, data: EventPayload<E>, options: EmitOptions = {}): Promise<void> {
     assertUserId(userId);
-    const parts = this.checked(event, data);
-    parts.target.to(userRoom(userId)).emit(event, data);
+    return this.publish({ kind: 'user', userId }, event, data, options);
   }
 
   /** Every socket in `room`. An empty room: no-op. */
-  emitToRoom<E extends ServerEventName>(room: string, event: E, data: EventPayload<E>): void {
+  emitToRoom<E extends ServerEventName>(room: string, event: E, data: EventPayload<E>, options: EmitOptions = {}): Promise<void> {
     assertRoomName(room);
-    const parts = this.checked(event, data);
-    parts.target.to(room).emit(event, data);
+    return this.publish({ kind: 'room', room }, event, data, options);
   }
 
   /** Every connected socket. */
-  broadcast<E extends ServerEventName>(event: E, data: EventPayload<E>): void {
-    this.checked(event, data).target.emit(event, data);
+  broadcast<E extends ServerEventName>(event: E, data: EventPayload<E>, options: EmitOptions = {}): Promise<void> {
+    return this.publish({ kind: 'all' }, event, data, options);
   }
 
   /** Puts one connection in `room`. */
@@ -78,6 +87,30 @@ export class SocketGateway {
     parts.target.in(userRoom(userId)).disconnectSockets(true);
   }
 
+  /** Whether a credential of `userId` issued at `issuedAtMs` (epoch ms) was revoked by a later sign-out. */
+  async isRevoked(userId: string, issuedAtMs: number): Promise<boolean> {
+    const revokedAt = await this.resolve().stores.revocations.revokedAt(userId);
+    return revokedAt !== undefined && issuedAtMs <= revokedAt;
+  }
+
+  /** Whether `userId` has at least one open socket on any node (correct within a few seconds after a node dies). */
+  async isOnline(userId: string): Promise<boolean> {
+    assertUserId(userId);
+    const [online] = await this.resolve().stores.presence.isOnline([userId]);
+    return online === true;
+  }
+
+  /** `isOnline` for many users at once, in the order asked. */
+  areOnline(userIds: readonly string[]): Promise<boolean[]> {
+    userIds.forEach(assertUserId);
+    return this.resolve().stores.presence.isOnline(userIds);
+  }
+
+  /** Takes one token from the rate-limit bucket `key` (shared by every node in a cluster). */
+  takeToken(key: string, limit: RateLimit): Promise<TakeResult> {
+    return this.resolve().stores.rateLimits.take(key, limit);
+  }
+
   /**
    * Joins `user` to `room` as one operation: the room rules (`canJoinRoom`), the per-user
    * room cap (enforced atomically by the store), the stored membership, then every open
@@ -105,6 +138,19 @@ export class SocketGateway {
     return { room, count };
   }
 
+  /** Whether `userId` is a member of `room` (stored membership). */
+  isMember(userId: string, room: string): Promise<boolean> {
+    assertUserId(userId);
+    assertRoomName(room);
+    return this.resolve().stores.membership.isMember(userId, room);
+  }
+
+  /** The members of `room` (sorted). */
+  membersOf(room: string): Promise<string[]> {
+    assertRoomName(room);
+    return this.resolve().stores.membership.membersOf(room);
+  }
+
   /** The rooms `userId` is in (sorted). */
   roomsOf(userId: string): Promise<string[]> {
     assertUserId(userId);
@@ -112,18 +158,19 @@ export class SocketGateway {
   }
 
   /** Emits `event` to `room` on behalf of `user`, if `canPostToRoom` allows it (members only by default). */
-  async postToRoom<E extends ServerEventName>(user: RoomUser, room: string, event: E, data: EventPayload<E>): Promise<void> {
+  async postToRoom<E extends ServerEventName>(user: RoomUser, room: string, event: E, data: EventPayload<E>, options: EmitOptions = {}): Promise<void> {
     assertUserId(user.id);
     assertRoomName(room);
     const isMember = await this.resolve().stores.membership.isMember(user.id, room);
     if (!canPostToRoom(user, room, isMember)) throw new RoomAccessError('FORBIDDEN', `Join ${room} before posting to it`);
-    this.emitToRoom(room, event, data);
+    await this.emitToRoom(room, event, data, options);
   }
 
-  private checked<E extends ServerEventName>(event: E, data: EventPayload<E>): GatewayParts {
+  private publish<E extends ServerEventName>(to: EventAddress, event: E, data: EventPayload<E>, options: EmitOptions): Promise<void> {
     const parts = this.resolve();
     if (parts.validatePayloads) assertEventPayload(event, data);
-    return parts;
+    if (options.exceptSocketId !== undefined) assertSocketId(options.exceptSocketId);
+    return parts.sink.publish({ to, event, data, ...(options.exceptSocketId ? { exceptSocketId: options.exceptSocketId } : {}) });
   }
 }
 

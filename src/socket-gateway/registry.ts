@@ -7,12 +7,15 @@
  * key (the same symbol in every module copy).
  * @see https://nextjs.org/docs/app/guides/custom-server
  */
+import type { EventSink } from './sinks';
 import type { GatewayStores } from './stores/types';
 import type { EmitTarget, GatewayServer } from './types';
 
 export interface GatewayRuntime {
-  /** Where emits and socket moves go: the Socket.IO server, or a cross-process emitter. */
+  /** Where socket moves (join, leave, disconnect) go: the Socket.IO server, or a cross-process emitter. */
   target: EmitTarget;
+  /** Where emits go: the event log (delivered from there by every node), or straight to `target`. */
+  sink: EventSink;
   stores: GatewayStores;
   /** How many app rooms one user may be in. */
   maxRoomsPerUser: number;
@@ -20,6 +23,8 @@ export interface GatewayRuntime {
   validatePayloads: boolean;
   /** The Socket.IO server, when this process runs one. */
   io?: GatewayServer;
+  /** Whether each external dependency (Redis) answers now, for health checks. */
+  dependencies?: () => Record<string, 'up' | 'down'>;
 }
 
 const RUNTIME_KEY = Symbol.for('socket-gateway.runtime');

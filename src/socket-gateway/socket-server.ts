@@ -4,19 +4,28 @@
  * enforces the one-way contract and the limits it is given (README, Security).
  */
 import { ServerResponse, type IncomingMessage, type Server as HttpServer } from 'node:http';
-import { Server } from 'socket.io';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Server, type ServerOptions } from 'socket.io';
 import { getEnv } from '@/env';
 import { createHandshakeGate, type HandshakeLimits } from './handshake-limits';
 import { registerGatewayRuntime, unregisterGatewayRuntime, type GatewayRuntime } from './registry';
-import { userRoom } from './rooms';
+import { limitBacklog, type BacklogConnection } from './slow-consumers';
 import { verifySocketToken } from './socket-token';
-import { createMemoryMembershipStore, createMemoryRevocationStore } from './stores';
+import { USER_ROOM_PREFIX } from './rooms';
+import { parseResume, startDelivery, type Delivery } from './replay';
+import { createLogSink } from './sinks';
+import { createMemoryEventLog, createMemoryMembershipStore, createMemoryPresenceStore, createMemoryRateLimitStore, createMemoryRevocationStore, type EventLog } from './stores';
 import type { GatewayStores } from './stores/types';
 import type { GatewayServer, GatewaySocket } from './types';
 
 export const UNAUTHORIZED = 'Unauthorized';
 export const ORIGIN_NOT_ALLOWED = 'Origin not allowed';
 export const SHUTTING_DOWN = 'Server is shutting down';
+export const TEMPORARILY_UNAVAILABLE = 'Temporarily unavailable, try again shortly';
+/** How often this node renews its presence lease (a third of the store's default 3 s lease). */
+const PRESENCE_HEARTBEAT_MS = 1_000;
+const LOG_TRIM_INTERVAL_MS = 5_000;
 
 /** The socket server's limits (README's Security table lists each with its variable). */
 export interface SocketServerLimits {
@@ -32,6 +41,8 @@ export interface SocketServerLimits {
    */
   floodMaxEvents: number;
   floodWindowMs: number;
+  /** A connection whose outgoing backlog (events it has not taken yet) passes this many bytes is closed. */
+  maxBacklogBytes: number;
 }
 
 export interface CreateSocketServerOptions extends Partial<SocketServerLimits> {
@@ -43,6 +54,19 @@ export interface CreateSocketServerOptions extends Partial<SocketServerLimits> {
   validatePayloads?: boolean;
   /** Make this server the one the `gateway` singleton uses (default true). */
   register?: boolean;
+  /** Engine.IO heartbeat (defaults 25 s / 20 s, Socket.IO's). */
+  pingIntervalMs?: number;
+  pingTimeoutMs?: number;
+  /** The event log every emit goes through (default: in memory). */
+  log?: EventLog;
+  /** This process's id in presence counts (default: random per start, so a restart never inherits a killed node's counts). */
+  nodeId?: string;
+  /** A Socket.IO adapter carrying room operations across nodes (`@socket.io/redis-adapter`). */
+  adapter?: ServerOptions['adapter'];
+  /** Whether each external dependency answers now (reported by /api/health). */
+  dependencies?: () => Record<string, 'up' | 'down'>;
+  /** Called with background errors (the log reader, presence bookkeeping). Default: console.error. */
+  onError?: (error: Error) => void;
   /** Caps on Engine.IO sessions (default SOCKET_MAX_CONNECTIONS, SOCKET_MAX_UNAUTHENTICATED[_PER_ADDRESS]). */
   handshakeLimits?: Partial<HandshakeLimits>;
   /** The client address a handshake counts under (default: the TCP peer's address). */
@@ -52,6 +76,10 @@ export interface CreateSocketServerOptions extends Partial<SocketServerLimits> {
 export interface SocketServerHandle extends GatewayRuntime {
   io: GatewayServer;
   limits: SocketServerLimits;
+  log: EventLog;
+  nodeId: string;
+  /** Resolves once the log reader runs (handshakes wait for it). */
+  ready: Promise<void>;
   /**
    * For graceful shutdown: refuses new handshakes and disconnects every socket (clients see
    * "transport close" and reconnect, to another server), leaving the http.Server to finish
@@ -64,13 +92,19 @@ export interface SocketServerHandle extends GatewayRuntime {
 
 export function createSocketServer(httpServer: HttpServer, options: CreateSocketServerOptions = {}): SocketServerHandle {
   const env = getEnv();
-  const { stores: givenStores = {}, register = true, maxRoomsPerUser = env.maxRoomsPerUser, validatePayloads = env.nodeEnv !== 'production', handshakeLimits, addressKeyOf, ...overrides } = options;
+  const { stores: givenStores = {}, register = true, pingIntervalMs = 25_000, pingTimeoutMs = 20_000, maxRoomsPerUser = env.maxRoomsPerUser, validatePayloads = env.nodeEnv !== 'production', handshakeLimits, addressKeyOf, ...overrides } = options;
   const config: SocketServerLimits = { ...env.socket, ...definedOnly(overrides) };
   const stores: GatewayStores = {
     membership: givenStores.membership ?? createMemoryMembershipStore(),
     revocations: givenStores.revocations ?? createMemoryRevocationStore(),
+    rateLimits: givenStores.rateLimits ?? createMemoryRateLimitStore(),
+    presence: givenStores.presence ?? createMemoryPresenceStore(),
   };
-  const { membership, revocations } = stores;
+  const { membership, revocations, presence } = stores;
+  const log = options.log ?? createMemoryEventLog();
+  const nodeId = options.nodeId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const onError = options.onError ?? createErrorReporter();
+  const sink = createLogSink(log);
 
   let draining = false;
   const io: GatewayServer = new Server(httpServer, {
@@ -79,6 +113,9 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     maxHttpBufferSize: config.maxPayloadBytes,
     // A socket that opens a transport but never completes the Socket.IO handshake is dropped.
     connectTimeout: 10_000,
+    pingInterval: pingIntervalMs,
+    pingTimeout: pingTimeoutMs,
+    ...(options.adapter ? { adapter: options.adapter } : {}),
     cors: { origin: config.allowedOrigins, credentials: false },
     // Runs on the first request of every session, polling or websocket: refuses foreign
     // browser origins (cross-site websocket hijacking). No Origin header = not a browser.
@@ -116,6 +153,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     connections.set(conn.id, conn);
     conn.on('close', () => connections.delete(conn.id));
     limitClientMessages(conn, config);
+    limitBacklog(conn as unknown as BacklogConnection, config.maxBacklogBytes);
   });
 
   // iat has second precision: a token issued in the same second as the sign-out still passes.
@@ -124,50 +162,110 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     return revokedAt !== undefined && issuedAtSeconds < Math.floor(revokedAt / 1000);
   };
 
+  // Presence counts this node's sockets only while it renews its lease, so a node that dies
+  // without a word stops holding its users' connection slots.
+  const heartbeat = () => presence.heartbeat(nodeId).catch(onError);
+  const heartbeatTimer = setInterval(heartbeat, PRESENCE_HEARTBEAT_MS);
+  heartbeatTimer.unref();
+  // Retention: the log drops what is past it in bounded steps (every node may do it; it is idempotent).
+  const trimTimer = setInterval(() => void log.trim().catch(onError), LOG_TRIM_INTERVAL_MS);
+  trimTimer.unref();
+  let delivery: Delivery | undefined;
+  const ready = heartbeat().then(async () => {
+    delivery = await startDelivery(io, log, onError);
+  });
+  ready.catch(onError);
+
   io.use(async (socket, next) => {
     const user = await verifySocketToken(socket.handshake.auth);
     if (!user || (await issuedBeforeRevocation(user.userId, user.issuedAt))) return next(new Error(UNAUTHORIZED));
+    const resume = parseResume(socket.handshake.auth);
     socket.handshake.auth = {}; // the bearer token is not kept once checked
-    const personal = userRoom(user.userId);
-    // Count and join with no await in between, so concurrent handshakes cannot both pass.
-    const open = io.of('/').adapter.rooms.get(personal)?.size ?? 0;
-    if (open >= config.maxConnectionsPerUser) {
-      return next(new Error(`Too many connections: at most ${config.maxConnectionsPerUser} per user`));
-    }
-    socket.data.userId = user.userId;
-    socket.join(personal);
     try {
-      // Joined before the client sees `connect`, so nothing sent to these rooms is missed.
-      socket.join(await membership.roomsOf(user.userId));
+      await ready;
+      // Counted atomically across every node: concurrent handshakes never pass the cap.
+      const slot = await presence.connected(user.userId, nodeId, config.maxConnectionsPerUser);
+      if (!slot.ok) return next(new Error(`Too many connections: at most ${config.maxConnectionsPerUser} per user`));
+      socket.data.userId = user.userId;
+      socket.data.pending = { rooms: await membership.roomsOf(user.userId), resume, firstSocket: slot.count === 1 };
     } catch (error) {
-      return next(error instanceof Error ? error : new Error(String(error)));
+      if (socket.data.userId) void presence.disconnected(user.userId, nodeId).catch(onError);
+      // A store that cannot answer (Redis down) is not the client's fault: it is told to come
+      // back later (`data.retry`, which the browser store honours) and learns nothing internal.
+      onError(error instanceof Error ? error : new Error(String(error)));
+      return next(Object.assign(new Error(TEMPORARILY_UNAVAILABLE), { data: { retry: true } }));
     }
     next();
   });
+
+  /** Tells the user's rooms that they came online or went offline (the event goes through the log like any other). */
+  const announcePresence = (userId: string, rooms: Iterable<string>, online: boolean) => {
+    for (const room of rooms) {
+      if (room.startsWith(USER_ROOM_PREFIX)) continue;
+      sink.publish({ to: { kind: 'room', room }, event: 'presence:changed', data: { room, userId, online } }).catch(onError);
+    }
+  };
 
   io.on('connection', (socket) => {
     // The handshake request is not needed after auth; dropping it saves memory per socket.
     // @see https://socket.io/docs/v4/memory-usage/
     (socket.conn as { request: IncomingMessage | null }).request = null;
     enforceOneWay(socket);
+    const { userId, pending } = socket.data;
+    socket.data.pending = undefined;
+    const rooms = pending?.rooms ?? [];
+    if (pending?.firstSocket) announcePresence(userId, rooms, true);
+    socket.once('disconnecting', () => {
+      const joined = [...socket.rooms].filter((room) => room !== socket.id);
+      presence
+        .disconnected(userId, nodeId)
+        .then((left) => left === 0 && announcePresence(userId, joined, false))
+        .catch(onError);
+    });
+    // Replays what the client missed (if it says where it stopped), then joins its rooms.
+    delivery!.resume(socket, rooms, pending?.resume).catch((error: Error) => {
+      onError(error);
+      socket.disconnect(true);
+    });
   });
 
-  const runtime: GatewayRuntime = { target: io, io, stores, maxRoomsPerUser, validatePayloads };
+  const runtime: GatewayRuntime = { target: io, sink, io, stores, maxRoomsPerUser, validatePayloads, dependencies: options.dependencies };
   if (register) registerGatewayRuntime(runtime);
 
   return {
     ...runtime,
     io,
     limits: config,
+    log,
+    nodeId,
+    ready,
     drain() {
       draining = true;
       io.engine.close();
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        unregisterGatewayRuntime(runtime);
-        io.close(() => resolve());
-      }),
+    async close() {
+      unregisterGatewayRuntime(runtime);
+      clearInterval(heartbeatTimer);
+      clearInterval(trimTimer);
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await delivery?.stop();
+      await presence.nodeDown(nodeId).catch(onError);
+    },
+  };
+}
+
+/**
+ * Background errors to stderr, once per distinct message per 10 s: a Redis outage makes every
+ * heartbeat and handshake fail, and one line says it as well as a thousand.
+ */
+function createErrorReporter(windowMs = 10_000): (error: Error) => void {
+  const lastSeen = new Map<string, number>();
+  return (error) => {
+    const now = Date.now();
+    if ((lastSeen.get(error.message) ?? -Infinity) > now - windowMs) return;
+    if (lastSeen.size > 100) lastSeen.clear();
+    lastSeen.set(error.message, now);
+    console.error(`socket-gateway: ${error.message}`);
   };
 }
 

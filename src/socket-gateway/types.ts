@@ -1,5 +1,6 @@
 import type { Server, Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from './events';
+import type { ResumeRequest } from './replay';
 
 /** Events between servers of a cluster (none: the Redis adapter carries emits itself). */
 export type InterServerEvents = Record<string, never>;
@@ -7,6 +8,8 @@ export type InterServerEvents = Record<string, never>;
 /** What the handshake middleware stores on `socket.data`. */
 export interface SocketData {
   userId: string;
+  /** Between the handshake and `connection`: the rooms to join and the client's resume request. */
+  pending?: { rooms: string[]; resume: ResumeRequest | undefined; firstSocket: boolean };
 }
 
 export type GatewayServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

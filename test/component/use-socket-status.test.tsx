@@ -23,19 +23,33 @@ describe('useSocketStatus', () => {
     renderWithSocket(<StatusRecorder into={statuses} />, { server, getToken: async () => 'forged-token' });
     await screen.findByText('disconnected (Unauthorized)');
     expect(statusPath(statuses)).toEqual(['connecting', 'disconnected']);
-    expect(statuses.at(-1)).toEqual({ status: 'disconnected', error: 'Unauthorized' });
+    expect(statuses.at(-1)).toEqual({ status: 'disconnected', error: 'Unauthorized', resyncedAt: null });
     await settle(300);
     expect(serverSockets(server)).toHaveLength(0); // and it does not retry a refused token
   });
 
-  it('names a failed token fetch instead of the bare Unauthorized', async () => {
-    renderWithSocket(<StatusRecorder into={[]} />, {
-      server,
-      getToken: async () => {
-        throw new Error('UNAUTHORIZED');
-      },
+  it('names a token fetch refused as signed out (tRPC UNAUTHORIZED) instead of the bare Unauthorized, and stops', async () => {
+    const getToken = vi.fn(async () => {
+      throw Object.assign(new Error('Sign in first'), { data: { code: 'UNAUTHORIZED', httpStatus: 401 } });
     });
-    await screen.findByText('disconnected (Could not get a socket token: UNAUTHORIZED)');
+    renderWithSocket(<StatusRecorder into={[]} />, { server, getToken });
+    await screen.findByText('disconnected (Could not get a socket token: Sign in first)');
+    await settle(700);
+    expect(getToken).toHaveBeenCalledTimes(1);
+  });
+
+  it('retries a token fetch that failed for another reason (network error, 503) until it works, then connects by itself', async () => {
+    let calls = 0;
+    const working = tokenFor('alice');
+    const getToken = vi.fn(async () => {
+      calls += 1;
+      if (calls <= 3) throw Object.assign(new Error('Service Unavailable'), { data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 503 } });
+      return working();
+    });
+    renderWithSocket(<StatusRecorder into={[]} />, { server, getToken });
+    await screen.findByText(/connecting \(Could not get a socket token, retrying: Service Unavailable\)/);
+    await screen.findByText('connected', undefined, { timeout: 10_000 });
+    expect(getToken).toHaveBeenCalledTimes(4);
   });
 
   it('moves connecting → connected → reconnecting → connected when the server drops the transport', async () => {

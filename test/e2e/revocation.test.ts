@@ -7,7 +7,7 @@
  */
 import { io as connect } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
-import { useAppServer } from '../helpers/app-server';
+import { sessionWithCookie, useAppServer } from '../helpers/app-server';
 import { collectEvents, nextDisconnect, nextEvent, settle, type TestClient } from '../helpers/socket-server';
 
 const suite = useAppServer();
@@ -67,5 +67,28 @@ describe('sign-out revokes every socket of the user', () => {
     expect(await closed).toBe('io server disconnect');
     await settle(200);
     expect(adminTab.connected).toBe(true);
+  });
+
+  it('a session cookie copied before sign-out can no longer mint tokens or call procedures (attacks.md M4)', async () => {
+    const carol = await suite.signIn('carol');
+    const copied = sessionWithCookie(suite.app.url, carol.cookie);
+    expect((await copied.query('socket.token')).ok).toBe(true); // the copy works while carol is signed in
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await carol.signOut();
+
+    expect(await copied.query('socket.token')).toMatchObject({ ok: false, code: 'UNAUTHORIZED' });
+    expect(await copied.query('room.mine')).toMatchObject({ ok: false, code: 'UNAUTHORIZED' });
+    expect(await copied.mutate('notification.send', { toUserId: 'alice', message: 'from a stolen cookie' })).toMatchObject({ ok: false, code: 'UNAUTHORIZED' });
+    // next-auth re-issues the JWT on /api/auth/session: the fresh cookie is refused as well.
+    const refreshed = await fetch(new URL('/api/auth/session', suite.app.url), { headers: { cookie: copied.cookie } });
+    const reissued = refreshed.headers.getSetCookie().find((line) => line.includes('next-auth.session-token='));
+    if (reissued) {
+      const again = sessionWithCookie(suite.app.url, reissued.split(';')[0] ?? '');
+      expect(await again.query('socket.token')).toMatchObject({ ok: false, code: 'UNAUTHORIZED' });
+    }
+
+    // Signing in again starts a new session that works.
+    const carolAgain = await suite.signIn('carol');
+    expect((await carolAgain.query('socket.token')).ok).toBe(true);
   });
 });

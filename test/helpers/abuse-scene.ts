@@ -31,14 +31,15 @@ export function useAbuseScene() {
 /** The server still serves: the bystander receives, and a brand-new client connects and receives. */
 export async function expectServerHealthy(srv: TestServer, bystander: TestClient, label: string): Promise<void> {
   const received = nextEvent(bystander, 'notification');
-  gateway.emitToUser('bob', 'notification', message(`after ${label}`));
+  await gateway.emitToUser('bob', 'notification', message(`after ${label}`));
   expect((await received).message).toBe(`after ${label}`);
   const fresh = await srv.connectAs('carol');
   const freshReceived = nextEvent(fresh, 'notification');
-  gateway.emitToUser('carol', 'notification', message(`fresh after ${label}`));
+  await gateway.emitToUser('carol', 'notification', message(`fresh after ${label}`));
   expect((await freshReceived).message).toBe(`fresh after ${label}`);
   fresh.disconnect();
 }
 
 /** Frames the raw client received that are Socket.IO packets for the app (not the open/connect handshake). */
-export const appFrames = (raw: RawClient) => raw.messages.filter((frame) => !frame.startsWith('0{') && !frame.startsWith('40'));
+export const appFrames = (raw: RawClient) =>
+  raw.messages.filter((frame) => !frame.startsWith('0{') && !frame.startsWith('40') && !frame.startsWith('42["gateway:sync"'));

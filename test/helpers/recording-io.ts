@@ -3,7 +3,7 @@
  * by the seed's parameter-passing unit and property tests; delivery is tested for real in
  * test/integration.
  */
-import { createMemoryMembershipStore, createMemoryRevocationStore, type GatewayParts, type GatewayServer } from '@/socket-gateway';
+import { createDirectSink, createMemoryMembershipStore, createMemoryPresenceStore, createMemoryRateLimitStore, createMemoryRevocationStore, type GatewayParts, type GatewayServer } from '@/socket-gateway';
 
 export type IoCall =
   | { op: 'emit'; room: string | null; event: string; args: unknown[] }
@@ -36,7 +36,8 @@ export function createRecordingIo(): { io: GatewayServer; calls: IoCall[] } {
 export function recordingParts(io: GatewayServer): GatewayParts {
   return {
     target: io,
-    stores: { membership: createMemoryMembershipStore(), revocations: createMemoryRevocationStore() },
+    sink: createDirectSink(io),
+    stores: { membership: createMemoryMembershipStore(), revocations: createMemoryRevocationStore(), rateLimits: createMemoryRateLimitStore(), presence: createMemoryPresenceStore() },
     maxRoomsPerUser: 50,
     validatePayloads: false,
   };

@@ -35,11 +35,11 @@ describe('per-user connection cap', () => {
 
     // Bob's open tabs still receive; alice connects and receives as usual.
     const allTabs = Promise.all(bobTabs.map((tab) => nextEvent(tab, 'notification')));
-    gateway.emitToUser('bob', 'notification', message('to every tab'));
+    await gateway.emitToUser('bob', 'notification', message('to every tab'));
     expect((await allTabs).map((m) => m.message)).toEqual(Array(cap).fill('to every tab'));
     const alice = await server.connectAs('alice');
     const aliceGot = nextEvent(alice, 'notification');
-    gateway.emitToUser('alice', 'notification', message('alice unaffected'));
+    await gateway.emitToUser('alice', 'notification', message('alice unaffected'));
     expect((await aliceGot).message).toBe('alice unaffected');
   });
 

@@ -17,14 +17,14 @@ describe('emitToUser', () => {
     const [bobTab1, bobTab2, carol] = await Promise.all([server.connectAs('bob'), server.connectAs('bob'), server.connectAs('carol')]);
     const carolSaw = collectEvents(carol, 'notification');
     const received = Promise.all([nextEvent(bobTab1, 'notification'), nextEvent(bobTab2, 'notification')]);
-    gateway.emitToUser('bob', 'notification', message('for bob'));
+    await gateway.emitToUser('bob', 'notification', message('for bob'));
     expect(await received).toEqual([message('for bob'), message('for bob')].map((m) => ({ ...m, sentAt: expect.any(Number) })));
     await settle();
     expect(carolSaw).toEqual([]);
   });
 
-  it('completes silently for an offline user', () => {
-    expect(() => gateway.emitToUser('nobody-online', 'notification', message('lost'))).not.toThrow();
+  it('completes silently for an offline user', async () => {
+    await expect(gateway.emitToUser('nobody-online', 'notification', message('lost'))).resolves.toBeUndefined();
   });
 });
 
@@ -36,13 +36,13 @@ describe('rooms', () => {
     const bobSaw = collectEvents(bob, 'room:message');
 
     const first = nextEvent(alice, 'room:message');
-    gateway.emitToRoom('lobby', 'room:message', { ...message('one'), room: 'lobby' });
+    await gateway.emitToRoom('lobby', 'room:message', { ...message('one'), room: 'lobby' });
     expect(await first).toMatchObject({ message: 'one', room: 'lobby' });
 
     gateway.leaveRoom(alice.id ?? '', 'lobby');
     await settle(50);
     const aliceSaw = collectEvents(alice, 'room:message');
-    gateway.emitToRoom('lobby', 'room:message', { ...message('two'), room: 'lobby' });
+    await gateway.emitToRoom('lobby', 'room:message', { ...message('two'), room: 'lobby' });
     await settle();
     expect(aliceSaw).toEqual([]);
     expect(bobSaw).toEqual([]);
@@ -53,12 +53,12 @@ describe('rooms', () => {
     gateway.addUserToRoom('alice', 'team');
     await settle(50);
     const received = Promise.all([nextEvent(tab1, 'room:message'), nextEvent(tab2, 'room:message')]);
-    gateway.emitToRoom('team', 'room:message', { ...message('hi team'), room: 'team' });
+    await gateway.emitToRoom('team', 'room:message', { ...message('hi team'), room: 'team' });
     expect((await received).map((m) => m.message)).toEqual(['hi team', 'hi team']);
   });
 
-  it('completes silently for an empty room', () => {
-    expect(() => gateway.emitToRoom('empty', 'room:message', { ...message('x'), room: 'empty' })).not.toThrow();
+  it('completes silently for an empty room', async () => {
+    await expect(gateway.emitToRoom('empty', 'room:message', { ...message('x'), room: 'empty' })).resolves.toBeUndefined();
   });
 });
 
@@ -66,7 +66,7 @@ describe('broadcast', () => {
   it('reaches every connected socket', async () => {
     const clients = await Promise.all(['alice', 'bob', 'carol', 'admin'].map((id) => server.connectAs(id)));
     const received = Promise.all(clients.map((client) => nextEvent(client, 'announcement')));
-    gateway.broadcast('announcement', message('all hands'));
+    await gateway.broadcast('announcement', message('all hands'));
     expect((await received).map((m) => m.message)).toEqual(Array(4).fill('all hands'));
   });
 });

@@ -45,7 +45,7 @@ async function expectValidClientReceives(label: string): Promise<void> {
   const alice = await server.connectAs('alice');
   expect(accepted).toBe(before + 1);
   const received = nextEvent(alice, 'notification');
-  gateway.emitToUser('alice', 'notification', { id: label, from: 'server', message: label, sentAt: Date.now() });
+  await gateway.emitToUser('alice', 'notification', { id: label, from: 'server', message: label, sentAt: Date.now() });
   expect((await received).message).toBe(label);
   alice.disconnect();
 }

@@ -34,9 +34,10 @@ describe('client → server events have no effect', () => {
     expect(server.io.of('/').adapter.rooms.has('lobby')).toBe(false);
 
     // And the server still talks to her.
-    gateway.emitToUser('alice', 'notification', message('still here'));
-    const frame = await alice.waitFor((f) => f.startsWith('42'));
-    expect(JSON.parse(frame.slice(2))).toEqual(['notification', expect.objectContaining({ message: 'still here' })]);
+    await gateway.emitToUser('alice', 'notification', message('still here'));
+    const frame = await alice.waitFor((f) => f.startsWith('42["notification"'));
+    // The payload, then its position in the event log (README, "Replay protocol").
+    expect(JSON.parse(frame.slice(2))).toEqual(['notification', expect.objectContaining({ message: 'still here' }), expect.stringMatching(/^\d+-\d+$/)]);
   });
 });
 

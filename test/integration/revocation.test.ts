@@ -36,9 +36,9 @@ async function expectBobCutOffAliceServed(srv: TestServer, bobTabs: TestClient[]
   const bobSaw = bobTabs.flatMap((tab) => [collectEvents(tab, 'notification'), collectEvents(tab, 'room:message'), collectEvents(tab, 'announcement')]);
   const aliceRoom = nextEvent(alice, 'room:message');
   const aliceAnnouncement = nextEvent(alice, 'announcement');
-  gateway.emitToUser('bob', 'notification', message('after revocation'));
-  gateway.emitToRoom('lobby', 'room:message', { ...message('lobby after revocation'), room: 'lobby' });
-  gateway.broadcast('announcement', message('everyone after revocation'));
+  await gateway.emitToUser('bob', 'notification', message('after revocation'));
+  await gateway.emitToRoom('lobby', 'room:message', { ...message('lobby after revocation'), room: 'lobby' });
+  await gateway.broadcast('announcement', message('everyone after revocation'));
   expect((await aliceRoom).message).toBe('lobby after revocation');
   expect((await aliceAnnouncement).message).toBe('everyone after revocation');
   await settle(300);

@@ -14,12 +14,13 @@ import { getEnv } from '@/env';
 const MAX_ROOMS_PER_USER = getEnv().maxRoomsPerUser;
 import { authenticate } from '@/socket-gateway';
 import { canJoinRoom } from '@/socket-gateway/rooms';
+import type * as RoomsModule from '@/socket-gateway/rooms';
 import { MAX_MESSAGE_LENGTH, SERVER_EVENT_NAMES, type ServerEventName } from '@/socket-gateway/events';
 import { nextEvent, settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
 
 // canJoinRoom keeps its real behaviour; the spy lets one test make it refuse.
 vi.mock('@/socket-gateway/rooms', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('@/socket-gateway/rooms')>();
+  const actual = await importOriginal<typeof RoomsModule>();
   return { ...actual, canJoinRoom: vi.fn(actual.canJoinRoom) };
 });
 
@@ -31,7 +32,7 @@ let received: string[] = [];
 let packetsOut = 0;
 
 function session(id: string, role: Role = 'user'): Session {
-  return { user: { id, name: id, role }, expires: new Date(Date.now() + 3_600_000).toISOString() };
+  return { user: { id, name: id, role }, expires: new Date(Date.now() + 3_600_000).toISOString(), signedInAt: Date.now() };
 }
 const as = (id: string, role: Role = 'user') => createCaller({ session: session(id, role) });
 const anonymous = createCaller({ session: null });
@@ -278,6 +279,6 @@ describe('happy paths', () => {
 
 // The event-name list used by the silence checks covers every event of the contract.
 it('listens for every server event', () => {
-  const contract: Record<ServerEventName, true> = { notification: true, 'room:message': true, announcement: true };
+  const contract: Record<ServerEventName, true> = { notification: true, 'room:message': true, announcement: true, 'presence:changed': true };
   expect([...SERVER_EVENT_NAMES].sort()).toEqual(Object.keys(contract).sort());
 });

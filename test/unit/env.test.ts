@@ -14,6 +14,7 @@ describe('parseEnv', () => {
       maxPayloadBytes: 16384,
       floodMaxEvents: 20,
       floodWindowMs: 10000,
+      maxBacklogBytes: 1048576,
     });
     expect(env).toMatchObject({ port: 3000, hostname: 'localhost', maxRoomsPerUser: 50, shutdownTimeoutMs: 10000, socketToken: { ttlSeconds: 300 } });
   });

@@ -1,9 +1,9 @@
 'use client';
 
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import type { RoomMessagePayload } from '@/socket-gateway/events';
-import { useSocketEvent } from '@/socket-gateway/react';
+import { useRoomPresence, useSocketEvent } from '@/socket-gateway/react';
 import { useTRPC } from '@/trpc/react';
 import { FormError } from './form-error';
 import { MessageItem } from './message-item';
@@ -18,6 +18,10 @@ export function RoomCard({ room, self, onLeft }: { room: string; self: string; o
   useSocketEvent('room:message', (payload) => {
     if (payload.room === room) feed.add(payload);
   });
+
+  const presence = useQuery(trpc.presence.room.queryOptions({ room }, { staleTime: 30_000, refetchInterval: 30_000 }));
+  const members = useRoomPresence(room, presence.data?.members);
+  const online = members.filter((member) => member.online).map((member) => member.userId);
 
   const post = useMutation(trpc.room.post.mutationOptions({ onSuccess: () => setMessage('') }));
   const leave = useMutation(trpc.room.leave.mutationOptions({ onSuccess: onLeft }));
@@ -45,6 +49,11 @@ export function RoomCard({ room, self, onLeft }: { room: string; self: string; o
           Leave
         </button>
       </header>
+      <p className="presence" data-testid={`presence-${room}`} aria-label={`Online in ${room}`}>
+        <span className="presence__dot" aria-hidden="true" />
+        {online.length ? `Online: ${online.join(', ')}` : 'Nobody online'}
+        {members.length > online.length && <span className="presence__away"> · {members.length - online.length} away</span>}
+      </p>
       <FormError id={`${id}-leave-error`} error={leave.error} />
       {feed.items.length === 0 && <p className="empty empty--small">No messages since you opened this page.</p>}
       <ul className="message-list message-list--compact" aria-live="polite" aria-label={`Messages in ${room}`}>

@@ -6,6 +6,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { Session } from 'next-auth';
 import { ZodError, z } from 'zod';
 import { getServerAuthSession } from '../auth';
+import { limitSender, RateLimitedError } from './rate-limit';
 
 export interface TRPCContext {
   session: Session | null;
@@ -19,6 +20,7 @@ const t = initTRPC.context<TRPCContext>().create({
   // Input errors: a readable message ("message: Message must not be empty") instead of
   // zod's JSON list of issues, plus the flattened issues for forms.
   errorFormatter({ shape, error }) {
+    if (error.cause instanceof RateLimitedError) return { ...shape, data: { ...shape.data, zodError: null, retryAfterMs: error.cause.retryAfterMs } };
     if (!(error.cause instanceof ZodError)) return { ...shape, data: { ...shape.data, zodError: null } };
     const message = error.cause.issues
       .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
@@ -40,5 +42,16 @@ export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
 
 export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
   if (ctx.user.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'Admins only' });
+  return next();
+});
+
+/**
+ * For procedures that push events, placed after `.input()` so that only well-formed calls
+ * count: one token per call from the sender's bucket (EMIT_RATE_PER_SECOND / EMIT_RATE_BURST).
+ * A call refused later (a non-member's room.post) still counts, like any attempt.
+ */
+export const emitRateLimit = t.middleware(async ({ ctx, next }) => {
+  const userId = ctx.session?.user?.id;
+  if (userId) await limitSender(userId);
   return next();
 });

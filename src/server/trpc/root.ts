@@ -1,5 +1,6 @@
 import { announcementRouter } from './routers/announcement';
 import { notificationRouter } from './routers/notification';
+import { presenceRouter } from './routers/presence';
 import { roomRouter } from './routers/room';
 import { socketRouter } from './routers/socket';
 import { createCallerFactory, createTRPCRouter } from './init';
@@ -9,6 +10,7 @@ export const appRouter = createTRPCRouter({
   notification: notificationRouter,
   room: roomRouter,
   announcement: announcementRouter,
+  presence: presenceRouter,
 });
 
 export type AppRouter = typeof appRouter;

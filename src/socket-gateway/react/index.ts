@@ -16,6 +16,7 @@ export { SocketProvider, type SocketProviderProps } from './socket-provider';
 export { useSocketEvent, type UseSocketEventOptions } from './use-socket-event';
 export { useSocketStatus } from './use-socket-status';
 export { useSocket } from './use-socket';
+export { useRoomPresence, type MemberPresence } from './use-room-presence';
 export {
   createSocketStore,
   DEFAULT_SOCKET_OPTIONS,
@@ -26,4 +27,4 @@ export {
   type SocketStore,
   type SocketTokenFetcher,
 } from './socket-store';
-export type { EventPayload, MessagePayload, RoomMessagePayload, ServerEventName } from '../events';
+export type { EventPayload, MessagePayload, PresenceChange, RoomMessagePayload, ServerEventName, SyncInfo } from '../events';

@@ -17,6 +17,11 @@ export interface SocketProviderProps {
   url?: string;
   /** socket.io-client options; default `transports: ['websocket', 'polling']` with `tryAllTransports`. Read once. */
   options?: SocketClientOptions;
+  /**
+   * Called when the server reports that missed events could not be replayed (the tab was away
+   * longer than the log keeps, or the log was reset): refetch what the page shows.
+   */
+  onResync?: () => void;
   children?: ReactNode;
 }
 
@@ -25,13 +30,14 @@ export interface SocketProviderProps {
  * only in the browser, from an effect (server rendering never connects), and survives
  * React StrictMode's mount-unmount-mount without opening a second connection.
  */
-export function SocketProvider({ userId, getToken, url, options, children }: SocketProviderProps) {
+export function SocketProvider({ userId, getToken, url, options, onResync, children }: SocketProviderProps) {
   // Creating the store has no side effects (the socket itself is made on first use in an effect).
-  const [store] = useState(() => createSocketStore({ getToken, initialUserId: userId, url, options }));
+  const [store] = useState(() => createSocketStore({ getToken, initialUserId: userId, url, options, onResync }));
 
   useIsomorphicLayoutEffect(() => {
     store.setTokenFetcher(getToken);
-  }, [store, getToken]);
+    store.setOnResync(onResync);
+  }, [store, getToken, onResync]);
 
   useEffect(() => {
     if (!userId) {

@@ -7,7 +7,7 @@
  * fetches a fresh token; an expired token never blocks a reconnect.
  */
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '../events';
+import type { ClientToServerEvents, ServerToClientEvents, SyncInfo } from '../events';
 
 export type GatewayClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -17,6 +17,11 @@ export interface SocketStatusSnapshot {
   status: SocketStatus;
   /** The last connection error (for example `Unauthorized`), cleared once connected. */
   error: string | null;
+  /**
+   * When the server last said that events were missed and could not be replayed (epoch ms),
+   * or null: what the page shows may be stale, refetch it (SocketProvider's `onResync`).
+   */
+  resyncedAt: number | null;
 }
 
 /** Returns a handshake token for the signed-in user (the tRPC query `socket.token`). */
@@ -32,6 +37,8 @@ export interface SocketStoreOptions {
   url?: string;
   /** Extra socket.io-client options (override the defaults below). */
   options?: SocketClientOptions;
+  /** Called when missed events could not be replayed: refetch what the page shows. */
+  onResync?: () => void;
 }
 
 export interface SocketStore {
@@ -49,6 +56,8 @@ export interface SocketStore {
   release(): void;
   /** Swaps the token fetcher without reconnecting. */
   setTokenFetcher(getToken: SocketTokenFetcher): void;
+  /** Swaps the resync callback. */
+  setOnResync(onResync: (() => void) | undefined): void;
 }
 
 /**
@@ -62,13 +71,33 @@ export const DEFAULT_SOCKET_OPTIONS: SocketClientOptions = {
   autoConnect: false,
   // Each store owns its connection: two providers (or tests) never share one Manager.
   forceNew: true,
+  // Jittered reconnects (0.1–1.9 s, then up to 10 s): thousands of tabs whose node died do
+  // not all arrive at the next node in the same instant.
+  reconnectionDelay: 1_000,
+  reconnectionDelayMax: 10_000,
+  randomizationFactor: 0.9,
 };
 
-export const DISCONNECTED: SocketStatusSnapshot = Object.freeze({ status: 'disconnected', error: null });
-const CONNECTING: SocketStatusSnapshot = Object.freeze({ status: 'connecting', error: null });
+/** Token fetch retries: backoff from 500 ms up to 10 s, with full jitter. */
+const TOKEN_RETRY_BASE_MS = 500;
+const TOKEN_RETRY_MAX_MS = 10_000;
 
-export function createSocketStore({ getToken, initialUserId, url, options }: SocketStoreOptions): SocketStore {
+/** The server's answer "you are not signed in" (tRPC UNAUTHORIZED, HTTP 401): retrying will not help. */
+function isSignedOutError(error: unknown): boolean {
+  const e = error as { data?: { code?: unknown; httpStatus?: unknown }; shape?: { data?: { code?: unknown } }; status?: unknown } | null;
+  return e?.data?.code === 'UNAUTHORIZED' || e?.shape?.data?.code === 'UNAUTHORIZED' || e?.data?.httpStatus === 401 || e?.status === 401;
+}
+
+const POSITION = /^\d{1,20}-\d{1,20}$/;
+
+export const DISCONNECTED: SocketStatusSnapshot = Object.freeze({ status: 'disconnected', error: null, resyncedAt: null });
+const CONNECTING: SocketStatusSnapshot = Object.freeze({ status: 'connecting', error: null, resyncedAt: null });
+
+export function createSocketStore({ getToken, initialUserId, url, options, onResync }: SocketStoreOptions): SocketStore {
   let fetchToken = getToken;
+  let resyncCallback = onResync;
+  /** Where this tab stands in the server's event log: sent back on reconnect to be replayed what it missed. */
+  let cursor: { epoch: string; position: string; socketId?: string } | null = null;
   let socket: GatewayClientSocket | null = null;
   const initialSnapshot = initialUserId ? CONNECTING : DISCONNECTED;
   let snapshot = initialSnapshot;
@@ -83,26 +112,42 @@ export function createSocketStore({ getToken, initialUserId, url, options }: Soc
 
   const set = (next: Partial<SocketStatusSnapshot>) => {
     const merged = { ...snapshot, ...next };
-    if (merged.status === snapshot.status && merged.error === snapshot.error) return;
+    if (merged.status === snapshot.status && merged.error === snapshot.error && merged.resyncedAt === snapshot.resyncedAt) return;
     snapshot = Object.freeze(merged);
     for (const listener of listeners) listener();
   };
 
+  /**
+   * The handshake's `auth`: a fresh token (retried with backoff and jitter while the fetch
+   * fails for any reason but "signed out", so a server restart answering 503 does not leave
+   * the tab disconnected for good) and where this tab stopped in the event log.
+   */
   const auth = (send: (data: object) => void) => {
     const attempt = generation;
-    fetchToken().then(
-      (result) => {
-        if (attempt !== generation) return;
-        tokenError = null;
-        send({ token: typeof result === 'string' ? result : result.token });
-      },
-      (error: unknown) => {
-        if (attempt !== generation) return;
-        // No token: the server refuses the handshake and the status shows why.
-        tokenError = `Could not get a socket token: ${error instanceof Error ? error.message : String(error)}`;
-        send({});
-      },
-    );
+    const tryFetch = (failures: number) => {
+      fetchToken().then(
+        (result) => {
+          if (attempt !== generation) return;
+          tokenError = null;
+          send({ token: typeof result === 'string' ? result : result.token, ...(cursor ? { resume: cursor } : {}) });
+        },
+        (error: unknown) => {
+          if (attempt !== generation) return;
+          const reason = error instanceof Error ? error.message : String(error);
+          if (isSignedOutError(error)) {
+            // Definitive: the server refuses the handshake and the status shows why.
+            tokenError = `Could not get a socket token: ${reason}`;
+            send({});
+            return;
+          }
+          tokenError = null;
+          set({ status: everConnected ? 'reconnecting' : 'connecting', error: `Could not get a socket token, retrying: ${reason}` });
+          const delay = Math.random() * Math.min(TOKEN_RETRY_MAX_MS, TOKEN_RETRY_BASE_MS * 2 ** failures);
+          setTimeout(() => tryFetch(failures + 1), delay);
+        },
+      );
+    };
+    tryFetch(0);
   };
 
   const create = (): GatewayClientSocket => {
@@ -113,8 +158,31 @@ export function createSocketStore({ getToken, initialUserId, url, options }: Soc
       everConnected = true;
       set({ status: 'connected', error: null });
     });
+    // Every event carries its log position as a last extra argument; remember the newest.
+    created.onAny((_event: string, ...args: unknown[]) => {
+      const position = args.at(-1);
+      if (cursor && typeof position === 'string' && POSITION.test(position)) cursor = { ...cursor, position };
+    });
+    (created as unknown as { on(event: 'gateway:sync', listener: (sync: SyncInfo) => void): void }).on('gateway:sync', (sync) => {
+      cursor = { epoch: sync.epoch, position: sync.position, ...(created.id ? { socketId: created.id } : {}) };
+      if (sync.resync) {
+        set({ resyncedAt: Date.now() });
+        resyncCallback?.();
+      }
+    });
+    let refusals = 0;
+    created.on('connect', () => (refusals = 0));
     created.on('connect_error', (error) => {
       const message = tokenError ?? error.message;
+      const retry = (error as { data?: { retry?: unknown } }).data?.retry === true;
+      if (!created.active && retry) {
+        // The server is up but cannot serve us yet (a store is down): come back later, jittered.
+        const attempt = generation;
+        const delay = Math.random() * Math.min(TOKEN_RETRY_MAX_MS, 1_000 * 2 ** refusals++);
+        set({ status: everConnected ? 'reconnecting' : 'connecting', error: message });
+        setTimeout(() => attempt === generation && !created.active && created.connect(), delay);
+        return;
+      }
       // Inactive after a connect_error = the server refused (middleware error): no retry.
       if (!created.active) set({ status: 'disconnected', error: message });
       else set({ status: everConnected ? 'reconnecting' : 'connecting', error: message });
@@ -170,6 +238,9 @@ export function createSocketStore({ getToken, initialUserId, url, options }: Soc
     },
     setTokenFetcher(next) {
       fetchToken = next;
+    },
+    setOnResync(next) {
+      resyncCallback = next;
     },
   };
 }

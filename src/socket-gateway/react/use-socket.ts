@@ -12,6 +12,9 @@ export function useSocket(): GatewayClientSocket | null {
   const store = useContext(SocketContext);
   const [socket, setSocket] = useState<GatewayClientSocket | null>(null);
   useEffect(() => {
+    // Deliberate: the socket is created lazily after mount (never during server rendering or
+    // hydration), so it enters React state from this effect exactly once per provider.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
     setSocket(store ? store.getSocket() : null);
   }, [store]);
   return socket;

@@ -1,3 +1,5 @@
+import type { PresenceStore } from './presence';
+
 /**
  * The state the gateway keeps apart from Socket.IO, behind small interfaces with one
  * implementation per backend (memory for tests, an embedded database for one node, Redis for
@@ -41,10 +43,32 @@ export interface RevocationStore {
   close?(): Promise<void>;
 }
 
+/** A token bucket's shape: `ratePerSecond` tokens come back each second, up to `burst`. */
+export interface RateLimit {
+  ratePerSecond: number;
+  burst: number;
+}
+
+/** Outcome of `RateLimitStore.take`. */
+export type TakeResult = { ok: true; remaining: number } | { ok: false; retryAfterMs: number };
+
+/**
+ * Token buckets, one per key (for example `emit:alice` or `to:bob`). Shared through Redis in
+ * a cluster, so adding nodes does not multiply the limits.
+ */
+export interface RateLimitStore {
+  /** Takes one token from `key`'s bucket, atomically; refused (nothing taken) when it is empty. */
+  take(key: string, limit: RateLimit): Promise<TakeResult>;
+  close?(): Promise<void>;
+}
+
 /** The stores one gateway uses. */
 export interface GatewayStores {
   membership: MembershipStore;
   revocations: RevocationStore;
+  rateLimits: RateLimitStore;
+  /** Who is online, and the per-user connection cap across nodes. */
+  presence: PresenceStore;
 }
 
 /** Longest credential lifetime that a revocation must outlive (sessions are 8 h, socket tokens at most 24 h). */

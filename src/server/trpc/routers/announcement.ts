@@ -2,12 +2,15 @@ import { z } from 'zod';
 import { gateway } from '@/socket-gateway';
 import { messageTextSchema } from '@/socket-gateway/events';
 import { createMessage } from '../message';
-import { adminProcedure, createTRPCRouter } from '../init';
+import { adminProcedure, createTRPCRouter, emitRateLimit } from '../init';
 
 export const announcementRouter = createTRPCRouter({
-  broadcast: adminProcedure.input(z.strictObject({ message: messageTextSchema })).mutation(({ ctx, input }) => {
-    const announcement = createMessage(ctx.user.id, input.message);
-    gateway.broadcast('announcement', announcement);
-    return announcement;
-  }),
+  broadcast: adminProcedure
+    .input(z.strictObject({ message: messageTextSchema }))
+    .use(emitRateLimit)
+    .mutation(async ({ ctx, input }) => {
+      const announcement = createMessage(ctx.user.id, input.message);
+      await gateway.broadcast('announcement', announcement);
+      return announcement;
+    }),
 });

@@ -2,14 +2,17 @@ import { z } from 'zod';
 import { gateway } from '@/socket-gateway';
 import { messageTextSchema } from '@/socket-gateway/events';
 import { createMessage } from '../message';
-import { createTRPCRouter, protectedProcedure } from '../init';
+import { createTRPCRouter, emitRateLimit, protectedProcedure } from '../init';
+import { limitRecipient } from '../rate-limit';
 
 export const notificationRouter = createTRPCRouter({
   send: protectedProcedure
     .input(z.strictObject({ toUserId: z.string().min(1).max(512), message: messageTextSchema }))
-    .mutation(({ ctx, input }) => {
+    .use(emitRateLimit)
+    .mutation(async ({ ctx, input }) => {
+      await limitRecipient(input.toUserId);
       const notification = createMessage(ctx.user.id, input.message);
-      gateway.emitToUser(input.toUserId, 'notification', notification);
+      await gateway.emitToUser(input.toUserId, 'notification', notification);
       return notification;
     }),
 });

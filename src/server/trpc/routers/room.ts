@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { gateway, RoomAccessError, roomNameSchema } from '@/socket-gateway';
 import { messageTextSchema } from '@/socket-gateway/events';
 import { createMessage } from '../message';
-import { createTRPCRouter, protectedProcedure } from '../init';
+import { createTRPCRouter, emitRateLimit, protectedProcedure } from '../init';
 
 const roomInput = z.strictObject({ room: roomNameSchema });
 
@@ -26,6 +26,7 @@ export const roomRouter = createTRPCRouter({
 
   post: protectedProcedure
     .input(z.strictObject({ room: roomNameSchema, message: messageTextSchema }))
+    .use(emitRateLimit)
     .mutation(async ({ ctx, input }) => {
       const roomMessage = { ...createMessage(ctx.user.id, input.message), room: input.room };
       await asTrpcError(gateway.postToRoom(ctx.user, input.room, 'room:message', roomMessage));

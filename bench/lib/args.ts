@@ -1,0 +1,119 @@
+/**
+ * `npm run bench` arguments: parsed strictly, so a typo or a bad number stops the run with a
+ * message instead of silently benchmarking something else (`--repeats x` used to run zero
+ * trials). Every error is a UsageError; run.ts prints it with USAGE and exits 1.
+ * @see https://nodejs.org/api/util.html#utilparseargsconfig
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { MAIN_SERVERS, VARIANT_SERVERS, type BenchOptions } from '../harness';
+
+export const USAGE = `usage: npm run bench [-- flags]
+
+  --full                     the full sweep: N = 1,000 / 5,000 / 10,000 and the Socket.IO variants
+  --sizes 1000,5000          connection counts (default 1000; with --full 1000,5000,10000)
+  --repeats 3                interleaved repeats of every size and server
+  --rounds 30                measured fan-out rounds per trial
+  --warmup 5                 unmeasured warm-up rounds per trial
+  --servers ws,sio,gateway,trpc
+                             a subset of the main servers, by kind
+  --concurrency 200          connection attempts in flight at once
+  --variants, --no-variants  run the Socket.IO tuning variants (default: only with --full)
+  --variant-sizes 1000       sizes the variants run at (default 1000; with --full 5000)
+  --no-e2e                   skip the end-to-end part (it needs a Next build)
+  --e2e-only                 only the end-to-end part
+  --e2e-calls 500            notification.send calls in the end-to-end part
+  --rebuild                  force a fresh Next build for the end-to-end part
+  --out bench/results        where the JSON report goes
+  --no-write                 do not write the JSON report
+  --help                     this text
+
+Numbers may use _ separators (10_000).`;
+
+export class UsageError extends Error {}
+
+const KINDS = MAIN_SERVERS.map((s) => s.kind);
+
+function wholeNumber(flag: string, raw: string, min: number): number {
+  const digits = raw.replace(/_/g, '');
+  const value = Number(digits);
+  if (!/^\d+$/.test(digits) || !Number.isSafeInteger(value) || value < min) {
+    throw new UsageError(`--${flag} must be a whole number ≥ ${min}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function numberList(flag: string, raw: string): number[] {
+  return raw.split(',').map((item) => wholeNumber(flag, item, 1));
+}
+
+function serverKinds(raw: string): Set<string> {
+  const kinds = new Set(raw.split(','));
+  for (const kind of kinds) {
+    if (!KINDS.includes(kind as (typeof KINDS)[number])) {
+      throw new UsageError(`--servers: unknown kind ${JSON.stringify(kind)} (known: ${KINDS.join(', ')})`);
+    }
+  }
+  return kinds;
+}
+
+/** The bench options for `argv` (without node and the script), or 'help' for --help. */
+export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        full: { type: 'boolean' },
+        sizes: { type: 'string' },
+        repeats: { type: 'string' },
+        rounds: { type: 'string' },
+        warmup: { type: 'string' },
+        servers: { type: 'string' },
+        concurrency: { type: 'string' },
+        variants: { type: 'boolean' },
+        // Spelled out rather than `allowNegative`, which needs Node 20.16 (engines allows 20.9).
+        'no-variants': { type: 'boolean' },
+        'variant-sizes': { type: 'string' },
+        'no-e2e': { type: 'boolean' },
+        'e2e-only': { type: 'boolean' },
+        'e2e-calls': { type: 'string' },
+        rebuild: { type: 'boolean' },
+        out: { type: 'string' },
+        'no-write': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes: unknown flag, missing value, stray argument.
+    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS_')) throw new UsageError((error as Error).message);
+    throw error;
+  }
+  if (values.help) return 'help';
+  if (values['e2e-only'] && values['no-e2e']) throw new UsageError('--e2e-only and --no-e2e together would run nothing');
+  if (values.variants && values['no-variants']) throw new UsageError('--variants and --no-variants contradict each other');
+  if (values.out !== undefined && values['no-write']) throw new UsageError('--out and --no-write contradict each other');
+
+  const full = values.full ?? false;
+  const e2eOnly = values['e2e-only'] ?? false;
+  const variants = values['no-variants'] ? false : full || (values.variants ?? false);
+  const kinds = values.servers === undefined ? undefined : serverKinds(values.servers);
+  const e2eCalls = values['e2e-calls'] === undefined ? 500 : wholeNumber('e2e-calls', values['e2e-calls'], 1);
+  return {
+    mode: full ? 'full' : 'quick',
+    sizes: e2eOnly ? [] : values.sizes === undefined ? (full ? [1000, 5000, 10_000] : [1000]) : numberList('sizes', values.sizes),
+    repeats: values.repeats === undefined ? 3 : wholeNumber('repeats', values.repeats, 1),
+    warmupRounds: values.warmup === undefined ? 5 : wholeNumber('warmup', values.warmup, 0),
+    rounds: values.rounds === undefined ? 30 : wholeNumber('rounds', values.rounds, 1),
+    userBursts: 3,
+    servers: kinds ? MAIN_SERVERS.filter((s) => kinds.has(s.kind)) : MAIN_SERVERS,
+    variants: variants && !e2eOnly ? VARIANT_SERVERS : [],
+    variantSizes: values['variant-sizes'] === undefined ? [full ? 5000 : 1000] : numberList('variant-sizes', values['variant-sizes']),
+    concurrency: values.concurrency === undefined ? 200 : wholeNumber('concurrency', values.concurrency, 1),
+    e2e: values['no-e2e'] ? false : { calls: e2eCalls, concurrency: 50, warmup: 50, distDir: '.next-bench', rebuild: values.rebuild ?? false },
+    outDir: values['no-write'] ? null : resolve(values.out ?? 'bench/results'),
+    log: (line) => console.log(line),
+  };
+}

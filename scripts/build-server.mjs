@@ -1,0 +1,38 @@
+/**
+ * Compiles server.ts into dist/server.mjs so production runs it with plain `node`: no tsx
+ * loader and no esbuild service processes at run time (`npm run build` runs this after
+ * `next build`).
+ *
+ * Only our own code is bundled (server.ts and what it imports from src/, `@/` aliases
+ * resolved from tsconfig.json). Every package (next, socket.io, jose, ...) stays an import
+ * loaded from node_modules at run time, exactly as Next's own server code loads it: one copy
+ * of each, native add-ons untouched.
+ *
+ * Usage: node scripts/build-server.mjs [outfile]   (default dist/server.mjs)
+ * @see https://esbuild.github.io/api/#packages
+ * @see https://esbuild.github.io/api/#tsconfig
+ * @see https://nextjs.org/docs/app/guides/custom-server
+ */
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outfile = process.argv[2] ?? 'dist/server.mjs';
+
+await build({
+  absWorkingDir: root,
+  entryPoints: ['server.ts'],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  // package.json "engines": node >=20.9.
+  target: 'node20',
+  // Bare imports stay external; tsconfig `paths` (`@/*`) are resolved first, so src/ is bundled.
+  packages: 'external',
+  tsconfig: 'tsconfig.json',
+  // Not minified, no source map: the bundle keeps one `// src/...` comment per module, so a
+  // stack trace into dist/server.mjs is readable as it is.
+  logLevel: 'warning',
+});
+console.log(`> Built ${outfile}`);

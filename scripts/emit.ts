@@ -1,0 +1,81 @@
+/**
+ * Push an event from a shell, through the same emitter a worker uses:
+ *
+ *   npm run emit -- <event> (--to-user <id> | --to-room <room> | --all) --data '<json>'
+ *
+ * Reads REDIS_URL (and REDIS_KEY_PREFIX) from the environment or the .env files. Exits 1 with
+ * the reason when the arguments or the payload do not match the event's schema, and 0 once the
+ * event is accepted (appended to the event log every node delivers from).
+ */
+import { parseArgs } from 'node:util';
+import nextEnv from '@next/env';
+import { SERVER_EVENT_NAMES, assertEventPayload, isServerEventName, type ServerEventName } from '../src/socket-gateway/events';
+import { createGatewayEmitter } from '../src/socket-gateway/emitter';
+import { roomNameError } from '../src/socket-gateway/rooms';
+
+const USAGE = `usage: npm run emit -- <event> (--to-user <id> | --to-room <room> | --all) --data '<json>'
+events: ${SERVER_EVENT_NAMES.join(', ')}
+example: npm run emit -- notification --to-user bob --data '{"id":"1","from":"cron","message":"Backup done","sentAt":${Date.now()}}'`;
+
+function fail(reason: string): never {
+  console.error(`emit: ${reason}\n${USAGE}`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  nextEnv.loadEnvConfig(process.cwd(), process.env.NODE_ENV !== 'production', { info: () => {}, error: console.error });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: { 'to-user': { type: 'string' }, 'to-room': { type: 'string' }, all: { type: 'boolean' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (positionals.length !== 1) fail('give exactly one event name');
+  const event = positionals[0];
+  if (!isServerEventName(event)) fail(`unknown event ${JSON.stringify(event)}`);
+  const targets = [values['to-user'] !== undefined, values['to-room'] !== undefined, values.all === true].filter(Boolean).length;
+  if (targets !== 1) fail('give exactly one of --to-user, --to-room, --all');
+  if (values['to-user'] !== undefined && values['to-user'].length === 0) fail('--to-user needs a user id');
+  if (values['to-room'] !== undefined) {
+    const problem = roomNameError(values['to-room']);
+    if (problem) fail(`--to-room: ${problem}`);
+  }
+  if (values.data === undefined) fail('--data is required');
+  let data: unknown;
+  try {
+    data = JSON.parse(values.data);
+  } catch (error) {
+    fail(`--data is not JSON: ${(error as Error).message}`);
+  }
+  try {
+    assertEventPayload(event, data);
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const redisUrl = process.env.REDIS_URL;
+  if (!redisUrl) fail('REDIS_URL is not set: the emitter pushes through the Redis every server node uses');
+
+  const emitter = await createGatewayEmitter({ redisUrl, keyPrefix: process.env.REDIS_KEY_PREFIX || 'sg:' });
+  try {
+    const typed = event as ServerEventName;
+    if (values['to-user'] !== undefined) await emitter.emitToUser(values['to-user'], typed, data as never);
+    else if (values['to-room'] !== undefined) await emitter.emitToRoom(values['to-room'], typed, data as never);
+    else await emitter.broadcast(typed, data as never);
+    console.log(`emit: ${event} accepted`);
+  } finally {
+    await emitter.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`emit: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,37 @@
+/**
+ * Rate limits for the procedures that emit: token buckets per sender and per recipient,
+ * kept in the gateway's rate-limit store (shared through Redis in a cluster). A refusal is
+ * tRPC's TOO_MANY_REQUESTS with a retry hint (`data.retryAfterMs` and the message).
+ */
+import { TRPCError } from '@trpc/server';
+import { getEnv } from '@/env';
+import { gateway } from '@/socket-gateway';
+
+/** The cause of a TOO_MANY_REQUESTS error; the error formatter copies `retryAfterMs` into `data`. */
+export class RateLimitedError extends Error {
+  override name = 'RateLimitedError';
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+}
+
+async function take(key: string, limit: { ratePerSecond: number; burst: number }, what: string): Promise<void> {
+  const result = await gateway.takeToken(key, limit);
+  if (result.ok) return;
+  const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
+  const message = `${what}: try again in ${seconds} s`;
+  throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message, cause: new RateLimitedError(message, result.retryAfterMs) });
+}
+
+/** One emit by `userId` (every procedure that pushes events shares this bucket). */
+export function limitSender(userId: string): Promise<void> {
+  return take(`emit:${userId}`, getEnv().rateLimits.emit, 'Too many messages');
+}
+
+/** One notification to `userId`, from anyone: a victim's inbox cannot be flooded by many senders. */
+export function limitRecipient(userId: string): Promise<void> {
+  return take(`to:${userId}`, getEnv().rateLimits.recipient, `Too many notifications to ${userId} right now`);
+}

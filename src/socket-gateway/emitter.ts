@@ -1,0 +1,68 @@
+/**
+ * Emits from any process: a worker, a cron job, a Next.js route handler on a serverless
+ * platform. The same typed API as `gateway` (emits, room moves, disconnectUser,
+ * revokeUserSockets, presence), with no Socket.IO server and no Next import in its module
+ * graph: emits are appended to the shared event log in Redis (every node delivers them, and
+ * replays them to clients that were away), room moves and disconnects travel through the
+ * official Redis emitter to the nodes' Redis adapter.
+ * @see https://socket.io/docs/v4/redis-adapter/#emitter
+ */
+import { Emitter } from '@socket.io/redis-emitter';
+import { SocketGateway } from './gateway';
+import { createLogSink } from './sinks';
+import {
+  connectRedis,
+  createGatewayRedisClient,
+  createRedisEventLog,
+  createRedisMembershipStore,
+  createRedisPresenceStore,
+  createRedisRateLimitStore,
+  createRedisRevocationStore,
+} from './stores/redis';
+import type { EmitTarget } from './types';
+
+export interface GatewayEmitterOptions {
+  /** The Redis every node of the app uses (REDIS_URL). */
+  redisUrl: string;
+  /** Must match the servers' REDIS_KEY_PREFIX (default `sg:`). */
+  keyPrefix?: string;
+  /** How long to wait for Redis before failing (default 10 s). */
+  connectTimeoutMs?: number;
+  /** The servers' MAX_ROOMS_PER_USER (default 50), for `enterRoom`. */
+  maxRoomsPerUser?: number;
+  /** Check payloads against the event schemas before sending (default true: other processes are where mistakes hide). */
+  validatePayloads?: boolean;
+}
+
+export interface GatewayEmitter extends SocketGateway {
+  /** Ends its Redis connection. */
+  close(): Promise<void>;
+}
+
+/** Connects to Redis (failing with a clear message after `connectTimeoutMs`) and returns the emitter. */
+export async function createGatewayEmitter(options: GatewayEmitterOptions): Promise<GatewayEmitter> {
+  const { redisUrl, keyPrefix = 'sg:', connectTimeoutMs = 10_000, maxRoomsPerUser = 50, validatePayloads = true } = options;
+  const client = await connectRedis(createGatewayRedisClient(redisUrl), redisUrl, connectTimeoutMs);
+  const storeOptions = { keyPrefix };
+  const log = createRedisEventLog(client, storeOptions);
+  const parts = {
+    target: new Emitter(client, { key: `${keyPrefix}socket.io` }) as unknown as EmitTarget,
+    sink: createLogSink(log),
+    stores: {
+      membership: createRedisMembershipStore(client, storeOptions),
+      revocations: createRedisRevocationStore(client, storeOptions),
+      rateLimits: createRedisRateLimitStore(client, storeOptions),
+      presence: createRedisPresenceStore(client, storeOptions),
+    },
+    maxRoomsPerUser,
+    validatePayloads,
+  };
+  const emitter = new SocketGateway(() => parts) as GatewayEmitter;
+  emitter.close = async () => {
+    await log.close?.();
+    await client.close().catch(() => client.destroy());
+  };
+  return emitter;
+}
+
+export type * from './events';

@@ -1,0 +1,41 @@
+/**
+ * Where the gateway's emits go. With an event log (every running server), an emit is appended
+ * to the log and each node delivers it from there to its own sockets (replay.ts), so every
+ * event has a position before anyone receives it. Without one (the seed's parameter-passing
+ * tests), it goes straight to the emit target.
+ */
+import type { EventLog, LogEntryInput } from './stores/event-log';
+import type { BroadcastTarget, EmitTarget } from './types';
+import { userRoom } from './rooms';
+
+export interface EventSink {
+  /** Resolves once the event is accepted for delivery; rejects when it cannot be (never a silent drop). */
+  publish(input: LogEntryInput): Promise<void>;
+}
+
+/** The Socket.IO selection an entry is addressed to (a room, everyone), minus its excluded socket. */
+export function selectTarget(target: EmitTarget | BroadcastTarget, input: Pick<LogEntryInput, 'to' | 'exceptSocketId'>): BroadcastTarget {
+  let selected: BroadcastTarget = target;
+  if (input.to.kind === 'user') selected = selected.to(userRoom(input.to.userId));
+  else if (input.to.kind === 'room') selected = selected.to(input.to.room);
+  if (input.exceptSocketId) selected = selected.except(input.exceptSocketId);
+  return selected;
+}
+
+/** Emits at once through `target` (synchronously, before the returned promise settles). */
+export function createDirectSink(target: EmitTarget): EventSink {
+  return {
+    async publish(input) {
+      selectTarget(target, input).emit(input.event, input.data);
+    },
+  };
+}
+
+/** Appends to the log; the nodes' log readers deliver. */
+export function createLogSink(log: EventLog): EventSink {
+  return {
+    async publish(input) {
+      await log.append(input);
+    },
+  };
+}

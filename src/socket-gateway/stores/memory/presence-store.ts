@@ -1,0 +1,83 @@
+import {
+  DEFAULT_FORGET_AFTER_MS,
+  DEFAULT_HEARTBEAT_TTL_MS,
+  DEFAULT_SWEEP_MAX_FIELDS,
+  type PresenceOptions,
+  type PresenceStore,
+} from '../presence';
+
+/** Presence in this process's memory (tests; one process stands in for every node). */
+export function createMemoryPresenceStore(options: PresenceOptions = {}): PresenceStore {
+  const ttl = options.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS;
+  const forgetAfter = options.forgetAfterMs ?? DEFAULT_FORGET_AFTER_MS;
+  /** nodeId → when its lease runs out (epoch ms). */
+  const leases = new Map<string, number>();
+  /** userId → nodeId → sockets. */
+  const counts = new Map<string, Map<string, number>>();
+  /** nodeId → users with a count on it (what a sweep walks). */
+  const usersOf = new Map<string, Set<string>>();
+
+  const live = (nodeId: string, now: number) => (leases.get(nodeId) ?? 0) > now;
+  const liveCount = (userId: string, now: number) => {
+    let total = 0;
+    for (const [nodeId, n] of counts.get(userId) ?? []) if (live(nodeId, now)) total += n;
+    return total;
+  };
+  const renew = (nodeId: string, now: number) => leases.set(nodeId, Math.max(leases.get(nodeId) ?? 0, now + ttl));
+  const removeField = (userId: string, nodeId: string) => {
+    const mine = counts.get(userId);
+    mine?.delete(nodeId);
+    if (mine?.size === 0) counts.delete(userId);
+    usersOf.get(nodeId)?.delete(userId);
+  };
+
+  return {
+    async connected(userId, nodeId, maxConnections) {
+      const now = Date.now();
+      renew(nodeId, now);
+      const count = liveCount(userId, now);
+      if (maxConnections !== undefined && count >= maxConnections) return { ok: false, reason: 'limit', count };
+      let mine = counts.get(userId);
+      if (!mine) counts.set(userId, (mine = new Map()));
+      mine.set(nodeId, (mine.get(nodeId) ?? 0) + 1);
+      let users = usersOf.get(nodeId);
+      if (!users) usersOf.set(nodeId, (users = new Set()));
+      users.add(userId);
+      return { ok: true, count: count + 1 };
+    },
+    async disconnected(userId, nodeId) {
+      const now = Date.now();
+      renew(nodeId, now);
+      const mine = counts.get(userId);
+      const left = (mine?.get(nodeId) ?? 0) - 1;
+      if (left > 0) mine?.set(nodeId, left);
+      else removeField(userId, nodeId);
+      return liveCount(userId, now);
+    },
+    async isOnline(userIds) {
+      const now = Date.now();
+      return userIds.map((userId) => liveCount(userId, now) > 0);
+    },
+    async heartbeat(nodeId) {
+      leases.set(nodeId, Date.now() + ttl);
+    },
+    async nodeDown(nodeId) {
+      leases.set(nodeId, 0);
+    },
+    async sweep(maxFields = DEFAULT_SWEEP_MAX_FIELDS) {
+      const cutoff = Date.now() - forgetAfter;
+      let removed = 0;
+      for (const [nodeId, expires] of leases) {
+        if (expires >= cutoff) continue;
+        for (const userId of usersOf.get(nodeId) ?? []) {
+          if (removed >= maxFields) return removed;
+          removeField(userId, nodeId);
+          removed++;
+        }
+        usersOf.delete(nodeId);
+        leases.delete(nodeId);
+      }
+      return removed;
+    },
+  };
+}

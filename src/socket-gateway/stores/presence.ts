@@ -1,0 +1,55 @@
+/**
+ * Presence and connection slots across nodes: how many sockets each user has, counted per node,
+ * where a node's sockets count only while the node is alive (it renews a lease by heartbeat). A
+ * node that dies without a word (SIGKILL, a lost VM) stops counting once its lease runs out, so
+ * its users go offline and their slots free up with no cleanup on its part.
+ *
+ * Wiring, per node: a `nodeId` unique to this process start (e.g. `${hostname}:${pid}:${random}`:
+ * a restarted node must not inherit a killed one's counts); `heartbeat` every third of
+ * `heartbeatTtlMs` (and once before accepting sockets); `connected` on each accepted socket (refuse
+ * the socket when it says `ok: false`), `disconnected` on each socket's disconnect; `nodeDown` on a
+ * clean shutdown (after stopping the heartbeat timer); `sweep` now and then from any node.
+ * Measured (research notes, scale-out "Presence"): p50 0.2–0.4 ms per call; offline 2.2–2.8 s after a SIGKILL with a 1 s heartbeat and a 3 s lease.
+ */
+
+/** Outcome of `PresenceStore.connected`. */
+export type ConnectResult =
+  /** Counted: the user has `count` sockets on live nodes now, this one included. */
+  | { ok: true; count: number }
+  /** Refused: the user already has `count` >= maxConnections sockets on live nodes. Nothing changed. */
+  | { ok: false; reason: 'limit'; count: number };
+
+export interface PresenceStore {
+  /**
+   * Counts one more socket of `userId` on `nodeId`, unless the user already has `maxConnections`
+   * sockets on live nodes (atomically: concurrent calls from every node never pass the cap).
+   * Omit `maxConnections` for no cap. Also renews `nodeId`'s lease (the node is evidently alive).
+   */
+  connected(userId: string, nodeId: string, maxConnections?: number): Promise<ConnectResult>;
+  /** Counts one socket less (never below zero); resolves with the user's sockets left on live nodes. */
+  disconnected(userId: string, nodeId: string): Promise<number>;
+  /** Whether each user has a socket on a live node, in the order asked. */
+  isOnline(userIds: readonly string[]): Promise<boolean[]>;
+  /** Renews `nodeId`'s lease for `heartbeatTtlMs`. */
+  heartbeat(nodeId: string): Promise<void>;
+  /** A clean shutdown: `nodeId`'s sockets stop counting at once (and become sweepable). */
+  nodeDown(nodeId: string): Promise<void>;
+  /**
+   * Deletes the counts of nodes whose lease ran out more than `forgetAfterMs` ago, at most
+   * `maxFields` per call (bounded work); resolves with how many it deleted. Until then a node that
+   * was only stalled (a long GC pause, SIGSTOP) gets its counts back with its next heartbeat.
+   */
+  sweep(maxFields?: number): Promise<number>;
+  close?(): Promise<void>;
+}
+
+export interface PresenceOptions {
+  /** How long a heartbeat keeps a node alive. Default 3 s (heartbeat every 1 s: offline within ~3 s of a crash). */
+  heartbeatTtlMs?: number;
+  /** How long after its lease ran out a node's counts may be swept. Default 5 min. */
+  forgetAfterMs?: number;
+}
+
+export const DEFAULT_HEARTBEAT_TTL_MS = 3_000;
+export const DEFAULT_FORGET_AFTER_MS = 300_000;
+export const DEFAULT_SWEEP_MAX_FIELDS = 1_000;

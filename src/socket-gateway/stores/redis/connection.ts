@@ -1,0 +1,69 @@
+/**
+ * Connecting to Redis for the gateway (servers and emitters alike): bounded wait at start-up,
+ * then reconnecting forever with backoff; while disconnected, commands fail at once instead of
+ * queueing, so an emit that cannot reach Redis rejects to its caller (never a silent drop, never
+ * a call that hangs until Redis is back).
+ * @see https://github.com/redis/node-redis/blob/master/docs/client-configuration.md
+ */
+import { createClient } from 'redis';
+
+export type GatewayRedisClient = ReturnType<typeof createClient>;
+
+export interface RedisConnectionOptions {
+  url: string;
+  /** How long start-up waits for Redis before giving up with a clear message. */
+  connectTimeoutMs?: number;
+  /** Told about connection state changes (down / up again). */
+  onStateChange?: (state: 'up' | 'down', detail?: string) => void;
+}
+
+export function createGatewayRedisClient(url: string): GatewayRedisClient {
+  return createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 5_000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2_000) + Math.floor(Math.random() * 100) },
+  });
+}
+
+/** Connects `client`, waiting at most `timeoutMs`; throws a message naming the URL (without its password). */
+export async function connectRedis(client: GatewayRedisClient, url: string, timeoutMs: number, onStateChange?: RedisConnectionOptions['onStateChange']): Promise<GatewayRedisClient> {
+  let lastError = '';
+  const onError = (error: Error) => {
+    lastError = error.message;
+  };
+  client.on('error', onError);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.connect(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+      }),
+    ]);
+  } catch {
+    client.destroy();
+    throw new Error(`Redis at ${redactUrl(url)} did not answer within ${timeoutMs} ms${lastError ? ` (${lastError})` : ''}. Start it, or unset REDIS_URL to run one node on the embedded database.`);
+  } finally {
+    clearTimeout(timer);
+  }
+  let down = false;
+  client.on('error', (error: Error) => {
+    if (!down) onStateChange?.('down', error.message);
+    down = true;
+  });
+  client.on('ready', () => {
+    if (down) onStateChange?.('up');
+    down = false;
+  });
+  return client;
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'REDIS_URL';
+  }
+}

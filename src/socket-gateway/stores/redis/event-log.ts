@@ -1,0 +1,483 @@
+import { randomBytes } from 'node:crypto';
+import {
+  DEFAULT_EVENT_LOG_RETENTION,
+  isPosition,
+  type EventAddress,
+  type EventLog,
+  type EventLogRetention,
+  type LogEntry,
+} from '../event-log';
+import { EventLogResyncError, guardedSubscriber } from '../event-log-subscription';
+import type { RedisStoreClient, RedisStoreOptions } from './client';
+import { defineLuaScript } from './lua-script';
+
+/*
+ * Keys (every script declares both; on Redis Cluster the keyPrefix must be a hash tag):
+ *   ${p}log        STREAM, one entry per event: fields to (JSON), ev, data (JSON, '' = undefined),
+ *                  ex (the excepted socket id, '' = none), at (Redis's clock, epoch ms)
+ *   ${p}log:epoch  STRING `<ms>.<random>`: the epoch, and the <ms> every entry id of it starts with
+ *
+ * Entry ids are `<epoch ms>-<n>` with n = 1, 2, 3… (XADD `<ms>-*`, Redis 7.0+): dense within an
+ * epoch, so whether anything after a position was trimmed is plain arithmetic on the oldest id left
+ * (Redis 7.0's XINFO cannot say it exactly: `max-deleted-entry-id` does not move on trim, and
+ * `recorded-first-entry-id` cannot tell "the client's entry was the last one trimmed" from "more
+ * after it were"). It also makes positions of another epoch recognisable: their <ms> differs.
+ *
+ * The epoch and the stream are created together, in one script, and neither is ever deleted by
+ * the log (a trim leaves an empty stream behind), so finding either one missing means the log was
+ * lost (FLUSHALL, a restart without persistence, a key evicted or deleted by hand): every script
+ * then starts a new epoch before doing anything else. An append therefore can never land in a
+ * stream while the old epoch is still reported, nor the reverse. Redis must not evict these keys
+ * (maxmemory-policy noeviction or volatile-*: they have no TTL).
+ * @see https://redis.io/docs/latest/commands/xadd/#specifying-a-stream-id-as-an-argument
+ */
+const PRELUDE = `
+local function nowMs()
+  local t = redis.call('TIME')
+  return string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+end
+local function currentEpoch()
+  local epoch = redis.call('GET', KEYS[2])
+  if epoch and redis.call('EXISTS', KEYS[1]) == 1 then return epoch end
+  local ms = nowMs()
+  epoch = ms .. '.' .. ARGV[1]
+  redis.call('UNLINK', KEYS[1])
+  redis.call('XADD', KEYS[1], ms .. '-0', 'epoch', epoch)
+  redis.call('XDEL', KEYS[1], ms .. '-0')
+  redis.call('SET', KEYS[2], epoch)
+  return epoch
+end
+local function epochMs(epoch) return string.match(epoch, '^(%d+)%.') end
+local function seqOf(id) return tonumber(string.match(id, '%-(%d+)$')) end
+local function idOf(ms, seq) return ms .. '-' .. string.format('%d', seq) end
+local function headSeq()
+  local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+  if last[1] then return seqOf(last[1][1]) end
+  local info = redis.call('XINFO', 'STREAM', KEYS[1])
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' then return seqOf(info[i + 1]) end
+  end
+  return 0
+end
+local function firstSeq(head)
+  local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
+  if first[1] then return seqOf(first[1][1]) end
+  return head + 1
+end
+local function seqIn(position, ms)
+  if position == '0-0' then return 0 end
+  local pms, pseq = string.match(position, '^(%d+)%-(%d+)$')
+  if pms == ms then return tonumber(pseq) end
+  return nil
+end
+local function isLater(a, b)
+  if #a ~= #b then return #a > #b end
+  return a > b
+end
+`;
+
+/** KEYS: stream, epoch. ARGV: fresh id. Replies the epoch. */
+export const EPOCH_SCRIPT = defineLuaScript(`${PRELUDE}
+return currentEpoch()
+`);
+
+/** KEYS: stream, epoch. ARGV: fresh id. Replies the newest position ('0-0' before the first entry). */
+export const HEAD_SCRIPT = defineLuaScript(`${PRELUDE}
+local epoch = currentEpoch()
+local head = headSeq()
+if head == 0 then return '0-0' end
+return idOf(epochMs(epoch), head)
+`);
+
+/**
+ * KEYS: stream, epoch. ARGV: fresh id, maxEntries, to, event, data, except.
+ * Replies { epoch, id, at }: the epoch is read in the same atomic step as the entry is written.
+ * MAXLEN ~ drops whole stream nodes only (cheap; never below maxEntries).
+ */
+export const APPEND_SCRIPT = defineLuaScript(`${PRELUDE}
+local epoch = currentEpoch()
+local at = nowMs()
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], epochMs(epoch) .. '-*',
+  'to', ARGV[3], 'ev', ARGV[4], 'data', ARGV[5], 'ex', ARGV[6], 'at', at)
+return {epoch, id, at}
+`);
+
+/**
+ * KEYS: stream, epoch. ARGV: fresh id, after, until ('+': none), limit, mode ('range' | 'tail').
+ * Replies { epoch, 'ok' | 'gap', from, entries }: the entries after \`from\` up to \`until\`, at most
+ * \`limit\`. 'gap' when \`after\` is not a position of this epoch, is newer than the head, or an entry
+ * after it was trimmed; in 'range' mode that is the whole answer, in 'tail' mode the read goes on
+ * from what is there (\`from\` says where). The checks and the read are one atomic step.
+ */
+export const READ_SCRIPT = defineLuaScript(`${PRELUDE}
+local epoch = currentEpoch()
+local ms = epochMs(epoch)
+local head = headSeq()
+local first = firstSeq(head)
+local after = seqIn(ARGV[2], ms)
+local status = 'ok'
+if after == nil or after > head or after < first - 1 then
+  status = 'gap'
+  if ARGV[5] == 'range' then return {epoch, status} end
+  if after == nil or after > head then after = head else after = first - 1 end
+end
+local upto = head
+if ARGV[3] ~= '+' then
+  local bound = seqIn(ARGV[3], ms)
+  if bound == nil then
+    if not isLater(string.match(ARGV[3], '^(%d+)'), ms) then upto = 0 end
+  elseif bound < head then
+    upto = bound
+  end
+end
+local entries = {}
+local limit = tonumber(ARGV[4])
+if limit > 0 and upto > after then
+  entries = redis.call('XRANGE', KEYS[1], idOf(ms, after + 1), idOf(ms, upto), 'COUNT', limit)
+end
+return {epoch, status, idOf(ms, after), entries}
+`);
+
+/**
+ * KEYS: stream, epoch. ARGV: fresh id, retentionMs, maxEntries, batch. Replies how many it dropped.
+ * Drops the oldest entries beyond maxEntries, then on while they are older than the window (the
+ * first young one is found by bisection on \`at\`, which grows with the id), at most \`batch\`.
+ * Exact XTRIM MINID: ids are dense, so the threshold id names exactly where to cut.
+ */
+export const TRIM_SCRIPT = defineLuaScript(`${PRELUDE}
+local ms = epochMs(currentEpoch())
+local head = headSeq()
+local first = firstSeq(head)
+if first > head then return 0 end
+local count = head - first + 1
+local cap = math.min(count, tonumber(ARGV[4]))
+local drop = math.min(cap, math.max(0, count - tonumber(ARGV[3])))
+if drop < cap then
+  local cutoff = tonumber(nowMs()) - tonumber(ARGV[2])
+  local lo, hi = first + drop, first + cap
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    local fields = redis.call('XRANGE', KEYS[1], idOf(ms, mid), '+', 'COUNT', 1)[1][2]
+    local at = 0
+    for i = 1, #fields, 2 do
+      if fields[i] == 'at' then at = tonumber(fields[i + 1]) end
+    end
+    if at < cutoff then lo = mid + 1 else hi = mid end
+  end
+  drop = lo - first
+end
+if drop == 0 then return 0 end
+return redis.call('XTRIM', KEYS[1], 'MINID', '=', idOf(ms, first + drop))
+`);
+
+/** The connection a subscription blocks on: XREAD, and the read script sent right behind it. */
+export interface RedisBlockingClient extends RedisStoreClient {
+  xRead(streams: { key: string; id: string }, options: { BLOCK: number; COUNT: number }): Promise<unknown>;
+}
+
+/** A connection the log opens for itself (`client.duplicate()`), and closes when the subscription stops. */
+export interface RedisOwnedConnection extends RedisBlockingClient {
+  connect(): Promise<unknown>;
+  destroy(): void;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/** Any node-redis client (or cluster); `duplicate` is needed unless a `blockingClient` is given. */
+export type RedisEventLogClient = RedisStoreClient & { duplicate?(): RedisOwnedConnection };
+
+export interface RedisEventLogOptions extends RedisStoreOptions {
+  retention?: EventLogRetention;
+  /**
+   * The connection the subscription blocks on (XREAD BLOCK), connected and owned by the caller: the
+   * log never closes it, and only one subscription may use it at a time. Without it, each
+   * subscription opens its own `client.duplicate()` and closes it on stop. Never the shared client:
+   * a blocked read would hold up every command queued behind it.
+   */
+  blockingClient?: RedisBlockingClient;
+  /**
+   * How long one blocking read waits (ms). Also how soon an idle subscription notices a reset whose
+   * new epoch has no entry yet, and how long `stop()` may wait with a caller's `blockingClient`.
+   */
+  blockMs?: number;
+  /** At most this many entries per subscription read (one `onEntries` call). */
+  readBatch?: number;
+  /** At most this many entries dropped by one `trim()` call. */
+  trimBatch?: number;
+}
+
+const DEFAULTS = { blockMs: 2_000, readBatch: 500, trimBatch: 10_000 };
+const MAX_BACKOFF_MS = 2_000;
+
+/**
+ * The event log in one Redis Stream, shared by every node (see the key layout above).
+ *
+ * - `append`: one script call (epoch check, XADD with MAXLEN ~ maxEntries).
+ * - `readRange`: one script call that checks for a gap and reads in the same atomic step.
+ * - `trim`: the time window (and the exact count), at most `trimBatch` entries per call; run it
+ *   periodically (one XADD cannot carry both MAXLEN and MINID).
+ * - `subscribe`: a loop on its own connection: XREAD BLOCK (COUNT 1, only to wait) pipelined with
+ *   the read script, which then reads the batch with the same exact gap and epoch checks as
+ *   `readRange`. Every entry after `from` is delivered once, in order. Transient errors (Redis
+ *   down, restarting) go to `onError` and the loop retries with backoff; when it cannot continue
+ *   exactly it calls `onError` with an `EventLogResyncError` first (see there): 'reset' when the
+ *   epoch changed, 'gap' when entries were trimmed before it read them or `from` is not a position
+ *   of this log. The epoch it compares with is the one this object's `epoch()` last returned (or,
+ *   before any `epoch()` call, the one current when the subscription starts): call `epoch()`, then
+ *   `head()`, then `subscribe(head)`, and a reset in between is reported rather than missed.
+ *
+ * `client` must be connected; the log does not own it (quit it after the log). `close()` stops the
+ * subscriptions, closing the connections they opened.
+ */
+export function createRedisEventLog(
+  client: RedisEventLogClient,
+  { keyPrefix, retention = DEFAULT_EVENT_LOG_RETENTION, blockingClient, ...tuning }: RedisEventLogOptions,
+): EventLog {
+  const { blockMs, readBatch, trimBatch } = { ...DEFAULTS, ...tuning };
+  if (!(retention.maxEntries >= 1)) throw new RangeError(`event log: maxEntries must be at least 1, got ${retention.maxEntries}`);
+  if (!(trimBatch >= 1 && readBatch >= 1 && blockMs >= 1)) {
+    throw new RangeError('event log: blockMs, readBatch and trimBatch must be at least 1');
+  }
+  if (!blockingClient && typeof client.duplicate !== 'function') {
+    throw new TypeError('event log: pass a blockingClient, or a client with duplicate() for the subscriptions');
+  }
+  const keys = [`${keyPrefix}log`, `${keyPrefix}log:epoch`];
+  const maxEntries = String(Math.min(Math.floor(retention.maxEntries), Number.MAX_SAFE_INTEGER));
+  // The id a new epoch gets if this call has to start one (Lua's random numbers are not random).
+  const freshId = () => randomBytes(9).toString('base64url');
+  let knownEpoch: string | undefined;
+  let blockingClientInUse = false;
+  const subscriptions = new Set<{ stop(): Promise<void> }>();
+
+  const log: EventLog = {
+    async epoch() {
+      const epoch = asString(await EPOCH_SCRIPT.run(client, keys, [freshId()]), 'epoch');
+      knownEpoch = epoch;
+      return epoch;
+    },
+    async append(input) {
+      const to = JSON.stringify(input.to);
+      const data = input.data === undefined ? '' : (JSON.stringify(input.data) ?? '');
+      const except = input.exceptSocketId ?? '';
+      const reply = await APPEND_SCRIPT.run(client, keys, [freshId(), maxEntries, to, input.event, data, except]);
+      const [, id, at] = Array.isArray(reply) ? reply : [];
+      return toEntry(asString(id, 'append'), ['to', to, 'ev', input.event, 'data', data, 'ex', except, 'at', asString(at, 'append')]);
+    },
+    async head() {
+      return asString(await HEAD_SCRIPT.run(client, keys, [freshId()]), 'head');
+    },
+    async readRange(after, until, limit) {
+      const count = Number.isNaN(limit) ? 0 : Math.max(0, Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER));
+      const args = [freshId(), canonical(after), canonical(until), String(count), 'range'];
+      const read = parseRead(await READ_SCRIPT.run(client, keys, args));
+      if (read.status === 'gap') return 'gap';
+      // Ids are dense: a hole (an entry deleted by hand) is a gap too, never skipped silently.
+      return isContiguous(read.entries, read.from) ? read.entries : 'gap';
+    },
+    subscribe(from, onEntries, onError) {
+      const start = canonical(from);
+      if (blockingClient) {
+        if (blockingClientInUse) throw new Error('event log: the blockingClient is already used by another subscription');
+        blockingClientInUse = true;
+      }
+      const subscription = tail(start, guardedSubscriber(onEntries, onError), onError, knownEpoch, () => {
+        blockingClientInUse = false;
+        subscriptions.delete(subscription);
+      });
+      subscriptions.add(subscription);
+      return subscription;
+    },
+    async trim() {
+      const dropped = await TRIM_SCRIPT.run(client, keys, [freshId(), String(retention.retentionMs), maxEntries, String(trimBatch)]);
+      return asNumber(dropped, 'trim');
+    },
+    async close() {
+      await Promise.all([...subscriptions].map((subscription) => subscription.stop()));
+    },
+  };
+
+  function tail(
+    from: string,
+    deliver: (entries: LogEntry[]) => void,
+    onError: ((error: Error) => void) | undefined,
+    expectedEpoch: string | undefined,
+    onStopped: () => void,
+  ): { stop(): Promise<void> } {
+    let stopped = false;
+    let owned: RedisOwnedConnection | undefined;
+    let connection: RedisBlockingClient | undefined = blockingClient;
+    let wakeUp: (() => void) | undefined;
+    const report = (error: unknown) => onError?.(error instanceof Error ? error : new Error(String(error)));
+    const pause = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+
+    const open = async (): Promise<RedisBlockingClient> => {
+      const copy = client.duplicate!();
+      copy.on('error', () => {}); // a lost connection shows as a failed read; node-redis reconnects
+      owned = copy;
+      try {
+        await copy.connect();
+      } catch (error) {
+        owned = undefined;
+        destroyQuietly(copy);
+        throw error;
+      }
+      return copy;
+    };
+
+    const run = async () => {
+      let epoch = expectedEpoch;
+      let position = from;
+      let caughtUp = false; // then wait for news with a blocking read before reading again
+      let backoff = 0;
+      while (!stopped) {
+        try {
+          connection ??= await open();
+          const args = [freshId(), position, '+', String(readBatch), 'tail'];
+          let reply: unknown;
+          if (caughtUp) {
+            // Pipelined on one connection: Redis runs the script only once XREAD returns (an entry
+            // after `position` exists, or the block timed out), so one round trip per batch.
+            const woken = connection.xRead({ key: keys[0]!, id: position }, { BLOCK: blockMs, COUNT: 1 });
+            const read = READ_SCRIPT.run(connection, keys, args);
+            [, reply] = await Promise.all([woken, read]);
+          } else {
+            reply = await READ_SCRIPT.run(connection, keys, args);
+          }
+          if (stopped) break;
+          const read = parseRead(reply);
+          backoff = 0;
+          epoch ??= read.epoch;
+          if (read.epoch !== epoch) {
+            // The log was reset: nothing of the old epoch can be read any more. Start the new one from its beginning.
+            onError?.(new EventLogResyncError('reset', read.epoch, '0-0', epoch));
+            epoch = read.epoch;
+            position = '0-0';
+            caughtUp = false;
+            continue;
+          }
+          if (read.status === 'gap') onError?.(new EventLogResyncError('gap', epoch, read.from));
+          // Ids are dense: an entry that does not follow the one before it means a hole (deleted by
+          // hand), reported like a gap right where it is.
+          let after = read.from;
+          let chunk: LogEntry[] = [];
+          for (const entry of read.entries) {
+            if (seqOf(entry.position) !== seqOf(after) + 1n) {
+              if (chunk.length) deliver(chunk);
+              chunk = [];
+              onError?.(new EventLogResyncError('gap', epoch, after));
+            }
+            chunk.push(entry);
+            after = entry.position;
+          }
+          if (chunk.length) deliver(chunk);
+          position = after;
+          caughtUp = read.entries.length < readBatch;
+        } catch (error) {
+          if (stopped) break;
+          report(error);
+          caughtUp = false;
+          backoff = Math.min(Math.max(backoff * 2, 50), MAX_BACKOFF_MS);
+          await pause(backoff);
+        }
+      }
+    };
+
+    const done = run().finally(() => {
+      if (owned) destroyQuietly(owned);
+      onStopped();
+    });
+    return {
+      async stop() {
+        stopped = true;
+        wakeUp?.();
+        // Ends a blocked read at once (its rejection is ignored: stopped). A caller's blockingClient
+        // is left alone: the loop ends when its current read returns (within blockMs).
+        if (owned) destroyQuietly(owned);
+        owned = undefined;
+        await done;
+      },
+    };
+  }
+
+  return log;
+}
+
+/** `<ms>-<seq>` without leading zeros, so the scripts can compare the parts as text. Throws on a malformed one. */
+function canonical(position: string): string {
+  if (!isPosition(position)) throw new TypeError(`Not a log position: ${JSON.stringify(position)}`);
+  const [ms, seq] = position.split('-') as [string, string];
+  return `${BigInt(ms)}-${BigInt(seq)}`;
+}
+
+function seqOf(position: string): bigint {
+  return BigInt(position.slice(position.indexOf('-') + 1));
+}
+
+/** Whether `entries` follow `after` one by one (ids are dense within an epoch; '0-0' is seq 0). */
+function isContiguous(entries: LogEntry[], after: string): boolean {
+  let expected = seqOf(after) + 1n;
+  for (const entry of entries) {
+    if (seqOf(entry.position) !== expected) return false;
+    expected += 1n;
+  }
+  return true;
+}
+
+function parseRead(reply: unknown) {
+  if (!Array.isArray(reply) || typeof reply[0] !== 'string' || (reply[1] !== 'ok' && reply[1] !== 'gap')) {
+    throw new TypeError(`event log: unexpected read reply ${JSON.stringify(reply)}`);
+  }
+  const [epoch, status, from, raw] = reply as [string, 'ok' | 'gap', unknown, unknown];
+  const entries = Array.isArray(raw) ? raw.map(parseEntry) : [];
+  const start = typeof from === 'string' ? from : '0-0';
+  return {
+    epoch,
+    status,
+    from: start === `${epoch.slice(0, epoch.indexOf('.'))}-0` ? '0-0' : start,
+    entries,
+  };
+}
+
+function parseEntry(raw: unknown): LogEntry {
+  const [id, fields] = Array.isArray(raw) ? raw : [];
+  if (typeof id !== 'string' || !Array.isArray(fields)) throw new TypeError(`event log: unexpected entry ${JSON.stringify(raw)}`);
+  return toEntry(id, fields);
+}
+
+function toEntry(id: string, fields: unknown[]): LogEntry {
+  const field: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) field[String(fields[i])] = String(fields[i + 1]);
+  const entry: LogEntry = {
+    position: id,
+    at: Number(field.at),
+    to: JSON.parse(field.to ?? 'null') as EventAddress,
+    event: field.ev ?? '',
+    data: field.data ? (JSON.parse(field.data) as unknown) : undefined,
+  };
+  if (field.ex) entry.exceptSocketId = field.ex;
+  return entry;
+}
+
+function destroyQuietly(connection: RedisOwnedConnection): void {
+  try {
+    connection.destroy();
+  } catch {
+    // already closed
+  }
+}
+
+function asString(reply: unknown, what: string): string {
+  if (typeof reply !== 'string') throw new TypeError(`${what}: expected a string from Redis, got ${JSON.stringify(reply)}`);
+  return reply;
+}
+
+function asNumber(reply: unknown, what: string): number {
+  if (typeof reply !== 'number') throw new TypeError(`${what}: expected a number from Redis, got ${JSON.stringify(reply)}`);
+  return reply;
+}

@@ -1,0 +1,52 @@
+import type { RateLimitStore, TakeResult } from '../types';
+import { asInteger, type RedisStoreClient, type RedisStoreOptions } from './client';
+import { defineLuaScript } from './lua-script';
+
+/**
+ * KEYS[1] the bucket (HASH tokens, at, full, rate); ARGV: ratePerSecond, burst.
+ * The memory store's token bucket, step for step, as one atomic script: refill since the last
+ * take (by the rate and size the bucket was last taken with, never past full, never backwards if
+ * Redis's clock steps back), refuse without taking when less than one token is left, else take one.
+ * Redis's clock (TIME) is the only clock, so the nodes' clocks do not matter. Tokens are stored
+ * with 17 significant digits, so a fraction survives the round trip exactly as a JS number.
+ * The key expires when the bucket would be full again: a missing bucket is a full one.
+ * Replies {1, remaining} or {0, retryAfterMs}.
+ */
+export const TAKE_SCRIPT = defineLuaScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local saved = redis.call('HMGET', KEYS[1], 'tokens', 'at', 'full', 'rate')
+local tokens = burst
+if saved[1] then
+  local elapsed = math.max(0, now - tonumber(saved[2]))
+  tokens = math.min(tonumber(saved[3]), tonumber(saved[1]) + elapsed / 1000 * tonumber(saved[4]))
+end
+if tokens < 1 then return {0, math.ceil((1 - tokens) / rate * 1000)} end
+tokens = tokens - 1
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'at', string.format('%d', now), 'full', ARGV[2], 'rate', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((burst - tokens) / rate * 1000)))
+return {1, math.floor(tokens)}
+`);
+
+/**
+ * Token buckets in Redis, shared by every node, so adding nodes does not multiply the limits.
+ * Key: `${keyPrefix}rate:${key}`. `client` must be connected; the store does not own it (quit it
+ * after the stores). Unlike the memory store, it refuses a limit that is not finite and positive
+ * (a RangeError): Redis cannot store an infinite bucket nor expire it.
+ */
+export function createRedisRateLimitStore(client: RedisStoreClient, { keyPrefix }: RedisStoreOptions): RateLimitStore {
+  return {
+    async take(key, { ratePerSecond, burst }): Promise<TakeResult> {
+      if (!(Number.isFinite(ratePerSecond) && ratePerSecond > 0 && Number.isFinite(burst) && burst >= 0)) {
+        throw new RangeError(`take: ratePerSecond must be finite and > 0, burst finite and >= 0; got ${ratePerSecond}, ${burst}`);
+      }
+      // String(n) is the shortest text that reads back as the same double, so Lua sees the same numbers as JS.
+      const reply = await TAKE_SCRIPT.run(client, [`${keyPrefix}rate:${key}`], [String(ratePerSecond), String(burst)]);
+      const [ok, value] = Array.isArray(reply) ? reply : [];
+      const n = asInteger(value, 'take');
+      return asInteger(ok, 'take') === 1 ? { ok: true, remaining: n } : { ok: false, retryAfterMs: n };
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { REVOCATION_RETENTION_MS, type RevocationStore } from '../types';
+import type { SqliteDatabase } from './open-database';
+
+/** How many expired rows one `revoke` deletes at most, so a sign-out never pays for a big backlog. */
+const EXPIRE_BATCH = 100;
+
+/**
+ * Sign-outs in the embedded database (one node; survives a restart).
+ * `db` comes from `openDatabase` and stays owned by the caller (close it after the stores).
+ */
+export function createSqliteRevocationStore(db: SqliteDatabase): RevocationStore {
+  // One statement: the max is taken inside SQLite, so concurrent revokes can never move it back.
+  // @see https://www.sqlite.org/lang_upsert.html
+  const upsert = db.prepare<[string, number]>(
+    `INSERT INTO revocations (user_id, revoked_at) VALUES (?, ?)
+     ON CONFLICT (user_id) DO UPDATE SET revoked_at = max(revoked_at, excluded.revoked_at)`,
+  );
+  // Bounded: at most EXPIRE_BATCH of the oldest rows per call, found through the revoked_at index.
+  // Every sign-out removes up to EXPIRE_BATCH, so the table cannot grow faster than it is cleaned.
+  const expire = db.prepare<[number, number]>(
+    `DELETE FROM revocations WHERE user_id IN (
+       SELECT user_id FROM revocations WHERE revoked_at < ? ORDER BY revoked_at LIMIT ?)`,
+  );
+  const select = db.prepare<[string]>('SELECT revoked_at FROM revocations WHERE user_id = ?').pluck();
+
+  return {
+    async revoke(userId, atMs) {
+      if (!Number.isFinite(atMs)) throw new RangeError(`revoke: atMs must be a finite epoch ms, got ${atMs}`);
+      upsert.run(userId, atMs);
+      expire.run(Date.now() - REVOCATION_RETENTION_MS, EXPIRE_BATCH);
+    },
+    async revokedAt(userId) {
+      const at = select.get(userId) as number | undefined;
+      // A row the bounded cleanup has not reached yet is already forgotten.
+      return at !== undefined && at >= Date.now() - REVOCATION_RETENTION_MS ? at : undefined;
+    },
+  };
+}

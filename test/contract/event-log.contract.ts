@@ -1,0 +1,465 @@
+/**
+ * What every EventLog backend must do, whatever it is built on; the reference behaviour is the
+ * memory log's. Each test gets a fresh, empty log from the factory. Subscriptions may deliver
+ * asynchronously (Redis), so the live checks wait for what they expect, then a little longer to
+ * catch a duplicate.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { comparePositions, type EventLog, type EventLogRetention, type LogEntry, type LogEntryInput } from '@/socket-gateway/stores/event-log';
+import { EventLogResyncError } from '@/socket-gateway/stores/event-log-subscription';
+
+export interface EventLogHandle {
+  log: EventLog;
+  /**
+   * A second log object on the same data whose appends `log`'s subscribers must see (a second
+   * node's writer). Left out when the backend has none (memory; SQLite, whose subscribers hear the
+   * appends of their own process only).
+   */
+  peer?: EventLog;
+  /** Closes `log` and opens it again on the same data (SQLite file). Left out when nothing persists. */
+  reopen?(): Promise<EventLog>;
+  /** Loses everything the way the backend can (Redis FLUSHALL, a new SQLite file, a new memory log); resolves with the log to use from then on. */
+  reset(): Promise<EventLog>;
+  /** At most this many entries per `trim()` call; left out when the backend trims all it can at once (memory). */
+  trimBatch?: number;
+  cleanup(): Promise<void>;
+}
+
+export type EventLogFactory = (retention: EventLogRetention, options: { trimBatch: number }) => Promise<EventLogHandle>;
+
+/** What the memory reference does not do (it predates these rules); every other backend must. */
+export interface EventLogContractOptions {
+  /** The subscription reports a gap or a reset through onError (EventLogResyncError). */
+  reportsResync: boolean;
+  /** A subscriber that throws fails neither the append nor the other subscribers. */
+  isolatesSubscribers: boolean;
+}
+
+const KEEP_ALL: EventLogRetention = { retentionMs: 3_600_000, maxEntries: 1_000_000 };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+const input = (n: number, extra: Partial<LogEntryInput> = {}): LogEntryInput => ({
+  to: { kind: 'room', room: `room:${n % 3}` },
+  event: `ev${n}`,
+  data: { n },
+  ...extra,
+});
+
+/** Collects what a subscription delivers, and what it reports. */
+function recorder() {
+  const positions: string[] = [];
+  const entries: LogEntry[] = [];
+  const errors: Error[] = [];
+  return {
+    positions,
+    entries,
+    errors,
+    onEntries: (batch: LogEntry[]) => {
+      for (const entry of batch) {
+        entries.push(entry);
+        positions.push(entry.position);
+      }
+    },
+    onError: (error: Error) => {
+      errors.push(error);
+    },
+  };
+}
+
+export function describeEventLogContract(name: string, factory: EventLogFactory, { reportsResync, isolatesSubscribers }: EventLogContractOptions): void {
+  const run = async <T>(
+    body: (handle: EventLogHandle) => Promise<T>,
+    retention: EventLogRetention = KEEP_ALL,
+    trimBatch = 100,
+  ): Promise<T> => {
+    const handle = await factory(retention, { trimBatch });
+    try {
+      return await body(handle);
+    } finally {
+      await handle.cleanup();
+    }
+  };
+  const appendAll = async (log: EventLog, count: number, from = 0) => {
+    const out: LogEntry[] = [];
+    for (let i = 0; i < count; i++) out.push(await log.append(input(from + i)));
+    return out;
+  };
+
+  describe(`EventLog contract: ${name}`, () => {
+    it('a new log: an epoch that stays put, head 0-0, nothing to read and no gap', () =>
+      run(async ({ log }) => {
+        const epoch = await log.epoch();
+        expect(epoch).toMatch(/\S/);
+        expect(await log.epoch()).toBe(epoch);
+        expect(await log.head()).toBe('0-0');
+        expect(await log.readRange('0-0', '0-0', 10)).toEqual([]);
+        expect(await log.readRange('0-0', '99999999999999-0', 10)).toEqual([]);
+        expect(await log.trim()).toBe(0);
+        expect(await log.readRange('0-0', '0-0', 10)).toEqual([]);
+      }));
+
+    it('append: positions strictly increase, the head follows, the entry comes back as given', () =>
+      run(async ({ log }) => {
+        const epoch = await log.epoch();
+        const before = Date.now();
+        const entries = [
+          await log.append({ to: { kind: 'user', userId: 'bob' }, event: 'notify', data: { text: 'hi 😀', n: [1, 2.5, null] } }),
+          await log.append({ to: { kind: 'room', room: 'r:1' }, event: 'message', data: 'plain', exceptSocketId: 'sock-1' }),
+          await log.append({ to: { kind: 'all' }, event: 'tick', data: undefined }),
+          await log.append({ to: { kind: 'all' }, event: 'zero', data: 0 }),
+          await log.append({ to: { kind: 'all' }, event: 'null', data: null }),
+        ];
+        expect(entries[0]).toMatchObject({ to: { kind: 'user', userId: 'bob' }, event: 'notify', data: { text: 'hi 😀', n: [1, 2.5, null] } });
+        expect(entries[1]).toMatchObject({ to: { kind: 'room', room: 'r:1' }, event: 'message', data: 'plain', exceptSocketId: 'sock-1' });
+        expect(entries[0]!.exceptSocketId).toBeUndefined();
+        expect(entries[2]!.data).toBeUndefined();
+        expect(entries[3]!.data).toBe(0);
+        expect(entries[4]!.data).toBeNull();
+        for (let i = 1; i < entries.length; i++) expect(comparePositions(entries[i - 1]!.position, entries[i]!.position)).toBeLessThan(0);
+        for (const entry of entries) {
+          // Redis stamps with its own clock: same machine here, so within a second.
+          expect(entry.at).toBeGreaterThanOrEqual(before - 1_000);
+          expect(entry.at).toBeLessThanOrEqual(Date.now() + 1_000);
+        }
+        expect(await log.head()).toBe(entries.at(-1)!.position);
+        expect(await log.readRange('0-0', await log.head(), 10)).toEqual(entries);
+        expect(await log.epoch()).toBe(epoch);
+      }));
+
+    it('readRange: after is exclusive, until inclusive, oldest first, at most limit', () =>
+      run(async ({ log }) => {
+        const [p1, p2, p3, p4, p5] = (await appendAll(log, 5)).map((entry) => entry.position) as [string, string, string, string, string];
+        const read = async (after: string, until: string, limit: number) => {
+          const result = await log.readRange(after, until, limit);
+          return result === 'gap' ? result : result.map((entry) => entry.position);
+        };
+        expect(await read(p1, p4, 10)).toEqual([p2, p3, p4]);
+        expect(await read(p1, p5, 2)).toEqual([p2, p3]);
+        expect(await read('0-0', p5, 100)).toEqual([p1, p2, p3, p4, p5]);
+        expect(await read('0-0', p1, 100)).toEqual([p1]);
+        expect(await read(p5, p5, 10)).toEqual([]);
+        expect(await read(p3, p2, 10)).toEqual([]); // until before after
+        expect(await read(p1, p5, 0)).toEqual([]);
+        expect(await read(p2, '99999999999999-0', 10)).toEqual([p3, p4, p5]); // a bound past the head only bounds
+        expect(await read(p4, '0-0', 10)).toEqual([]);
+      }));
+
+    it("'gap' for a position newer than the head (forged, or another epoch's)", () =>
+      run(async ({ log }) => {
+        expect(await log.readRange('0-5', '0-9', 10)).toBe('gap'); // an empty log
+        const head = (await appendAll(log, 3)).at(-1)!.position;
+        const [ms, seq] = head.split('-') as [string, string];
+        expect(await log.readRange(`${ms}-${BigInt(seq) + 1n}`, `${ms}-${BigInt(seq) + 5n}`, 10)).toBe('gap');
+        expect(await log.readRange(`${BigInt(ms) + 1n}-0`, `${BigInt(ms) + 1n}-5`, 10)).toBe('gap');
+        expect(await log.readRange('99999999999999-1', '99999999999999-1', 10)).toBe('gap');
+      }));
+
+    it('rejects a malformed position', () =>
+      run(async ({ log }) => {
+        await log.append(input(0));
+        await expect(log.readRange('5', '0-0', 1)).rejects.toThrow(TypeError);
+        await expect(log.readRange('0-0', '1-x', 1)).rejects.toThrow(TypeError);
+      }));
+
+    it("'gap' once an entry after `after` was trimmed, and never otherwise (the last trimmed one is no gap)", () =>
+      run(
+        async ({ log }) => {
+          const positions = (await appendAll(log, 6)).map((entry) => entry.position);
+          const [p1, p2, p3, p4, p5, p6] = positions as [string, string, string, string, string, string];
+          expect(await log.trim()).toBe(3);
+          expect(await log.trim()).toBe(0);
+          const read = async (after: string) => {
+            const result = await log.readRange(after, p6, 10);
+            return result === 'gap' ? result : result.map((entry) => entry.position);
+          };
+          expect(await read('0-0')).toBe('gap');
+          expect(await read(p1)).toBe('gap');
+          expect(await read(p2)).toBe('gap');
+          expect(await read(p3)).toEqual([p4, p5, p6]); // p3 itself is gone, nothing after it is
+          expect(await read(p4)).toEqual([p5, p6]);
+          expect(await read(p6)).toEqual([]);
+          expect(await log.head()).toBe(p6);
+        },
+        { retentionMs: 3_600_000, maxEntries: 3 },
+      ));
+
+    it('trim drops what is older than the window, oldest first, and stops at the first young entry', () =>
+      run(
+        async ({ log }) => {
+          const old = await appendAll(log, 3);
+          await sleep(700);
+          const young = await appendAll(log, 2, 3);
+          expect(await log.trim()).toBe(3);
+          expect(await log.readRange(old[1]!.position, young[1]!.position, 10)).toBe('gap');
+          expect(await log.readRange(old[2]!.position, young[1]!.position, 10)).toEqual(young);
+          expect(await log.trim()).toBe(0);
+        },
+        { retentionMs: 500, maxEntries: 1_000 },
+      ));
+
+    it('a log trimmed empty keeps its head and still answers exactly (a client idle through a quiet spell)', () =>
+      run(
+        async ({ log }) => {
+          const entries = await appendAll(log, 3);
+          const last = entries[2]!.position;
+          await sleep(80);
+          expect(await log.trim()).toBe(3);
+          expect(await log.head()).toBe(last);
+          expect(await log.readRange(last, last, 10)).toEqual([]);
+          expect(await log.readRange(entries[1]!.position, last, 10)).toBe('gap');
+          const next = await log.append(input(9));
+          expect(comparePositions(next.position, last)).toBeGreaterThan(0);
+          expect(await log.readRange(last, next.position, 10)).toEqual([next]);
+        },
+        { retentionMs: 30, maxEntries: 1_000 },
+      ));
+
+    it('trim is bounded: at most its batch per call, oldest first', () =>
+      run(
+        async ({ log, trimBatch }) => {
+          if (trimBatch === undefined) return; // the memory reference trims everything at once
+          const entries = await Promise.all(Array.from({ length: 2 * trimBatch + 30 }, (_, i) => log.append(input(i))));
+          entries.sort((a, b) => comparePositions(a.position, b.position));
+          await sleep(30);
+          expect(await log.trim()).toBe(trimBatch);
+          expect(await log.readRange(entries[trimBatch - 1]!.position, entries[trimBatch]!.position, 1)).toEqual([entries[trimBatch]]);
+          expect(await log.trim()).toBe(trimBatch);
+          expect(await log.trim()).toBe(30);
+          expect(await log.trim()).toBe(0);
+        },
+        { retentionMs: 1, maxEntries: 1_000_000 },
+        50,
+      ));
+
+    it('subscribe: the backlog after `from`, then live appends, each once and in order; nothing after stop', () =>
+      run(async ({ log }) => {
+        const [p1, ...rest] = (await appendAll(log, 3)).map((entry) => entry.position) as [string, ...string[]];
+        const seen = recorder();
+        const subscription = log.subscribe(p1, seen.onEntries, seen.onError);
+        await waitFor(() => seen.positions.length >= 2, 'the backlog');
+        const live = (await appendAll(log, 3, 3)).map((entry) => entry.position);
+        await waitFor(() => seen.positions.length >= 5, 'the live entries');
+        await sleep(100);
+        expect(seen.positions).toEqual([...rest, ...live]);
+        expect(seen.entries[0]).toMatchObject(input(1));
+        await subscription.stop();
+        await log.append(input(7));
+        await sleep(100);
+        expect(seen.positions).toHaveLength(5);
+        expect(seen.errors).toEqual([]);
+      }));
+
+    it('subscribe from 0-0 on a new log, and from the head: only what comes after', () =>
+      run(async ({ log }) => {
+        const all = recorder();
+        const fromStart = log.subscribe('0-0', all.onEntries, all.onError);
+        const first = await appendAll(log, 2);
+        const late = recorder();
+        const fromHead = log.subscribe(await log.head(), late.onEntries, late.onError);
+        const second = await appendAll(log, 2, 2);
+        await waitFor(() => all.positions.length >= 4 && late.positions.length >= 2, 'both subscribers');
+        await sleep(100);
+        expect(all.positions).toEqual([...first, ...second].map((entry) => entry.position));
+        expect(late.positions).toEqual(second.map((entry) => entry.position));
+        await fromStart.stop();
+        await fromHead.stop();
+        expect([...all.errors, ...late.errors]).toEqual([]);
+      }));
+
+    it('subscribe while appends are under way: every entry after `from` exactly once, in order', () =>
+      run(async ({ log, peer }) => {
+        await appendAll(log, 5);
+        const from = await log.head();
+        const writers = [log, peer ?? log];
+        const before = Array.from({ length: 100 }, (_, i) => writers[i % 2]!.append(input(i)));
+        const seen = recorder();
+        const subscription = log.subscribe(from, seen.onEntries, seen.onError);
+        const after = Array.from({ length: 100 }, (_, i) => writers[i % 2]!.append(input(100 + i)));
+        const appended = (await Promise.all([...before, ...after])).map((entry) => entry.position);
+        appended.sort(comparePositions);
+        await waitFor(() => seen.positions.length >= appended.length, 'all 200 entries');
+        await sleep(100);
+        expect(seen.positions).toEqual(appended);
+        await subscription.stop();
+        expect(seen.errors).toEqual([]);
+      }));
+
+    it("a second log object's appends (another node's writer) reach the subscriber, once and in order", async () => {
+      await run(async ({ log, peer }) => {
+        // SQLite has no such case: its subscribers hear their own process's appends only (one node).
+        if (!peer) return;
+        const seen = recorder();
+        const subscription = log.subscribe(await log.head(), seen.onEntries, seen.onError);
+        const appended = [...(await appendAll(peer, 3)), ...(await appendAll(log, 2, 3)), ...(await appendAll(peer, 2, 5))];
+        await waitFor(() => seen.positions.length >= 7, 'seven entries');
+        await sleep(100);
+        expect(seen.positions).toEqual(appended.map((entry) => entry.position));
+        expect(await peer.epoch()).toBe(await log.epoch());
+        expect(await peer.readRange('0-0', await peer.head(), 10)).toEqual(appended);
+        await subscription.stop();
+      });
+    });
+
+    it('a subscriber that throws fails neither the append nor the other subscribers', () =>
+      run(async ({ log }) => {
+        if (!isolatesSubscribers) return;
+        const errors: Error[] = [];
+        const throwing = log.subscribe(
+          '0-0',
+          () => {
+            throw new Error('subscriber bug');
+          },
+          (error) => errors.push(error),
+        );
+        const seen = recorder();
+        const other = log.subscribe('0-0', seen.onEntries, seen.onError);
+        const entries = await appendAll(log, 3);
+        await waitFor(() => seen.positions.length >= 3 && errors.length >= 1, 'deliveries');
+        expect(seen.positions).toEqual(entries.map((entry) => entry.position));
+        expect(errors[0]?.message).toBe('subscriber bug');
+        await throwing.stop();
+        await other.stop();
+      }));
+
+    it('subscribe from a trimmed position reports the gap first, then delivers what is left', async () => {
+      if (!reportsResync) return;
+      await run(
+        async ({ log }) => {
+          const entries = await appendAll(log, 6);
+          await log.trim(); // keeps the last 3
+          const seen = recorder();
+          const events: string[] = [];
+          const subscription = log.subscribe(
+            entries[0]!.position,
+            (batch) => {
+              events.push('entries');
+              seen.onEntries(batch);
+            },
+            (error) => {
+              events.push('error');
+              seen.onError(error);
+            },
+          );
+          await waitFor(() => seen.positions.length >= 3, 'what is left');
+          expect(events[0]).toBe('error');
+          expect(seen.errors).toHaveLength(1);
+          expect(seen.errors[0]).toBeInstanceOf(EventLogResyncError);
+          expect(seen.errors[0]).toMatchObject({ reason: 'gap', epoch: await log.epoch(), position: entries[2]!.position });
+          expect(seen.positions).toEqual(entries.slice(3).map((entry) => entry.position));
+          await subscription.stop();
+        },
+        { retentionMs: 3_600_000, maxEntries: 3 },
+      );
+    });
+
+    it('subscribe from a position newer than the head reports a gap, then delivers from the head on', async () => {
+      if (!reportsResync) return;
+      await run(async ({ log }) => {
+        const head = (await appendAll(log, 2)).at(-1)!.position;
+        const [ms, seq] = head.split('-') as [string, string];
+        const seen = recorder();
+        const subscription = log.subscribe(`${ms}-${BigInt(seq) + 10n}`, seen.onEntries, seen.onError);
+        await waitFor(() => seen.errors.length >= 1, 'the gap');
+        expect(seen.errors[0]).toMatchObject({ reason: 'gap', position: head });
+        const next = await log.append(input(5));
+        await waitFor(() => seen.positions.length >= 1, 'the next entry');
+        expect(seen.positions).toEqual([next.position]);
+        await subscription.stop();
+      });
+    });
+
+    it('the epoch and the entries survive closing and reopening', async () => {
+      await run(async (handle) => {
+        if (!handle.reopen) return; // nothing persists (memory)
+        const entries = await appendAll(handle.log, 3);
+        const epoch = await handle.log.epoch();
+        const log = await handle.reopen();
+        expect(await log.epoch()).toBe(epoch);
+        expect(await log.head()).toBe(entries[2]!.position);
+        expect(await log.readRange('0-0', entries[2]!.position, 10)).toEqual(entries);
+        const next = await log.append(input(3));
+        expect(comparePositions(next.position, entries[2]!.position)).toBeGreaterThan(0);
+      });
+    });
+
+    it('a reset log has a new epoch, starts empty, and a position from before is no position of it', () =>
+      run(async (handle) => {
+        const entries = await appendAll(handle.log, 3);
+        const epoch = await handle.log.epoch();
+        const log = await handle.reset();
+        expect(await log.epoch()).not.toBe(epoch);
+        expect(await log.head()).toBe('0-0');
+        expect(await log.readRange(entries[1]!.position, entries[2]!.position, 10)).toBe('gap');
+        const next = await log.append(input(3));
+        expect(await log.readRange('0-0', next.position, 10)).toEqual([next]);
+      }));
+
+    it('property: under any interleaving of appends and trims, readRange is exact or says gap, never a silent hole', async () => {
+      const op = fc.oneof(
+        { weight: 4, arbitrary: fc.constant({ kind: 'append' as const }) },
+        { weight: 2, arbitrary: fc.constant({ kind: 'trim' as const }) },
+        {
+          weight: 3,
+          arbitrary: fc.record({
+            kind: fc.constant('read' as const),
+            after: fc.nat(),
+            until: fc.nat(),
+            limit: fc.integer({ min: 0, max: 8 }),
+            forged: fc.boolean(),
+          }),
+        },
+      );
+      const scenario = fc.record({ maxEntries: fc.integer({ min: 1, max: 5 }), ops: fc.array(op, { minLength: 4, maxLength: 40 }) });
+      await fc.assert(
+        fc.asyncProperty(scenario, ({ maxEntries, ops }) =>
+          run(
+            async ({ log }) => {
+              const appended: LogEntry[] = [];
+              let trimmed = 0; // how many of the oldest are gone (trim drops a prefix)
+              for (const step of ops) {
+                if (step.kind === 'append') {
+                  appended.push(await log.append(input(appended.length)));
+                } else if (step.kind === 'trim') {
+                  trimmed += await log.trim();
+                  expect(trimmed).toBe(Math.max(0, appended.length - maxEntries));
+                } else {
+                  // `after`: 0-0 or any position ever handed out (trimmed or not), or one past the head;
+                  // always the three around the trim boundary, where an off-by-one would hide.
+                  const positions = ['0-0', ...appended.map((entry) => entry.position)];
+                  const head = positions.at(-1)!;
+                  const [ms, seq] = head.split('-') as [string, string];
+                  const until = positions[step.until % positions.length]!;
+                  const candidates = new Set([step.after % positions.length, trimmed - 1, trimmed, trimmed + 1]);
+                  for (const index of [...candidates].filter((i) => i >= 0 && i < positions.length)) {
+                    const after = positions[index]!;
+                    const result = await log.readRange(after, until, step.limit);
+                    if (index < trimmed) {
+                      expect(result).toBe('gap');
+                    } else {
+                      const expected = appended
+                        .filter((entry) => comparePositions(entry.position, after) > 0 && comparePositions(entry.position, until) <= 0)
+                        .slice(0, step.limit);
+                      expect(result).toEqual(expected);
+                    }
+                  }
+                  if (step.forged) expect(await log.readRange(`${ms}-${BigInt(seq) + 1n}`, until, step.limit)).toBe('gap');
+                }
+              }
+            },
+            { retentionMs: 3_600_000, maxEntries },
+          ),
+        ),
+        { numRuns: 100 },
+      );
+    });
+  });
+}

@@ -1,0 +1,438 @@
+/**
+ * Every store backend against the same contract, then what is particular to each backend
+ * (persistence across reopen, bounded expiry, key expiry, script cache loss, cluster slots).
+ * Redis runs on throwaway `redis-server` processes started here; a missing binary fails loudly.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createMemoryEventLog,
+  createMemoryMembershipStore,
+  createMemoryRateLimitStore,
+  createMemoryRevocationStore,
+  REVOCATION_RETENTION_MS,
+  type EventLog,
+} from '@/socket-gateway/stores';
+import {
+  createSqliteEventLog,
+  createSqliteMembershipStore,
+  createSqliteRevocationStore,
+  openDatabase,
+  SCHEMA_VERSION,
+  type SqliteDatabase,
+} from '@/socket-gateway/stores/sqlite';
+import {
+  createRedisEventLog,
+  createRedisMembershipStore,
+  createRedisRateLimitStore,
+  createRedisRevocationStore,
+  type RedisStoreClient,
+} from '@/socket-gateway/stores/redis';
+import type { LuaScript } from '@/socket-gateway/stores/redis/lua-script';
+import { JOIN_SCRIPT, LEAVE_SCRIPT } from '@/socket-gateway/stores/redis/membership-store';
+import { REVOKE_SCRIPT } from '@/socket-gateway/stores/redis/revocation-store';
+import * as presenceScripts from '@/socket-gateway/stores/redis/presence-store';
+import * as eventLogScripts from '@/socket-gateway/stores/redis/event-log';
+import { TAKE_SCRIPT } from '@/socket-gateway/stores/redis/rate-limit-store';
+import { createMemoryPresenceStore } from '@/socket-gateway/stores/memory/presence-store';
+import { createRedisPresenceStore } from '@/socket-gateway/stores/redis';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server';
+import { describePresenceStoreContract } from './presence-store.contract';
+import { describeMembershipStoreContract } from './membership-store.contract';
+import { describeRevocationStoreContract } from './revocation-store.contract';
+import { describeEventLogContract, type EventLogFactory } from './event-log.contract';
+import { describeRateLimitStoreContract } from './rate-limit-store.contract';
+import type { StoreFactory } from './store-handle';
+
+const newClient = (url: string) => createClient({ url });
+type RedisClient = ReturnType<typeof newClient>;
+
+// ---------------------------------------------------------------------------------------- memory
+
+describeMembershipStoreContract('memory', async () => ({ store: createMemoryMembershipStore(), cleanup: async () => {} }));
+describeRevocationStoreContract('memory', async () => ({ store: createMemoryRevocationStore(), cleanup: async () => {} }));
+describePresenceStoreContract('memory', async (options) => ({ store: createMemoryPresenceStore(options), cleanup: async () => {} }));
+describeRateLimitStoreContract('memory', async () => ({ store: createMemoryRateLimitStore(), cleanup: async () => {} }));
+describeEventLogContract(
+  'memory',
+  async (retention) => ({ log: createMemoryEventLog(retention), reset: async () => createMemoryEventLog(retention), cleanup: async () => {} }),
+  { reportsResync: false, isolatesSubscribers: false },
+);
+
+// ---------------------------------------------------------------------------------------- sqlite
+
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+function tempPath(name = 'gateway.db'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sqlite-stores-'));
+  tempDirs.push(dir);
+  return join(dir, 'nested', 'folder', name);
+}
+
+/** `:memory:` (one connection: a second one would be another, empty database). */
+function sqliteInMemory<Store>(create: (db: SqliteDatabase) => Store): StoreFactory<Store> {
+  return async () => {
+    const db = openDatabase(':memory:');
+    return {
+      store: create(db),
+      cleanup: async () => {
+        db.close();
+      },
+    };
+  };
+}
+
+/** A temp file, with a second connection on the same file as the peer (a second process's view). */
+function sqliteFile<Store>(create: (db: SqliteDatabase) => Store): StoreFactory<Store> {
+  return async () => {
+    const path = tempPath();
+    const db = openDatabase(path);
+    const other = openDatabase(path);
+    return {
+      store: create(db),
+      peer: create(other),
+      cleanup: async () => {
+        db.close();
+        other.close();
+        rmSync(join(path, '..', '..', '..'), { recursive: true, force: true });
+      },
+    };
+  };
+}
+
+describeMembershipStoreContract('sqlite :memory:', sqliteInMemory(createSqliteMembershipStore));
+describeRevocationStoreContract('sqlite :memory:', sqliteInMemory(createSqliteRevocationStore));
+describeMembershipStoreContract('sqlite file', sqliteFile(createSqliteMembershipStore));
+describeRevocationStoreContract('sqlite file', sqliteFile(createSqliteRevocationStore));
+
+/**
+ * A temp file (WAL). No peer: the embedded log's subscribers hear the appends of their own process
+ * only (one node is the only writer), so the cross-instance subscription case does not apply.
+ * Reopen closes the database and opens the same file again; reset opens a new file.
+ */
+const sqliteEventLog: EventLogFactory = async (retention, options) => {
+  const databases: SqliteDatabase[] = [];
+  const open = (path: string) => {
+    const db = openDatabase(path);
+    databases.push(db);
+    return createSqliteEventLog(db, retention, options);
+  };
+  const path = tempPath();
+  const log = open(path);
+  return {
+    log,
+    trimBatch: options.trimBatch,
+    reopen: async () => {
+      await log.close?.();
+      databases[0]!.close();
+      return open(path);
+    },
+    reset: async () => open(tempPath()),
+    cleanup: async () => {
+      for (const db of databases) if (db.open) db.close();
+    },
+  };
+};
+describeEventLogContract('sqlite file', sqliteEventLog, { reportsResync: true, isolatesSubscribers: true });
+
+describe('sqlite database', () => {
+  it('creates the parent folder, uses WAL, records the schema version', () => {
+    const path = tempPath();
+    const db = openDatabase(path);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5_000);
+    db.close();
+  });
+
+  it('keeps memberships and revocations across closing and reopening the file', async () => {
+    const path = tempPath();
+    const now = Date.now();
+    let db = openDatabase(path);
+    await createSqliteMembershipStore(db).join('bob', 'lobby', 5);
+    await createSqliteMembershipStore(db).join('bob', '😀:room', 5);
+    await createSqliteRevocationStore(db).revoke('bob', now);
+    db.close();
+
+    db = openDatabase(path); // reopening runs the migration step again: it must be a no-op
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    const membership = createSqliteMembershipStore(db);
+    expect(await membership.roomsOf('bob')).toEqual(['lobby', '😀:room']);
+    expect(await membership.membersOf('lobby')).toEqual(['bob']);
+    expect(await membership.join('bob', 'third', 2)).toEqual({ ok: false, reason: 'limit', count: 2 });
+    expect(await createSqliteRevocationStore(db).revokedAt('bob')).toBe(now);
+    db.close();
+  });
+
+  it('the cap holds across processes writing the same file at once', async () => {
+    const path = tempPath();
+    openDatabase(path).close(); // schema first, so the workers race on joins only
+    const worker = join(import.meta.dirname, 'support', 'sqlite-join-worker.ts');
+    const startAt = String(Date.now() + 3_000); // after every worker has loaded
+    const runs = Array.from({ length: 4 }, (_, i) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', worker, path, 'bob', String(i * 500), '500', '1000', startAt]),
+    );
+    const accepted = (await Promise.all(runs)).map(({ stdout }) => (JSON.parse(stdout) as { accepted: number }).accepted);
+    expect(accepted.reduce((a, b) => a + b, 0)).toBe(1000);
+    expect(accepted.filter((n) => n > 0).length).toBeGreaterThan(1); // they did race
+    const db = openDatabase(path);
+    expect(await createSqliteMembershipStore(db).roomsOf('bob')).toHaveLength(1000);
+    db.close();
+  });
+
+  it('refuses a database written by a newer schema version', () => {
+    const path = tempPath();
+    const db = openDatabase(path);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(() => openDatabase(path)).toThrow(/newer than this code knows/);
+  });
+
+  it('expires old revocations in bounded batches, oldest first', async () => {
+    const db = openDatabase(':memory:');
+    const old = Date.now() - REVOCATION_RETENTION_MS - 60_000;
+    const insert = db.prepare('INSERT INTO revocations (user_id, revoked_at) VALUES (?, ?)');
+    db.transaction(() => {
+      for (let i = 0; i < 250; i++) insert.run(`old-${i}`, old + i);
+    })();
+    const rows = () => db.prepare('SELECT count(*) FROM revocations').pluck().get() as number;
+    const store = createSqliteRevocationStore(db);
+    await store.revoke('bob', Date.now());
+    expect(rows()).toBe(151); // 100 expired rows gone, bob added
+    expect(db.prepare("SELECT 1 FROM revocations WHERE user_id = 'old-0'").get()).toBeUndefined();
+    expect(db.prepare("SELECT 1 FROM revocations WHERE user_id = 'old-100'").get()).toBeDefined();
+    expect(await store.revokedAt('old-249')).toBeUndefined(); // not deleted yet, already forgotten
+    await store.revoke('alice', Date.now());
+    await store.revoke('carol', Date.now());
+    expect(rows()).toBe(3);
+    db.close();
+  });
+});
+
+// ----------------------------------------------------------------------------------------- redis
+
+let redis: RedisServer;
+let clientA: RedisClient;
+let clientB: RedisClient;
+let prefixes = 0;
+
+async function connect(url: string): Promise<RedisClient> {
+  const client = newClient(url);
+  client.on('error', () => {}); // reconnects are expected in the restart test; commands still fail loudly
+  await client.connect();
+  return client;
+}
+
+/**
+ * A fresh key prefix per test; the peer is a log on the second client (a second node's writer).
+ * Reopen is a new log object on the second client (the data lives in Redis); reset is FLUSHALL.
+ */
+function redisEventLog(server: () => RedisServer, prefix: () => string = () => `t${++prefixes}:`): EventLogFactory {
+  return async (retention, { trimBatch }) => {
+    const keyPrefix = prefix();
+    const logs: EventLog[] = [];
+    const open = (client: RedisClient) => {
+      const log = createRedisEventLog(client, { keyPrefix, retention, trimBatch, blockMs: 500 });
+      logs.push(log);
+      return log;
+    };
+    const log = open(clientA);
+    return {
+      log,
+      peer: open(clientB),
+      trimBatch,
+      reopen: async () => {
+        await log.close?.();
+        return open(clientB);
+      },
+      reset: async () => {
+        await server().flushAll();
+        return log;
+      },
+      cleanup: async () => {
+        await Promise.all(logs.map((each) => each.close?.()));
+      },
+    };
+  };
+}
+
+/** A fresh key prefix per test on the shared server; the peer is a second client (a second node). */
+function redisFactory<Store>(
+  create: (client: RedisStoreClient, options: { keyPrefix: string }) => Store,
+  prefix: () => string = () => `t${++prefixes}:`,
+): StoreFactory<Store> {
+  return async () => {
+    const keyPrefix = prefix();
+    return { store: create(clientA, { keyPrefix }), peer: create(clientB, { keyPrefix }), cleanup: async () => {} };
+  };
+}
+
+describe('redis', () => {
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    clientA = await connect(redis.url);
+    clientB = await connect(redis.url);
+  });
+  afterAll(async () => {
+    await clientA?.quit();
+    await clientB?.quit();
+    await redis?.stop();
+  });
+
+  describeMembershipStoreContract('redis', redisFactory(createRedisMembershipStore));
+  describeRevocationStoreContract('redis', redisFactory(createRedisRevocationStore));
+  describePresenceStoreContract('redis', (options) =>
+    redisFactory((client, { keyPrefix }) => createRedisPresenceStore(client, { keyPrefix, ...options }))(),
+  );
+  describeRateLimitStoreContract('redis', redisFactory(createRedisRateLimitStore));
+  describeEventLogContract('redis', redisEventLog(() => redis), { reportsResync: true, isolatesSubscribers: true });
+
+  it('stores membership under the prefix, as two sets that Redis deletes when empty', async () => {
+    const store = createRedisMembershipStore(clientA, { keyPrefix: 'layout:' });
+    await store.join('a:b', 'room:1', 5);
+    expect(await clientA.sMembers('layout:rooms:a:b')).toEqual(['room:1']);
+    expect(await clientA.sMembers('layout:members:room:1')).toEqual(['a:b']);
+    await store.leave('a:b', 'room:1');
+    expect(await clientA.keys('layout:*')).toEqual([]);
+  });
+
+  it('a revocation key expires REVOCATION_RETENTION_MS after the revocation', async () => {
+    const store = createRedisRevocationStore(clientA, { keyPrefix: 'ttl:' });
+    const now = Date.now();
+    await store.revoke('bob', now - 60_000);
+    const ttl = await clientA.pTTL('ttl:revoked:bob');
+    expect(ttl).toBeGreaterThan(REVOCATION_RETENTION_MS - 60_000 - 5_000);
+    expect(ttl).toBeLessThanOrEqual(REVOCATION_RETENTION_MS - 60_000 + 1_000);
+    await store.revoke('bob', 0); // a kept max keeps its own expiry
+    expect(await clientA.pTTL('ttl:revoked:bob')).toBeGreaterThan(REVOCATION_RETENTION_MS - 60_000 - 5_000);
+    await store.revoke('old', 0); // already past its retention: nothing is kept
+    expect(await clientA.exists('ttl:revoked:old')).toBe(0);
+  });
+});
+
+describe('redis scripts', () => {
+  // Redis Cluster routes a script by its declared KEYS; a key reached any other way may live on
+  // another shard. The one-node cluster below cannot catch that (it serves every slot), so check
+  // the source: every redis.call names a KEYS[n] as its key (or a helper parameter that is only
+  // ever given KEYS[n]), except the keyless TIME.
+  const scripts: Array<[string, LuaScript]> = [
+    ['join', JOIN_SCRIPT],
+    ['leave', LEAVE_SCRIPT],
+    ['revoke', REVOKE_SCRIPT],
+  ];
+  scripts.push(['take', TAKE_SCRIPT]);
+  for (const [name, value] of [...Object.entries(presenceScripts), ...Object.entries(eventLogScripts)]) {
+    if (typeof value === 'object' && 'source' in value) scripts.push([name, value]);
+  }
+  it.each(scripts)('%s touches only the keys it declares', (_name, script) => {
+    const calls = [...script.source.matchAll(/redis\.call\(([^)]*)\)/g)].map((match) => match[1] ?? '');
+    expect(calls.length).toBeGreaterThan(0);
+    for (const args of calls) {
+      if (args === "'TIME'") continue;
+      // (an upper-case subcommand may come first: XINFO STREAM KEYS[1])
+      expect(args).toMatch(/^'[A-Z]+',( '[A-Z]+',)? (KEYS\[\w+\]|nodes|user)(?=,|$)/);
+    }
+    for (const helperCall of script.source.matchAll(/liveCount\(([^)]*)\)/g)) {
+      if (/^local function/m.test(script.source.slice(0, helperCall.index).split('\n').pop() ?? '')) continue;
+      expect(helperCall[1]).toMatch(/^KEYS\[\w+\], KEYS\[\w+\]$/);
+    }
+  });
+});
+
+describe('redis restart', () => {
+  let server: RedisServer;
+  let client: RedisClient;
+  beforeAll(async () => {
+    server = await startRedisServer();
+    client = await connect(server.url);
+  });
+  afterAll(async () => {
+    await client?.quit();
+    await server?.stop();
+  });
+
+  it('the stores keep working after Redis restarts and forgets its script cache', async () => {
+    const membership = createRedisMembershipStore(client, { keyPrefix: 'r:' });
+    const revocations = createRedisRevocationStore(client, { keyPrefix: 'r:' });
+    await membership.join('bob', 'lobby', 5);
+    await revocations.revoke('bob', Date.now());
+    await server.restart(); // no persistence: the data and the cached scripts are gone
+    // node-redis reconnects on its own; the stores fall back from EVALSHA to EVAL (NOSCRIPT).
+    expect(await membership.join('bob', 'other', 5)).toEqual({ ok: true, added: true, count: 1 });
+    const now = Date.now();
+    await revocations.revoke('bob', now);
+    expect(await revocations.revokedAt('bob')).toBe(now);
+  });
+});
+
+describe('redis cluster (one node owning every slot)', () => {
+  let server: RedisServer;
+  let client: RedisClient;
+  beforeAll(async () => {
+    server = await startRedisServer({ cluster: true });
+    client = await connect(server.url);
+    clientA = clientB = client; // redisFactory's clients, for this block's contract runs
+  });
+  afterAll(async () => {
+    await client?.quit();
+    await server?.stop();
+  });
+
+  // A hash-tag prefix puts every key on one slot, so the scripts' multi-key access is allowed.
+  describeMembershipStoreContract(
+    'redis cluster, hash-tag prefix',
+    redisFactory(createRedisMembershipStore, () => `{c${++prefixes}}:`),
+  );
+  describeRevocationStoreContract(
+    'redis cluster, hash-tag prefix',
+    redisFactory(createRedisRevocationStore, () => `{c${++prefixes}}:`),
+  );
+  describePresenceStoreContract('redis cluster, hash-tag prefix', (options) =>
+    redisFactory(
+      (client, { keyPrefix }) => createRedisPresenceStore(client, { keyPrefix, ...options }),
+      () => `{c${++prefixes}}:`,
+    )(),
+  );
+
+  describeRateLimitStoreContract(
+    'redis cluster, hash-tag prefix',
+    redisFactory(createRedisRateLimitStore, () => `{c${++prefixes}}:`),
+  );
+  describeEventLogContract(
+    'redis cluster, hash-tag prefix',
+    redisEventLog(() => server, () => `{c${++prefixes}}:`),
+    { reportsResync: true, isolatesSubscribers: true },
+  );
+
+  it('without a hash tag in the prefix, Redis Cluster refuses the event log scripts (CROSSSLOT)', async () => {
+    const log = createRedisEventLog(client, { keyPrefix: 'plain:' });
+    await expect(log.append({ to: { kind: 'all' }, event: 'x', data: 1 })).rejects.toThrow(/CROSSSLOT/);
+  });
+
+  it('without a hash tag in the prefix, Redis Cluster refuses the join script (CROSSSLOT)', async () => {
+    const store = createRedisMembershipStore(client, { keyPrefix: 'plain:' });
+    await expect(store.join('bob', 'lobby', 5)).rejects.toThrow(/CROSSSLOT/);
+  });
+});
+
+// -------------------------------------------------------------------------------- test helper
+
+describe('startRedisServer', () => {
+  it('fails loudly, naming the package, when redis-server is not installed', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = mkdtempSync(join(tmpdir(), 'empty-path-'));
+    tempDirs.push(process.env.PATH);
+    try {
+      await expect(startRedisServer()).rejects.toThrow('redis-server not found: apt-get install -y redis-server');
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+});

@@ -1,0 +1,48 @@
+/** `npm run bench` flags: the defaults, and strict errors instead of silently odd runs. */
+import { describe, expect, it } from 'vitest';
+import { MAIN_SERVERS, VARIANT_SERVERS } from '../../bench/harness';
+import { UsageError, parseBenchArgs } from '../../bench/lib/args';
+
+const parse = (line: string) => parseBenchArgs(line.split(' ').filter(Boolean));
+const options = (line: string) => {
+  const parsed = parse(line);
+  if (parsed === 'help') throw new Error('unexpected help');
+  return parsed;
+};
+
+describe('bench arguments', () => {
+  it('quick mode by default; --full widens sizes and adds the variants', () => {
+    expect(options('')).toMatchObject({ mode: 'quick', sizes: [1000], repeats: 3, rounds: 30, warmupRounds: 5, concurrency: 200, variants: [], servers: MAIN_SERVERS });
+    expect(options('').e2e).toMatchObject({ calls: 500, rebuild: false });
+    expect(options('--full')).toMatchObject({ mode: 'full', sizes: [1000, 5000, 10_000], variants: VARIANT_SERVERS, variantSizes: [5000] });
+    expect(options('--full --no-variants').variants).toEqual([]);
+  });
+
+  it('reads values, inline or separate, with _ separators', () => {
+    expect(options('--sizes 1_000,5000 --repeats=2 --warmup 0 --servers gateway,ws --no-e2e --no-write')).toMatchObject({
+      sizes: [1000, 5000],
+      repeats: 2,
+      warmupRounds: 0,
+      servers: MAIN_SERVERS.filter((s) => s.kind === 'ws' || s.kind === 'gateway'),
+      e2e: false,
+      outDir: null,
+    });
+    expect(options('--e2e-only')).toMatchObject({ sizes: [], variants: [] });
+    expect(parse('--help')).toBe('help');
+  });
+
+  it.each([
+    ['--repeats x', /--repeats must be a whole number ≥ 1, got "x"/],
+    ['--repeats 0', /--repeats must be a whole number ≥ 1/],
+    ['--rounds 2.5', /--rounds must be a whole number/],
+    ['--sizes 1000,', /--sizes must be a whole number ≥ 1, got ""/],
+    ['--repeats', /argument missing/],
+    ['--repeat 3', /Unknown option '--repeat'/],
+    ['--full yes', /Unexpected argument 'yes'/],
+    ['--servers ws,socketio', /unknown kind "socketio"/],
+    ['--e2e-only --no-e2e', /would run nothing/],
+  ])('%s is refused', (line, message) => {
+    expect(() => parse(line)).toThrow(UsageError);
+    expect(() => parse(line)).toThrow(message);
+  });
+});
