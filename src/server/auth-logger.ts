@@ -22,7 +22,7 @@ function messageOf(metadata: unknown): string {
   const error = metadata instanceof Error ? metadata : (metadata as { error?: unknown } | undefined)?.error;
   const text = error instanceof Error ? error.message : String((metadata as { message?: unknown } | undefined)?.message ?? '');
   // One line, whatever the message holds.
-  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  const flat = text.replace(/\p{Cc}+/gu, ' ').trim();
   return flat.length > MAX_MESSAGE ? `${flat.slice(0, MAX_MESSAGE)}…` : flat;
 }
 

@@ -4,12 +4,12 @@
  */
 import { getServerSession, type NextAuthOptions, type Session } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
-import { safeCallbackUrl } from '@/app/safe-callback-url';
 import { findGatewayRuntime, gateway } from '@/socket-gateway';
 import { sharedAuthLogger } from './auth-logger';
 import { verifyDemoCredentials, type Role } from './demo-users';
 import { CLIENT_ADDRESS_HEADER } from './http/client-address';
 import { SignInThrottledError, signInThrottle } from './http/sign-in-throttle';
+import { safeCallbackUrl } from './safe-callback-url';
 
 export const authOptions: NextAuthOptions = {
   session: { strategy: 'jwt', maxAge: 8 * 60 * 60 },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { safeCallbackUrl } from '@/app/safe-callback-url';
+import { safeCallbackUrl } from '@/server/safe-callback-url';
 
 const APP = 'http://localhost:3000';
 

@@ -3,7 +3,7 @@ import { redirect } from 'next/navigation';
 import { getServerAuthSession } from '@/server/auth';
 import { demoUsers } from '@/server/demo-users';
 import { getEnv } from '@/env';
-import { safeCallbackUrl } from '../safe-callback-url';
+import { safeCallbackUrl } from '@/server/safe-callback-url';
 import { SignInForm } from './sign-in-form';
 
 export const dynamic = 'force-dynamic';

@@ -8,7 +8,7 @@
  * answer is the path (with query and hash) of the resolved URL: it always starts with a single
  * `/`, so it cannot name another host, and it is safe in a `Location` header.
  */
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\\]/;
+const UNSAFE = /[\p{Cc}\\]/u; // C0 and C1 control characters, backslash
 const MAX_LENGTH = 2048;
 
 export function safeCallbackUrl(value: unknown, appOrigin: string): string {
