@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { SocketServerLimits } from '@/socket-gateway';
 
 /** Environment variables, as `process.env` holds them. */
 export type RawEnv = Record<string, string | undefined>;
@@ -181,14 +182,7 @@ export interface Env {
   /** True when a throwaway NEXTAUTH_SECRET was generated (development only). */
   generatedSecret: boolean;
   socketToken: { secret?: string; ttlSeconds: number };
-  socket: {
-    allowedOrigins: string[];
-    maxConnectionsPerUser: number;
-    maxPayloadBytes: number;
-    floodMaxEvents: number;
-    floodWindowMs: number;
-    maxBacklogBytes: number;
-  };
+  socket: SocketServerLimits;
   maxRoomsPerUser: number;
   /** Token buckets: emits per user (notification.send, room.post, announcement.broadcast) and notifications per recipient. */
   rateLimits: { emit: { ratePerSecond: number; burst: number }; recipient: { ratePerSecond: number; burst: number } };
