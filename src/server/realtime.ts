@@ -102,9 +102,14 @@ async function redisBackend(redis: NonNullable<Env['redis']>, env: Env, onStateC
 }
 
 export async function createRealtime(httpServer: HttpServer, env: Env, log: (line: string) => void = console.log): Promise<Realtime> {
-  const backend = env.redis
-    ? await redisBackend(env.redis, env, (state, detail) => log(`> Redis ${state}${detail ? `: ${detail}` : ''}`))
-    : embeddedBackend(env);
+  /** Set once the socket server exists (Redis can only go down and come back after that). */
+  const presence: { restore?: () => Promise<void> } = {};
+  const onRedisState = (state: 'up' | 'down', detail?: string) => {
+    log(`> Redis ${state}${detail ? `: ${detail}` : ''}`);
+    // Back after an outage: Redis may have restarted empty, or missed the disconnects meanwhile.
+    if (state === 'up') presence.restore?.().catch((error: Error) => log(`> Redis: could not restore presence: ${error.message}`));
+  };
+  const backend = env.redis ? await redisBackend(env.redis, env, onRedisState) : embeddedBackend(env);
   const sockets = createSocketServer(httpServer, {
     ...env.socket,
     stores: backend.stores,
@@ -116,6 +121,7 @@ export async function createRealtime(httpServer: HttpServer, env: Env, log: (lin
     handshakeLimits: env.handshake,
     addressKeyOf: (req) => addressKey(clientAddress(req, env.trustProxy)),
   });
+  presence.restore = sockets.restorePresence;
   await sockets.ready;
   return {
     sockets,

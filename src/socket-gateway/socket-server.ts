@@ -15,6 +15,7 @@ import { verifySocketToken } from './socket-token';
 import { USER_ROOM_PREFIX } from './rooms';
 import { parseResume, startDelivery, type Delivery } from './replay';
 import { createLogSink } from './sinks';
+import { EventLogResyncError } from './stores/event-log-subscription';
 import { createMemoryEventLog, createMemoryMembershipStore, createMemoryPresenceStore, createMemoryRateLimitStore, createMemoryRevocationStore, type EventLog } from './stores';
 import type { GatewayStores } from './stores/types';
 import type { GatewayServer, GatewaySocket } from './types';
@@ -26,6 +27,8 @@ export const TEMPORARILY_UNAVAILABLE = 'Temporarily unavailable, try again short
 /** How often this node renews its presence lease (a third of the store's default 3 s lease). */
 const PRESENCE_HEARTBEAT_MS = 1_000;
 const LOG_TRIM_INTERVAL_MS = 5_000;
+/** Dead nodes whose users one heartbeat tick announces offline (bounded work per tick). */
+const MAX_EXPIRED_NODES_PER_TICK = 5;
 
 /** The socket server's limits (README's Security table lists each with its variable). */
 export interface SocketServerLimits {
@@ -80,6 +83,11 @@ export interface SocketServerHandle extends GatewayRuntime {
   nodeId: string;
   /** Resolves once the log reader runs (handshakes wait for it). */
   ready: Promise<void>;
+  /**
+   * Counts this node's open sockets into the presence store again, exactly: call it when the
+   * connection to the store comes back (it may have lost everything, or missed disconnects).
+   */
+  restorePresence(): Promise<void>;
   /**
    * For graceful shutdown: refuses new handshakes and disconnects every socket (clients see
    * "transport close" and reconnect, to another server), leaving the http.Server to finish
@@ -165,14 +173,18 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   // Presence counts this node's sockets only while it renews its lease, so a node that dies
   // without a word stops holding its users' connection slots.
   const heartbeat = () => presence.heartbeat(nodeId).catch(onError);
-  const heartbeatTimer = setInterval(heartbeat, PRESENCE_HEARTBEAT_MS);
+  const heartbeatTimer = setInterval(() => void heartbeat().then(() => announceExpiredNodes()), PRESENCE_HEARTBEAT_MS);
   heartbeatTimer.unref();
   // Retention: the log drops what is past it in bounded steps (every node may do it; it is idempotent).
   const trimTimer = setInterval(() => void log.trim().catch(onError), LOG_TRIM_INTERVAL_MS);
   trimTimer.unref();
   let delivery: Delivery | undefined;
   const ready = heartbeat().then(async () => {
-    delivery = await startDelivery(io, log, onError);
+    delivery = await startDelivery(io, log, (error) => {
+      // The log was reset: its store lost its data (Redis flushed, or restarted empty), presence too.
+      if (error instanceof EventLogResyncError && error.reason === 'reset') restorePresence().catch(onError);
+      onError(error);
+    });
   });
   ready.catch(onError);
 
@@ -206,6 +218,26 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     }
   };
 
+  /**
+   * A node that died without a word (SIGKILL) cannot tell its users' rooms that they went
+   * offline: once its lease has run out, the first live node to take it does, for each of its
+   * users who has no socket left anywhere (rooms from the stored membership).
+   */
+  const announceExpiredNodes = async () => {
+    try {
+      for (let taken = 0; taken < MAX_EXPIRED_NODES_PER_TICK; taken += 1) {
+        const expired = await presence.takeExpiredNode(nodeId);
+        if (!expired) return;
+        const online = await presence.isOnline(expired.userIds);
+        for (const [i, userId] of expired.userIds.entries()) {
+          if (!online[i]) announcePresence(userId, await membership.roomsOf(userId), false);
+        }
+      }
+    } catch (error) {
+      onError(error instanceof Error ? error : new Error(String(error)));
+    }
+  };
+
   io.on('connection', (socket) => {
     // The handshake request is not needed after auth; dropping it saves memory per socket.
     // @see https://socket.io/docs/v4/memory-usage/
@@ -229,6 +261,15 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     });
   });
 
+  const restorePresence = async () => {
+    const counts = new Map<string, number>();
+    for (const socket of io.sockets.sockets.values()) {
+      const { userId } = socket.data;
+      if (userId) counts.set(userId, (counts.get(userId) ?? 0) + 1);
+    }
+    await presence.restoreNode(nodeId, counts);
+  };
+
   const runtime: GatewayRuntime = { target: io, sink, io, stores, maxRoomsPerUser, validatePayloads, dependencies: options.dependencies };
   if (register) registerGatewayRuntime(runtime);
 
@@ -239,6 +280,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     log,
     nodeId,
     ready,
+    restorePresence,
     drain() {
       draining = true;
       io.engine.close();

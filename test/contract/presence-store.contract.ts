@@ -111,6 +111,67 @@ export function describePresenceStoreContract(name: string, factory: PresenceSto
         expect(await store.disconnected('bob', 'n1')).toBe(0);
       }));
 
+    it('a node whose lease ran out without nodeDown is handed out once, with its users; live nodes and cleanly stopped ones never are', () =>
+      run(async (store, peer) => {
+        await store.heartbeat('killed');
+        await store.heartbeat('clean');
+        await peer.heartbeat('alive');
+        await store.connected('alice', 'killed');
+        await store.connected('bob', 'killed');
+        await store.connected('bob', 'killed');
+        await store.connected('carol', 'clean');
+        await peer.connected('dave', 'alive');
+        await store.nodeDown('clean');
+        expect(await peer.takeExpiredNode('alive')).toBeUndefined(); // 'killed' still holds its lease
+        const renew = setInterval(() => void peer.heartbeat('alive'), TTL_MS / 3);
+        try {
+          await leaseRunsOut();
+          const taken = await peer.takeExpiredNode('alive');
+          expect(taken && { nodeId: taken.nodeId, userIds: [...taken.userIds].sort() }).toEqual({ nodeId: 'killed', userIds: ['alice', 'bob'] });
+          // Once: neither the same caller nor another one gets it again.
+          expect(await peer.takeExpiredNode('alive')).toBeUndefined();
+          expect(await store.takeExpiredNode('other')).toBeUndefined();
+          expect(await peer.isOnline(['alice', 'bob', 'carol', 'dave'])).toEqual([false, false, false, true]);
+        } finally {
+          clearInterval(renew);
+        }
+      }));
+
+    it('a node is never handed itself, and one taken while only stalled gets its counts back with its next heartbeat', () =>
+      run(async (store, peer) => {
+        await store.heartbeat('n1');
+        await store.connected('bob', 'n1');
+        await leaseRunsOut();
+        expect(await store.takeExpiredNode('n1')).toBeUndefined();
+        expect(await peer.takeExpiredNode('n2')).toEqual({ nodeId: 'n1', userIds: ['bob'] });
+        await store.heartbeat('n1');
+        expect(await store.isOnline(['bob'])).toEqual([true]);
+        expect(await store.disconnected('bob', 'n1')).toBe(0);
+      }));
+
+    it("restoreNode makes a node's counts exactly what it holds (users left out have none) and renews its lease", () =>
+      run(async (store, peer) => {
+        await store.heartbeat('n1');
+        await peer.heartbeat('n2');
+        await store.connected('bob', 'n1');
+        await store.connected('bob', 'n1');
+        await store.connected('carol', 'n1'); // a disconnect the store missed
+        await peer.connected('dave', 'n2');
+        await store.restoreNode('n1', new Map([['bob', 1], ['erin', 2]]));
+        expect(await peer.isOnline(['bob', 'carol', 'dave', 'erin'])).toEqual([true, false, true, true]);
+        expect(await peer.connected('erin', 'n2', 2)).toEqual({ ok: false, reason: 'limit', count: 2 });
+        expect(await store.disconnected('bob', 'n1')).toBe(0);
+        await store.restoreNode('n1', new Map([['bob', 1], ['erin', 2]])); // idempotent
+        await store.restoreNode('n1', new Map([['bob', 1], ['erin', 2]]));
+        expect(await peer.connected('erin', 'n2', 3)).toEqual({ ok: true, count: 3 });
+        await leaseRunsOut();
+        expect(await peer.isOnline(['bob'])).toEqual([false]);
+        await store.restoreNode('n1', new Map([['bob', 1]]));
+        expect(await peer.isOnline(['bob', 'erin'])).toEqual([true, false]);
+        await store.restoreNode('n1', new Map());
+        expect(await peer.isOnline(['bob'])).toEqual([false]);
+      }));
+
     it('nodeDown takes a node offline at once', () =>
       run(async (store, peer) => {
         await store.heartbeat('n1');

@@ -36,8 +36,9 @@ export interface StartOptions {
   fdLimit?: number;
 }
 
+/** Starts server.ts on a free port, or on `env.PORT` when given (a restart on the same port). */
 export async function startAppServer(env: Record<string, string> = {}, options: StartOptions = {}): Promise<AppServer> {
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',

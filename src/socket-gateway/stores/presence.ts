@@ -8,7 +8,9 @@
  * a restarted node must not inherit a killed one's counts); `heartbeat` every third of
  * `heartbeatTtlMs` (and once before accepting sockets); `connected` on each accepted socket (refuse
  * the socket when it says `ok: false`), `disconnected` on each socket's disconnect; `nodeDown` on a
- * clean shutdown (after stopping the heartbeat timer); `sweep` now and then from any node.
+ * clean shutdown (after stopping the heartbeat timer); `sweep` now and then from any node;
+ * `takeExpiredNode` every heartbeat, to tell the rooms of a dead node's users that they went offline;
+ * `restoreNode` with what the node holds when its connection to the store comes back.
  * Measured (research notes, scale-out "Presence"): p50 0.2–0.4 ms per call; offline 2.2–2.8 s after a SIGKILL with a 1 s heartbeat and a 3 s lease.
  */
 
@@ -18,6 +20,12 @@ export type ConnectResult =
   | { ok: true; count: number }
   /** Refused: the user already has `count` >= maxConnections sockets on live nodes. Nothing changed. */
   | { ok: false; reason: 'limit'; count: number };
+
+/** A node that died without a clean shutdown, and the users it had sockets for. */
+export interface ExpiredNode {
+  nodeId: string;
+  userIds: string[];
+}
 
 export interface PresenceStore {
   /**
@@ -34,6 +42,22 @@ export interface PresenceStore {
   heartbeat(nodeId: string): Promise<void>;
   /** A clean shutdown: `nodeId`'s sockets stop counting at once (and become sweepable). */
   nodeDown(nodeId: string): Promise<void>;
+  /**
+   * Hands out one node whose lease ran out without `nodeDown` (it crashed, or hangs), with the
+   * users it had sockets for, so that the caller can tell their rooms they went offline: a dead
+   * node cannot. Each such node is handed to one caller only (it is then marked as `nodeDown`
+   * would); never `exceptNodeId` (the caller itself). A node that was only stalled still gets
+   * its counts back with its next heartbeat (its users were announced offline meanwhile).
+   */
+  takeExpiredNode(exceptNodeId: string): Promise<ExpiredNode | undefined>;
+  /**
+   * Makes `nodeId`'s counts exactly `counts` (userId → its sockets on that node; a user left out
+   * has none) and renews its lease. For a node whose connection to the store comes back: the store
+   * may have lost everything (Redis restarted without persistence, or flushed) or missed the
+   * disconnects made while it was unreachable. Idempotent. Not atomic with connects made while it
+   * runs (a connect within that moment may go uncounted until the user's next socket change).
+   */
+  restoreNode(nodeId: string, counts: ReadonlyMap<string, number>): Promise<void>;
   /**
    * Deletes the counts of nodes whose lease ran out more than `forgetAfterMs` ago, at most
    * `maxFields` per call (bounded work); resolves with how many it deleted. Until then a node that

@@ -64,6 +64,28 @@ export function createMemoryPresenceStore(options: PresenceOptions = {}): Presen
     async nodeDown(nodeId) {
       leases.set(nodeId, 0);
     },
+    async restoreNode(nodeId, given) {
+      renew(nodeId, Date.now());
+      for (const userId of [...(usersOf.get(nodeId) ?? [])]) if (!((given.get(userId) ?? 0) > 0)) removeField(userId, nodeId);
+      for (const [userId, n] of given) {
+        if (!(n > 0)) continue;
+        let mine = counts.get(userId);
+        if (!mine) counts.set(userId, (mine = new Map()));
+        mine.set(nodeId, n);
+        let users = usersOf.get(nodeId);
+        if (!users) usersOf.set(nodeId, (users = new Set()));
+        users.add(userId);
+      }
+    },
+    async takeExpiredNode(exceptNodeId) {
+      const now = Date.now();
+      for (const [nodeId, lease] of leases) {
+        if (nodeId === exceptNodeId || lease <= 0 || lease > now) continue;
+        leases.set(nodeId, 0);
+        return { nodeId, userIds: [...(usersOf.get(nodeId) ?? [])] };
+      }
+      return undefined;
+    },
     async sweep(maxFields = DEFAULT_SWEEP_MAX_FIELDS) {
       const cutoff = Date.now() - forgetAfter;
       let removed = 0;

@@ -76,6 +76,46 @@ local found = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format(
 return found[1] or false
 `);
 
+/** KEYS: nodes. ARGV: the caller's nodeId. Replies one other node whose lease ran out without nodeDown (0 < lease <= now), or false. */
+export const FIND_EXPIRED_SCRIPT = defineLuaScript(`${NOW}
+local found = redis.call('ZRANGEBYSCORE', KEYS[1], '(0', string.format('%d', now), 'LIMIT', 0, 2)
+for _, node in ipairs(found) do
+  if node ~= ARGV[1] then return node end
+end
+return false
+`);
+
+/**
+ * KEYS: nodes, node-users:node. ARGV: nodeId. If the node's lease still ran out without nodeDown,
+ * marks it as nodeDown does (so nobody takes it again) and replies its users; otherwise false.
+ */
+export const CLAIM_EXPIRED_SCRIPT = defineLuaScript(`${NOW}
+local lease = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]) or '0')
+if lease <= 0 or lease > now then return false end
+redis.call('ZADD', KEYS[1], 0, ARGV[1])
+return redis.call('SMEMBERS', KEYS[2])
+`);
+
+/**
+ * KEYS: nodes, node-users:node, presence:user… ARGV: nodeId, ttlMs, then userId, count for each
+ * presence key (same order). Renews the lease and sets each user's count on the node (0: removes it).
+ */
+export const RESTORE_SCRIPT = defineLuaScript(`${NOW}
+redis.call('ZADD', KEYS[1], 'GT', now + tonumber(ARGV[2]), ARGV[1])
+for i = 3, #KEYS do
+  local user = ARGV[2 * i - 3]
+  local count = tonumber(ARGV[2 * i - 2])
+  if count > 0 then
+    redis.call('HSET', KEYS[i], ARGV[1], count)
+    redis.call('SADD', KEYS[2], user)
+  else
+    redis.call('HDEL', KEYS[i], ARGV[1])
+    redis.call('SREM', KEYS[2], user)
+  end
+end
+return 1
+`);
+
 /** KEYS: node-users:node. ARGV: how many. Replies up to that many of its users. */
 export const PICK_USERS_SCRIPT = defineLuaScript(`
 return redis.call('SRANDMEMBER', KEYS[1], tonumber(ARGV[1]))
@@ -156,6 +196,31 @@ export function createRedisPresenceStore(
     },
     async nodeDown(nodeId) {
       await LEASE_SCRIPT.run(client, [nodes], [nodeId, 'down']);
+    },
+    async restoreNode(nodeId, counts) {
+      // Users the store still lists on this node but the node no longer holds: their fields go.
+      const listed = asStrings(await client.sMembers(nodeUsersKey(nodeId)), 'restoreNode');
+      const entries: Array<[string, number]> = [...counts].map(([userId, n]) => [userId, n > 0 ? Math.floor(n) : 0]);
+      for (const userId of listed) if (!counts.has(userId)) entries.push([userId, 0]);
+      // At least one call, so that the lease is renewed even with nothing to set.
+      for (let i = 0; i === 0 || i < entries.length; i += BATCH) {
+        const batch = entries.slice(i, i + BATCH);
+        await RESTORE_SCRIPT.run(
+          client,
+          [nodes, nodeUsersKey(nodeId), ...batch.map(([userId]) => presenceKey(userId))],
+          [nodeId, ttl, ...batch.flatMap(([userId, n]) => [userId, String(n)])],
+        );
+      }
+    },
+    async takeExpiredNode(exceptNodeId) {
+      // Bounded: another node may claim the one found first (then look once more).
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const nodeId = await FIND_EXPIRED_SCRIPT.run(client, [nodes], [exceptNodeId]);
+        if (typeof nodeId !== 'string') return undefined;
+        const users = await CLAIM_EXPIRED_SCRIPT.run(client, [nodes, nodeUsersKey(nodeId)], [nodeId]);
+        if (users !== null && users !== undefined) return { nodeId, userIds: asStrings(users, 'takeExpiredNode') };
+      }
+      return undefined;
     },
     async sweep(maxFields = DEFAULT_SWEEP_MAX_FIELDS) {
       let removed = 0;

@@ -1,0 +1,165 @@
+/**
+ * Nothing lost in a cluster (issue 11, Tests, cluster): two server.ts nodes on one Redis, tabs
+ * made of the browser's socket store behind TCP proxies (the load balancer), an emitter in this
+ * process (what a worker uses) writing to several users and rooms every few milliseconds.
+ * - The node holding two tabs is SIGKILLed and the proxies move them to the other node: every
+ *   tab receives exactly what was addressed to it, in order (0 lost, 0 duplicated, 0 out of
+ *   order, 0 of anyone else's), without a reload and without a resync.
+ * - A tab away for longer than the log keeps (EVENT_LOG_MAX_ENTRIES) is told to resync.
+ * - Redis flushed: the tabs are told to resync, and delivery goes on.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayEmitter } from '@/socket-gateway/emitter';
+import { signIn, type Session } from '../helpers/app-process';
+import { startCluster, type Cluster, type ClusterNode } from '../helpers/cluster';
+import { compareDelivery, emitTo, expectedFor, receivedIds, type Address, type Sent } from '../helpers/delivery-oracle';
+import { settle } from '../helpers/socket-server';
+import { openStoreTab, type StoreTab } from '../helpers/store-tab';
+
+const MAX_ENTRIES = 1000;
+const USERS = ['alice', 'bob', 'carol', 'admin'] as const;
+type User = (typeof USERS)[number];
+const ROOMS: Record<User, string[]> = { alice: ['r1'], bob: ['r1', 'r2'], carol: ['r2', 'r3'], admin: [] };
+
+let cluster: Cluster;
+let A: ClusterNode;
+let B: ClusterNode;
+let emitter: GatewayEmitter;
+const sessions = {} as Record<User, Session>;
+const tabs = {} as Record<User, StoreTab>;
+
+beforeAll(async () => {
+  cluster = await startCluster({ keyPrefix: 'cluster-replay:', env: { EVENT_LOG_MAX_ENTRIES: String(MAX_ENTRIES) } });
+  [A, B] = cluster.nodes as [ClusterNode, ClusterNode];
+  emitter = await cluster.emitter();
+  for (const user of USERS) {
+    sessions[user] = await signIn(A.url, user);
+    for (const room of ROOMS[user]) await emitter.enterRoom({ id: user, role: 'user' }, room);
+  }
+  // bob and carol on A (the node that will die), alice and admin on B.
+  for (const user of USERS) tabs[user] = await openStoreTab({ session: sessions[user], userId: user, port: user === 'bob' || user === 'carol' ? A.port : B.port });
+});
+
+afterAll(async () => {
+  for (const tab of Object.values(tabs)) await tab.close();
+  await cluster?.stop();
+});
+
+/** Every address the writer uses: each user, one nobody, each room, one empty room, everyone. */
+const ADDRESSES: Address[] = [
+  ...USERS.map((userId) => ({ kind: 'user' as const, userId })),
+  { kind: 'user', userId: 'nobody' },
+  ...['r1', 'r2', 'r3', 'r-empty'].map((room) => ({ kind: 'room' as const, room })),
+  { kind: 'all' },
+];
+
+/** Emits to a random address every ~`everyMs` until stopped; resolves with what it sent, in order. */
+function startWriter(prefix: string, everyMs = 3) {
+  const sent: Sent[] = [];
+  let running = true;
+  const done = (async () => {
+    for (let n = 0; running; n += 1) {
+      const to = ADDRESSES[Math.floor(Math.random() * ADDRESSES.length)]!;
+      const id = `${prefix}${n}`;
+      await emitTo(emitter, to, id);
+      sent.push({ id, to });
+      await settle(everyMs);
+    }
+    return sent;
+  })();
+  return {
+    sent,
+    stop: async () => {
+      running = false;
+      return done;
+    },
+  };
+}
+
+describe('a cluster loses nothing', () => {
+  it('the node holding two tabs is SIGKILLed mid-stream and the proxy moves them to the other node: 0 lost, 0 duplicated, 0 out of order, 0 delivered to anyone else', async () => {
+    const from = Object.fromEntries(USERS.map((user) => [user, tabs[user].received.length])) as Record<User, number>;
+    const syncsBefore = Object.fromEntries(USERS.map((user) => [user, tabs[user].syncs.length])) as Record<User, number>;
+    const writer = startWriter('kill-');
+    await settle(600);
+
+    const killedAt = Date.now();
+    await cluster.kill(A, 'SIGKILL');
+    // The load balancer sends the dead node's clients to the live one.
+    for (const user of ['bob', 'carol'] as const) tabs[user].moveTo(B.port);
+    await Promise.all((['bob', 'carol'] as const).map((user) => tabs[user].waitForSyncs(syncsBefore[user] + 1)));
+    const movedIn = Date.now() - killedAt;
+    await settle(600);
+    const sent = await writer.stop();
+
+    const reports = {} as Record<User, ReturnType<typeof compareDelivery>>;
+    for (const user of USERS) {
+      const expected = expectedFor(sent, user, new Set(ROOMS[user]));
+      await expect.poll(() => receivedIds(tabs[user], 'kill-', from[user]).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(expected.length);
+      await settle(200);
+      const received = receivedIds(tabs[user], 'kill-', from[user]);
+      reports[user] = compareDelivery(expected, received);
+      expect({ user, ...reports[user] }).toEqual({ user, expected: expected.length, received: expected.length, lost: 0, duplicated: 0, outOfOrder: 0, foreign: 0 });
+      expect(received).toEqual(expected);
+      expect(tabs[user].resyncs).toBe(0);
+    }
+    const replayed = Object.fromEntries((['bob', 'carol'] as const).map((user) => [user, tabs[user].syncs.at(-1)?.replayed]));
+    console.log(
+      `SIGKILL: ${sent.length} events written; tabs moved and caught up ${movedIn} ms after the kill; replayed ${JSON.stringify(replayed)}; ` +
+        `delivered ${JSON.stringify(Object.fromEntries(USERS.map((user) => [user, reports[user].received])))}`,
+    );
+    expect(Object.values(replayed).every((n) => typeof n === 'number')).toBe(true);
+  });
+
+  it(`a tab away while more than EVENT_LOG_MAX_ENTRIES (${MAX_ENTRIES}) events are written is told to resync, then continues live`, async () => {
+    const carol = tabs.carol;
+    const syncs = carol.syncs.length;
+    carol.away();
+    await settle(200);
+    await emitTo(emitter, { kind: 'user', userId: 'carol' }, 'retention-missed');
+    // Concurrent batches: their order does not matter here, only that the log moves far past carol.
+    for (let batch = 0; batch < 25; batch += 1) {
+      await Promise.all(Array.from({ length: 100 }, (_, i) => emitTo(emitter, { kind: 'user', userId: 'nobody' }, `retention-filler-${batch}-${i}`)));
+    }
+    carol.back();
+    await carol.waitForSyncs(syncs + 1);
+    expect(carol.syncs.at(-1)).toMatchObject({ resync: true });
+    expect(carol.resyncs).toBe(1);
+    expect(carol.store.getSnapshot().resyncedAt).toEqual(expect.any(Number));
+    console.log(`retention: resync reported, ${carol.syncs.at(-1)?.replayed} replayed`);
+
+    await emitTo(emitter, { kind: 'user', userId: 'carol' }, 'retention-live');
+    await expect.poll(() => receivedIds(carol, 'retention-')).toEqual(expect.arrayContaining(['retention-live']));
+    // Nothing of anyone else's came along.
+    expect(receivedIds(carol, 'retention-filler-')).toEqual([]);
+  });
+
+  it('Redis flushed (FLUSHALL): a tab that was away and the tabs that stayed connected are all told to resync, and delivery goes on', async () => {
+    const bob = tabs.bob;
+    const alice = tabs.alice;
+    const resyncsBefore = { bob: bob.resyncs, alice: alice.resyncs };
+    const syncs = bob.syncs.length;
+    bob.away();
+    await settle(200);
+    await emitTo(emitter, { kind: 'user', userId: 'bob' }, 'flush-before');
+    await cluster.redis.flushAll();
+    // A new epoch starts with the first write after the flush.
+    await emitTo(emitter, { kind: 'user', userId: 'bob' }, 'flush-after');
+    await emitTo(emitter, { kind: 'user', userId: 'alice' }, 'flush-after-alice');
+
+    // alice stayed connected: her node's log reader notices the reset and tells its sockets.
+    await expect.poll(() => alice.resyncs, { timeout: 10_000 }).toBe(resyncsBefore.alice + 1);
+    bob.back();
+    await bob.waitForSyncs(syncs + 1);
+    expect(bob.syncs.at(-1)).toMatchObject({ resync: true });
+    expect(bob.resyncs).toBeGreaterThan(resyncsBefore.bob);
+
+    await emitTo(emitter, { kind: 'user', userId: 'bob' }, 'flush-live');
+    await expect.poll(() => receivedIds(bob, 'flush-live')).toEqual(['flush-live']);
+    // Presence was flushed too; each node counted its open sockets in again when it saw the reset.
+    await expect.poll(() => emitter.areOnline([...USERS]), { timeout: 5000 }).toEqual([true, true, true, true]);
+    await emitTo(emitter, { kind: 'all' }, 'flush-all');
+    for (const user of USERS) await expect.poll(() => receivedIds(tabs[user], 'flush-all')).toEqual(['flush-all']);
+    console.log(`flush: bob ${JSON.stringify(bob.syncs.at(-1))}; bob got ${JSON.stringify(receivedIds(bob, 'flush-'))}, alice got ${JSON.stringify(receivedIds(alice, 'flush-'))}`);
+  });
+});
