@@ -123,6 +123,7 @@ const schema = z.object({
   SOCKET_FLOOD_WINDOW_MS: int(1, 3_600_000, 10_000),
   SOCKET_MAX_BACKLOG_BYTES: int(1024, 1024 * 1024 * 1024, 1024 * 1024),
   MAX_ROOMS_PER_USER: int(1, 10_000, 50),
+  ROOM_HISTORY_MAX_MESSAGES: int(1, 10_000, 100),
   EMIT_RATE_PER_SECOND: int(1, 100_000, 10),
   EMIT_RATE_BURST: int(1, 100_000, 20),
   RECIPIENT_RATE_PER_SECOND: int(1, 100_000, 20),
@@ -184,6 +185,8 @@ export interface Env {
   socketToken: { secret?: string; ttlSeconds: number };
   socket: SocketServerLimits;
   maxRoomsPerUser: number;
+  /** How many of a room's latest messages `room.history` keeps (older ones are dropped as new ones come). */
+  roomHistoryLimit: number;
   /** Token buckets: emits per user (notification.send, room.post, announcement.broadcast) and notifications per recipient. */
   rateLimits: { emit: { ratePerSecond: number; burst: number }; recipient: { ratePerSecond: number; burst: number } };
   shutdownTimeoutMs: number;
@@ -295,6 +298,7 @@ export function parseEnv(raw: RawEnv, system: SystemLimits = { openFileLimit: re
       maxBacklogBytes: v.SOCKET_MAX_BACKLOG_BYTES,
     },
     maxRoomsPerUser: v.MAX_ROOMS_PER_USER,
+    roomHistoryLimit: v.ROOM_HISTORY_MAX_MESSAGES,
     rateLimits: {
       emit: { ratePerSecond: v.EMIT_RATE_PER_SECOND, burst: v.EMIT_RATE_BURST },
       recipient: { ratePerSecond: v.RECIPIENT_RATE_PER_SECOND, burst: v.RECIPIENT_RATE_BURST },

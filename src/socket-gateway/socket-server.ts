@@ -16,7 +16,15 @@ import { USER_ROOM_PREFIX } from './rooms';
 import { parseResume, startDelivery, type Delivery } from './replay';
 import { createLogSink } from './sinks';
 import { EventLogResyncError } from './stores/event-log-subscription';
-import { createMemoryEventLog, createMemoryMembershipStore, createMemoryPresenceStore, createMemoryRateLimitStore, createMemoryRevocationStore, type EventLog } from './stores';
+import {
+  createMemoryEventLog,
+  createMemoryMembershipStore,
+  createMemoryPresenceStore,
+  createMemoryRateLimitStore,
+  createMemoryRevocationStore,
+  createMemoryRoomHistoryStore,
+  type EventLog,
+} from './stores';
 import type { GatewayStores } from './stores/types';
 import type { GatewayServer, GatewaySocket } from './types';
 
@@ -53,6 +61,8 @@ export interface CreateSocketServerOptions extends Partial<SocketServerLimits> {
   stores?: Partial<GatewayStores>;
   /** How many app rooms one user may be in (default MAX_ROOMS_PER_USER). */
   maxRoomsPerUser?: number;
+  /** How many of a room's latest messages its history keeps (default ROOM_HISTORY_MAX_MESSAGES). */
+  roomHistoryLimit?: number;
   /** Check emitted payloads against their schemas (default: outside production). */
   validatePayloads?: boolean;
   /** Make this server the one the `gateway` singleton uses (default true). */
@@ -100,13 +110,14 @@ export interface SocketServerHandle extends GatewayRuntime {
 
 export function createSocketServer(httpServer: HttpServer, options: CreateSocketServerOptions = {}): SocketServerHandle {
   const env = getEnv();
-  const { stores: givenStores = {}, register = true, pingIntervalMs = 25_000, pingTimeoutMs = 20_000, maxRoomsPerUser = env.maxRoomsPerUser, validatePayloads = env.nodeEnv !== 'production', handshakeLimits, addressKeyOf, ...overrides } = options;
+  const { stores: givenStores = {}, register = true, pingIntervalMs = 25_000, pingTimeoutMs = 20_000, maxRoomsPerUser = env.maxRoomsPerUser, roomHistoryLimit = env.roomHistoryLimit, validatePayloads = env.nodeEnv !== 'production', handshakeLimits, addressKeyOf, ...overrides } = options;
   const config: SocketServerLimits = { ...env.socket, ...definedOnly(overrides) };
   const stores: GatewayStores = {
     membership: givenStores.membership ?? createMemoryMembershipStore(),
     revocations: givenStores.revocations ?? createMemoryRevocationStore(),
     rateLimits: givenStores.rateLimits ?? createMemoryRateLimitStore(),
     presence: givenStores.presence ?? createMemoryPresenceStore(),
+    history: givenStores.history ?? createMemoryRoomHistoryStore(),
   };
   const { membership, revocations, presence } = stores;
   const log = options.log ?? createMemoryEventLog();
@@ -270,7 +281,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     await presence.restoreNode(nodeId, counts);
   };
 
-  const runtime: GatewayRuntime = { target: io, sink, io, stores, maxRoomsPerUser, validatePayloads, dependencies: options.dependencies };
+  const runtime: GatewayRuntime = { target: io, sink, io, stores, maxRoomsPerUser, roomHistoryLimit, validatePayloads, dependencies: options.dependencies };
   if (register) registerGatewayRuntime(runtime);
 
   return {
