@@ -8,10 +8,28 @@ import nextEnv from '@next/env';
 import next from 'next';
 import { initEnv } from './src/env';
 import { trackConnections } from './src/server/graceful-shutdown';
+import { bodyLimitFor, declaredLengthFits, limitRequestBody, refuseTooLarge } from './src/server/http/body-limit';
+import { CLIENT_ADDRESS_HEADER, clientAddress } from './src/server/http/client-address';
+import { limitConnections } from './src/server/http/connection-limits';
+import { applySecurityHeaders } from './src/server/http/security-headers';
 import { setServerPhase } from './src/server/lifecycle';
 import { createRealtime } from './src/server/realtime';
 
+/**
+ * A log reader that went away (a closed pipe) must not take the server down: writes to it
+ * fail with EPIPE, which unhandled became an uncaught exception whose own log line failed
+ * again, in a loop (86% CPU, no answers). The output is dropped; the server keeps serving.
+ */
+function ignoreBrokenPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
+}
+
 async function main(): Promise<void> {
+  ignoreBrokenPipes();
   // .env files first, the way `next dev` / `next start` load them, then every setting is parsed once.
   // @see https://nextjs.org/docs/app/guides/environment-variables#loading-environment-variables-with-nextenv
   // @next/env is CommonJS: its named exports are not visible to an ESM import.
@@ -21,13 +39,41 @@ async function main(): Promise<void> {
     console.warn('> NEXTAUTH_SECRET is not set: using a random development secret (sessions end when the server restarts).');
   }
 
-  const httpServer = createServer();
+  const httpServer = createServer({
+    // Explicit bounds on a client that sends its request slowly (slowloris), checked every
+    // second rather than Node's default 30 s.
+    headersTimeout: env.http.headersTimeoutMs,
+    requestTimeout: env.http.requestTimeoutMs,
+    connectionsCheckingInterval: 1000,
+  });
+  // Open TCP connections, capped per client address and in total, so one host cannot take every file descriptor.
+  limitConnections(httpServer, {
+    maxConnections: env.http.maxConnections,
+    maxConnectionsPerAddress: env.http.maxConnectionsPerAddress,
+    perAddress: env.trustProxy === 0,
+  });
   const app = next({ dev: env.dev, hostname: env.hostname, port: env.port, httpServer });
   const handle = app.getRequestHandler();
   await app.prepare();
 
+  // Everything but /socket.io (Engine.IO takes those first) comes through here.
+  const bodyLimits = { apiBytes: env.http.apiMaxBodyBytes, defaultBytes: env.http.maxBodyBytes };
+  const headerOptions = { appOrigin: env.appOrigin, dev: env.dev };
   httpServer.on('request', (req, res) => {
-    void handle(req, res);
+    // Who is asking, for per-address limits in code Next runs (sign-in throttling); never the client's say.
+    req.headers[CLIENT_ADDRESS_HEADER] = clientAddress(req, env.trustProxy);
+    applySecurityHeaders(req, res, headerOptions);
+    limitRequestBody(req, res, bodyLimitFor(req.url, bodyLimits), () => void handle(req, res));
+  });
+  // `Expect: 100-continue`: an oversized declared body is refused before the client sends it.
+  httpServer.on('checkContinue', (req, res) => {
+    const cap = bodyLimitFor(req.url, bodyLimits);
+    if (!req.url?.startsWith('/socket.io/') && !declaredLengthFits(req, cap)) {
+      applySecurityHeaders(req, res, headerOptions);
+      return refuseTooLarge(res, cap);
+    }
+    res.writeContinue();
+    httpServer.emit('request', req, res);
   });
   const realtime = await createRealtime(httpServer, env);
   const connections = trackConnections(httpServer);

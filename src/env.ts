@@ -10,7 +10,9 @@
  * @see https://nextjs.org/docs/app/guides/custom-server
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { SocketServerLimits } from '@/socket-gateway';
 
 /** Environment variables, as `process.env` holds them. */
 export type RawEnv = Record<string, string | undefined>;
@@ -20,13 +22,14 @@ const PLACEHOLDER_SECRETS = new Set(['changeme', 'change-me', 'secret', 'passwor
 export const MIN_SECRET_LENGTH = 32;
 const DEFAULT_DEMO_USERS = 'alice:demo:user,bob:demo:user,carol:demo:user,admin:demo:admin';
 
-const int = (min: number, max: number, fallback: number) =>
+/** An optional whole number: undefined when unset (a default computed in parseEnv). */
+const optionalInt = (min: number, max: number) =>
   z
     .string()
     .trim()
     .optional()
     .transform((raw, ctx) => {
-      if (raw === undefined || raw === '') return fallback;
+      if (raw === undefined || raw === '') return undefined;
       const value = Number(raw);
       if (!Number.isSafeInteger(value) || value < min || value > max) {
         ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}` });
@@ -34,6 +37,8 @@ const int = (min: number, max: number, fallback: number) =>
       }
       return value;
     });
+
+const int = (min: number, max: number, fallback: number) => optionalInt(min, max).transform((value) => value ?? fallback);
 
 const optionalString = z
   .string()
@@ -118,6 +123,7 @@ const schema = z.object({
   SOCKET_FLOOD_WINDOW_MS: int(1, 3_600_000, 10_000),
   SOCKET_MAX_BACKLOG_BYTES: int(1024, 1024 * 1024 * 1024, 1024 * 1024),
   MAX_ROOMS_PER_USER: int(1, 10_000, 50),
+  ROOM_HISTORY_MAX_MESSAGES: int(1, 10_000, 100),
   EMIT_RATE_PER_SECOND: int(1, 100_000, 10),
   EMIT_RATE_BURST: int(1, 100_000, 20),
   RECIPIENT_RATE_PER_SECOND: int(1, 100_000, 20),
@@ -130,7 +136,40 @@ const schema = z.object({
   DATABASE_PATH: optionalString.transform((raw) => raw ?? '.data/gateway.sqlite'),
   EVENT_LOG_RETENTION_MS: int(120_000, 86_400_000, 120_000),
   EVENT_LOG_MAX_ENTRIES: int(1_000, 10_000_000, 100_000),
+  // HTTP limits (src/server/http/*, wired in server.ts).
+  API_MAX_BODY_BYTES: int(1, 100 * 1024 * 1024, 64 * 1024),
+  HTTP_MAX_BODY_BYTES: int(1, 1024 * 1024 * 1024, 1024 * 1024),
+  HTTP_HEADERS_TIMEOUT_MS: int(1000, 600_000, 20_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(1000, 3_600_000, 60_000),
+  HTTP_MAX_CONNECTIONS: optionalInt(1, 10_000_000),
+  HTTP_MAX_CONNECTIONS_PER_ADDRESS: optionalInt(1, 10_000_000),
+  TRUST_PROXY: int(0, 10, 0),
+  TRPC_MAX_BATCH_SIZE: int(1, 1000, 10),
+  // Engine.IO sessions (src/socket-gateway/handshake-limits.ts).
+  SOCKET_MAX_CONNECTIONS: int(1, 10_000_000, 20_000),
+  SOCKET_MAX_UNAUTHENTICATED: int(1, 10_000_000, 1000),
+  SOCKET_MAX_UNAUTHENTICATED_PER_ADDRESS: int(1, 10_000_000, 256),
+  // Sign-in throttling (src/server/http/sign-in-throttle.ts).
+  SIGN_IN_MAX_FAILURES_PER_USERNAME: int(1, 1_000_000, 5),
+  SIGN_IN_MAX_FAILURES_PER_ADDRESS: int(1, 1_000_000, 20),
+  SIGN_IN_THROTTLE_WINDOW_MS: int(1000, 86_400_000, 60_000),
 });
+
+/** Files and sockets this process may hold open at once (the soft limit), or undefined where unknown. */
+export function readOpenFileLimit(): number | undefined {
+  try {
+    const line = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return line ? Number(line[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** HTTP_MAX_CONNECTIONS without a value: the open-file limit less a reserve (10%, at least 64) for files, logs and outgoing connections. */
+export function defaultMaxConnections(openFileLimit: number | undefined): number {
+  if (openFileLimit === undefined) return 10_000;
+  return Math.max(16, openFileLimit - Math.max(64, Math.ceil(openFileLimit / 10)));
+}
 
 export interface Env {
   dev: boolean;
@@ -144,15 +183,10 @@ export interface Env {
   /** True when a throwaway NEXTAUTH_SECRET was generated (development only). */
   generatedSecret: boolean;
   socketToken: { secret?: string; ttlSeconds: number };
-  socket: {
-    allowedOrigins: string[];
-    maxConnectionsPerUser: number;
-    maxPayloadBytes: number;
-    floodMaxEvents: number;
-    floodWindowMs: number;
-    maxBacklogBytes: number;
-  };
+  socket: SocketServerLimits;
   maxRoomsPerUser: number;
+  /** How many of a room's latest messages `room.history` keeps (older ones are dropped as new ones come). */
+  roomHistoryLimit: number;
   /** Token buckets: emits per user (notification.send, room.post, announcement.broadcast) and notifications per recipient. */
   rateLimits: { emit: { ratePerSecond: number; burst: number }; recipient: { ratePerSecond: number; burst: number } };
   shutdownTimeoutMs: number;
@@ -162,6 +196,32 @@ export interface Env {
   databasePath: string;
   /** How long missed events stay replayable (at least 2 min), and at most how many are kept. */
   eventLog: { retentionMs: number; maxEntries: number };
+  /**
+   * How many reverse proxies in front are trusted to append the client's address to
+   * X-Forwarded-For (0: the client is the TCP peer; X-Forwarded-For is ignored).
+   */
+  trustProxy: number;
+  http: {
+    /** Request body cap on /api/auth/* and /api/trpc. */
+    apiMaxBodyBytes: number;
+    /** Request body cap everywhere else (except /socket.io, capped by SOCKET_MAX_PAYLOAD_BYTES). */
+    maxBodyBytes: number;
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    /** Open TCP connections the server holds at once (kept under the open-file limit). */
+    maxConnections: number;
+    /** Open TCP connections from one client address (not enforced when trustProxy > 0: the proxy is the peer). */
+    maxConnectionsPerAddress: number;
+  };
+  trpc: { maxBatchSize: number };
+  /** Engine.IO sessions on this server: in total, and those that have not authenticated yet. */
+  handshake: { maxConnections: number; maxUnauthenticated: number; maxUnauthenticatedPerAddress: number };
+  signIn: { maxFailuresPerUsername: number; maxFailuresPerAddress: number; windowMs: number };
+}
+
+/** What parseEnv reads from the machine rather than the environment. */
+export interface SystemLimits {
+  openFileLimit?: number;
 }
 
 export class EnvError extends Error {
@@ -176,7 +236,7 @@ export function weakSecretReason(secret: string): string | null {
 }
 
 /** Parses and checks `raw`; throws an EnvError naming every bad variable. Pure: `raw` is not changed. */
-export function parseEnv(raw: RawEnv): Env {
+export function parseEnv(raw: RawEnv, system: SystemLimits = { openFileLimit: readOpenFileLimit() }): Env {
   const result = schema.safeParse(raw);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
@@ -211,6 +271,12 @@ export function parseEnv(raw: RawEnv): Env {
   const appUrl = v.NEXTAUTH_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${v.PORT}`;
   const appOrigin = parseOrigin(appUrl);
   if (!appOrigin) problems.push(`NEXTAUTH_URL must be an http(s) URL, got ${JSON.stringify(appUrl)}`);
+  if (v.HTTP_HEADERS_TIMEOUT_MS > v.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push(`HTTP_HEADERS_TIMEOUT_MS (${v.HTTP_HEADERS_TIMEOUT_MS}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${v.HTTP_REQUEST_TIMEOUT_MS})`);
+  }
+  const maxConnections = v.HTTP_MAX_CONNECTIONS ?? defaultMaxConnections(system.openFileLimit);
+  // One address may hold at most a quarter of the server's connections: one host cannot lock out the rest.
+  const maxConnectionsPerAddress = v.HTTP_MAX_CONNECTIONS_PER_ADDRESS ?? Math.max(8, Math.floor(maxConnections / 4));
 
   if (problems.length) throw new EnvError(`Invalid environment:\n  ${problems.join('\n  ')}`);
   return {
@@ -232,6 +298,7 @@ export function parseEnv(raw: RawEnv): Env {
       maxBacklogBytes: v.SOCKET_MAX_BACKLOG_BYTES,
     },
     maxRoomsPerUser: v.MAX_ROOMS_PER_USER,
+    roomHistoryLimit: v.ROOM_HISTORY_MAX_MESSAGES,
     rateLimits: {
       emit: { ratePerSecond: v.EMIT_RATE_PER_SECOND, burst: v.EMIT_RATE_BURST },
       recipient: { ratePerSecond: v.RECIPIENT_RATE_PER_SECOND, burst: v.RECIPIENT_RATE_BURST },
@@ -242,6 +309,26 @@ export function parseEnv(raw: RawEnv): Env {
     redis: v.REDIS_URL ? { url: v.REDIS_URL, keyPrefix: v.REDIS_KEY_PREFIX, connectTimeoutMs: v.REDIS_CONNECT_TIMEOUT_MS } : undefined,
     databasePath: v.DATABASE_PATH,
     eventLog: { retentionMs: v.EVENT_LOG_RETENTION_MS, maxEntries: v.EVENT_LOG_MAX_ENTRIES },
+    trustProxy: v.TRUST_PROXY,
+    http: {
+      apiMaxBodyBytes: v.API_MAX_BODY_BYTES,
+      maxBodyBytes: v.HTTP_MAX_BODY_BYTES,
+      headersTimeoutMs: v.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: v.HTTP_REQUEST_TIMEOUT_MS,
+      maxConnections,
+      maxConnectionsPerAddress,
+    },
+    trpc: { maxBatchSize: v.TRPC_MAX_BATCH_SIZE },
+    handshake: {
+      maxConnections: v.SOCKET_MAX_CONNECTIONS,
+      maxUnauthenticated: v.SOCKET_MAX_UNAUTHENTICATED,
+      maxUnauthenticatedPerAddress: v.SOCKET_MAX_UNAUTHENTICATED_PER_ADDRESS,
+    },
+    signIn: {
+      maxFailuresPerUsername: v.SIGN_IN_MAX_FAILURES_PER_USERNAME,
+      maxFailuresPerAddress: v.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
+      windowMs: v.SIGN_IN_THROTTLE_WINDOW_MS,
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Metadata, Viewport } from 'next';
 import type { ReactNode } from 'react';
+import { getEnv } from '@/env';
 import { getServerAuthSession } from '@/server/auth';
 import { Providers } from './providers';
 import './globals.css';
@@ -17,7 +18,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   return (
     <html lang="en">
       <body>
-        <Providers session={session}>{children}</Providers>
+        <Providers session={session} maxBatchSize={getEnv().trpc.maxBatchSize}>
+          {children}
+        </Providers>
       </body>
     </html>
   );

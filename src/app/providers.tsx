@@ -5,13 +5,13 @@ import { usePathname } from 'next/navigation';
 import { SessionProvider, useSession } from 'next-auth/react';
 import { useCallback, type ReactNode } from 'react';
 import { SocketProvider } from '@/socket-gateway/react';
-import { TRPCReactProvider, useTRPCClient } from '@/trpc/react';
+import { TRPCReactProvider, useTabSocketRef, useTRPCClient } from '@/trpc/react';
 
 /** Session, tRPC + TanStack Query, and the tab's socket, for every page. */
-export function Providers({ session, children }: { session: Session | null; children: ReactNode }) {
+export function Providers({ session, maxBatchSize, children }: { session: Session | null; maxBatchSize: number; children: ReactNode }) {
   return (
     <SessionProvider session={session}>
-      <TRPCReactProvider>
+      <TRPCReactProvider maxBatchSize={maxBatchSize}>
         <SessionSocketProvider>{children}</SessionSocketProvider>
       </TRPCReactProvider>
     </SessionProvider>
@@ -26,11 +26,12 @@ function SessionSocketProvider({ children }: { children: ReactNode }) {
   const { data, status } = useSession();
   const pathname = usePathname();
   const trpcClient = useTRPCClient();
+  const tabSocket = useTabSocketRef(); // the tRPC link sends this tab's socket id ("to others")
   const getToken = useCallback(() => trpcClient.socket.token.query(), [trpcClient]);
   const offline = OFFLINE_PATHS.some((path) => pathname === path || pathname.startsWith(`${path}/`));
   const userId = status === 'authenticated' && !offline ? data.user.id : null;
   return (
-    <SocketProvider userId={userId} getToken={getToken}>
+    <SocketProvider ref={tabSocket} userId={userId} getToken={getToken}>
       {children}
     </SocketProvider>
   );

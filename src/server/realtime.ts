@@ -2,7 +2,7 @@
  * The composition root of the realtime parts: from the parsed settings it builds the stores,
  * the event log and the Socket.IO options, and hands them to `createSocketServer`.
  *
- * - No REDIS_URL: one node; memberships, sign-outs and the event log live in an embedded
+ * - No REDIS_URL: one node; memberships, sign-outs, room history and the event log live in an embedded
  *   database (SQLite, `DATABASE_PATH`), so a restart loses nothing.
  * - REDIS_URL: every node uses that Redis for the same state, the official Redis adapter
  *   carries room operations across nodes, and presence and rate limits are shared there.
@@ -10,6 +10,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Env } from '@/env';
+import { addressKey, clientAddress } from '@/server/http/client-address';
 import {
   createMemoryPresenceStore,
   createMemoryRateLimitStore,
@@ -26,9 +27,10 @@ import {
   createRedisPresenceStore,
   createRedisRateLimitStore,
   createRedisRevocationStore,
+  createRedisRoomHistoryStore,
   type GatewayRedisClient,
 } from '@/socket-gateway/stores/redis';
-import { createSqliteEventLog, createSqliteMembershipStore, createSqliteRevocationStore, openDatabase } from '@/socket-gateway/stores/sqlite';
+import { createSqliteEventLog, createSqliteMembershipStore, createSqliteRevocationStore, createSqliteRoomHistoryStore, openDatabase } from '@/socket-gateway/stores/sqlite';
 
 export interface Realtime {
   sockets: SocketServerHandle;
@@ -57,6 +59,7 @@ function embeddedBackend(env: Env): Backend {
       revocations: createSqliteRevocationStore(db),
       rateLimits: createMemoryRateLimitStore(),
       presence: createMemoryPresenceStore(),
+      history: createSqliteRoomHistoryStore(db),
     },
     log: createSqliteEventLog(db, env.eventLog),
     dependencies: () => ({}),
@@ -86,6 +89,7 @@ async function redisBackend(redis: NonNullable<Env['redis']>, env: Env, onStateC
         revocations: createRedisRevocationStore(client, options),
         rateLimits: createRedisRateLimitStore(client, options),
         presence: createRedisPresenceStore(client, options),
+        history: createRedisRoomHistoryStore(client, options),
       },
       log: createRedisEventLog(client, { ...options, retention: env.eventLog, blockingClient: blocking }),
       adapter: createAdapter(pub, sub, { key: `${redis.keyPrefix}socket.io` }),
@@ -116,7 +120,10 @@ export async function createRealtime(httpServer: HttpServer, env: Env, log: (lin
     adapter: backend.adapter,
     dependencies: () => backend.dependencies(),
     maxRoomsPerUser: env.maxRoomsPerUser,
+    roomHistoryLimit: env.roomHistoryLimit,
     validatePayloads: env.nodeEnv !== 'production',
+    handshakeLimits: env.handshake,
+    addressKeyOf: (req) => addressKey(clientAddress(req, env.trustProxy)),
   });
   presence.restore = sockets.restorePresence;
   await sockets.ready;

@@ -18,6 +18,7 @@ import {
   createRedisPresenceStore,
   createRedisRateLimitStore,
   createRedisRevocationStore,
+  createRedisRoomHistoryStore,
 } from './stores/redis';
 import type { EmitTarget } from './types';
 
@@ -30,6 +31,8 @@ export interface GatewayEmitterOptions {
   connectTimeoutMs?: number;
   /** The servers' MAX_ROOMS_PER_USER (default 50), for `enterRoom`. */
   maxRoomsPerUser?: number;
+  /** The servers' ROOM_HISTORY_MAX_MESSAGES (default 100), for `postToRoom(…, { history: true })`. */
+  roomHistoryLimit?: number;
   /** Check payloads against the event schemas before sending (default true: other processes are where mistakes hide). */
   validatePayloads?: boolean;
 }
@@ -41,7 +44,7 @@ export interface GatewayEmitter extends SocketGateway {
 
 /** Connects to Redis (failing with a clear message after `connectTimeoutMs`) and returns the emitter. */
 export async function createGatewayEmitter(options: GatewayEmitterOptions): Promise<GatewayEmitter> {
-  const { redisUrl, keyPrefix = 'sg:', connectTimeoutMs = 10_000, maxRoomsPerUser = 50, validatePayloads = true } = options;
+  const { redisUrl, keyPrefix = 'sg:', connectTimeoutMs = 10_000, maxRoomsPerUser = 50, roomHistoryLimit = 100, validatePayloads = true } = options;
   const client = await connectRedis(createGatewayRedisClient(redisUrl), redisUrl, connectTimeoutMs);
   const storeOptions = { keyPrefix };
   const log = createRedisEventLog(client, storeOptions);
@@ -53,8 +56,10 @@ export async function createGatewayEmitter(options: GatewayEmitterOptions): Prom
       revocations: createRedisRevocationStore(client, storeOptions),
       rateLimits: createRedisRateLimitStore(client, storeOptions),
       presence: createRedisPresenceStore(client, storeOptions),
+      history: createRedisRoomHistoryStore(client, storeOptions),
     },
     maxRoomsPerUser,
+    roomHistoryLimit,
     validatePayloads,
   };
   const emitter = new SocketGateway(() => parts) as GatewayEmitter;

@@ -62,6 +62,23 @@ export interface SyncInfo {
   resync: boolean;
 }
 
+/**
+ * "To others": the HTTP header in which a tab sends its socket id along with its calls, so a
+ * procedure can emit to everyone except the tab that caused the event (`{ exceptSocketId }`).
+ */
+export const SOCKET_ID_HEADER = 'x-socket-id';
+
+const SOCKET_ID = /^[\w-]{1,64}$/;
+
+/**
+ * The socket id a request claims in `SOCKET_ID_HEADER`, or undefined when there is none or it
+ * does not look like one (at most 64 letters, digits, `_` and `-`; Socket.IO's own are 20).
+ * It is the caller's claim: a wrong id only keeps that caller's own event from one socket.
+ */
+export function parseSocketId(value: unknown): string | undefined {
+  return typeof value === 'string' && SOCKET_ID.test(value) ? value : undefined;
+}
+
 /** Client → server events: none. The gateway is one-way. */
 export type ClientToServerEvents = Record<string, never>;
 

@@ -8,7 +8,7 @@ import { assertEventPayload, type EventPayload, type ServerEventName } from './e
 import { getGatewayRuntime, type GatewayRuntime } from './registry';
 import type { EventAddress } from './stores/event-log';
 import type { RateLimit, TakeResult } from './stores/types';
-import { assertRoomName, canJoinRoom, canPostToRoom, RoomAccessError, userRoom, type RoomUser } from './rooms';
+import { assertRoomName, canJoinRoom, canPostToRoom, canReadRoom, RoomAccessError, userRoom, type RoomUser } from './rooms';
 
 /** What a gateway drives: `GatewayRuntime` minus the optional Socket.IO server. */
 export type GatewayParts = Omit<GatewayRuntime, 'io'>;
@@ -16,6 +16,24 @@ export type GatewayParts = Omit<GatewayRuntime, 'io'>;
 export interface EmitOptions {
   /** "To others": this socket (the tab that caused the event) does not receive it. */
   exceptSocketId?: string;
+}
+
+export interface PostOptions extends EmitOptions {
+  /**
+   * Also keep it in the room's history (the newest ROOM_HISTORY_MAX_MESSAGES of each room), for
+   * pages that open later. Kept before it is emitted, so whoever receives it finds it there too.
+   */
+  history?: boolean;
+}
+
+/** One message of a room's history, typed by its event. */
+export type RoomHistoryItem = { [E in ServerEventName]: { seq: number; event: E; data: EventPayload<E> } }[ServerEventName];
+
+export interface RoomHistory {
+  /** Oldest first. */
+  entries: RoomHistoryItem[];
+  /** Whether older entries remain: ask again with `before: entries[0].seq`. */
+  hasMore: boolean;
 }
 
 export class SocketGateway {
@@ -157,13 +175,39 @@ export class SocketGateway {
     return this.resolve().stores.membership.roomsOf(userId);
   }
 
-  /** Emits `event` to `room` on behalf of `user`, if `canPostToRoom` allows it (members only by default). */
-  async postToRoom<E extends ServerEventName>(user: RoomUser, room: string, event: E, data: EventPayload<E>, options: EmitOptions = {}): Promise<void> {
+  /**
+   * Emits `event` to `room` on behalf of `user`, if `canPostToRoom` allows it (members only by
+   * default); with `history: true` it is also kept in the room's history.
+   */
+  async postToRoom<E extends ServerEventName>(user: RoomUser, room: string, event: E, data: EventPayload<E>, options: PostOptions = {}): Promise<void> {
     assertUserId(user.id);
     assertRoomName(room);
-    const isMember = await this.resolve().stores.membership.isMember(user.id, room);
+    const parts = this.resolve();
+    const isMember = await parts.stores.membership.isMember(user.id, room);
     if (!canPostToRoom(user, room, isMember)) throw new RoomAccessError('FORBIDDEN', `Join ${room} before posting to it`);
-    await this.emitToRoom(room, event, data, options);
+    const { history = false, ...emitOptions } = options;
+    if (history) {
+      if (parts.validatePayloads) assertEventPayload(event, data);
+      await parts.stores.history.append(room, { event, data }, parts.roomHistoryLimit);
+    }
+    await this.emitToRoom(room, event, data, emitOptions);
+  }
+
+  /**
+   * The newest messages of `room`'s history below `before` (a page of older ones), at most
+   * `limit` (default and cap: ROOM_HISTORY_MAX_MESSAGES), if `canReadRoom` allows it (members
+   * only by default; a RoomAccessError otherwise).
+   */
+  async roomHistory(user: RoomUser, room: string, query: { before?: number; limit?: number } = {}): Promise<RoomHistory> {
+    assertUserId(user.id);
+    assertRoomName(room);
+    const parts = this.resolve();
+    const isMember = await parts.stores.membership.isMember(user.id, room);
+    if (!canReadRoom(user, room, isMember)) throw new RoomAccessError('FORBIDDEN', `Join ${room} to read its messages`);
+    const limit = Math.min(query.limit ?? parts.roomHistoryLimit, parts.roomHistoryLimit);
+    const page = await parts.stores.history.read(room, { before: query.before, limit });
+    // Only this gateway writes the history, and only payloads that passed their event's type.
+    return { entries: page.entries as RoomHistoryItem[], hasMore: page.hasMore };
   }
 
   private publish<E extends ServerEventName>(to: EventAddress, event: E, data: EventPayload<E>, options: EmitOptions): Promise<void> {

@@ -3,15 +3,15 @@
  * `@/socket-gateway/react` (browser) and `@/socket-gateway/events` (shared), never from the
  * module's internal files (ESLint enforces it).
  */
-export { gateway, SocketGateway, type EmitOptions, type GatewayParts } from './gateway';
+export { gateway, SocketGateway, type EmitOptions, type GatewayParts, type PostOptions, type RoomHistory, type RoomHistoryItem } from './gateway';
 export { createDirectSink, createLogSink, type EventSink } from './sinks';
 export { parseResume, SYNC_EVENT, type ResumeRequest, type SyncInfo } from './replay';
-export { createSocketServer, isOriginAllowed, ORIGIN_NOT_ALLOWED, SHUTTING_DOWN, UNAUTHORIZED } from './socket-server';
+export { createSocketServer, isOriginAllowed, ORIGIN_NOT_ALLOWED, SHUTTING_DOWN, TEMPORARILY_UNAVAILABLE, UNAUTHORIZED } from './socket-server';
 export type { CreateSocketServerOptions, SocketServerHandle, SocketServerLimits } from './socket-server';
 export { authenticate, mintSocketToken, socketTokenKey, verifySocketToken, MAX_TOKEN_LENGTH, MAX_USER_ID_LENGTH, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from './socket-token';
 export type { SocketToken, SocketUser, VerifiedSocketToken } from './socket-token';
 export type * from './events';
 export * from './stores';
 export { findGatewayRuntime, getGatewayRuntime, registerGatewayRuntime, type GatewayRuntime } from './registry';
-export { canJoinRoom, canPostToRoom, isValidRoomName, roomNameError, roomNameSchema, RoomAccessError, userRoom, type RoomUser } from './rooms';
+export { canJoinRoom, canPostToRoom, canReadRoom, isValidRoomName, roomNameError, roomNameSchema, RoomAccessError, userRoom, type RoomUser } from './rooms';
 export type { EmitTarget, GatewayServer, GatewaySocket, SocketData } from './types';

@@ -19,6 +19,8 @@ export interface GatewayRuntime {
   stores: GatewayStores;
   /** How many app rooms one user may be in. */
   maxRoomsPerUser: number;
+  /** How many of a room's latest messages its history keeps. */
+  roomHistoryLimit: number;
   /** Check every emitted payload against its event schema (development and tests). */
   validatePayloads: boolean;
   /** The Socket.IO server, when this process runs one. */

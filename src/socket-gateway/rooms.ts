@@ -60,6 +60,11 @@ export function canPostToRoom(user: RoomUser, room: string, isMember: boolean): 
   return user.id.length > 0 && isValidRoomName(room) && isMember;
 }
 
+/** Who may read a room's history: its members, like posting. */
+export function canReadRoom(user: RoomUser, room: string, isMember: boolean): boolean {
+  return user.id.length > 0 && isValidRoomName(room) && isMember;
+}
+
 /** A room operation the rules refuse. `code` maps onto tRPC's error codes. */
 export class RoomAccessError extends Error {
   override name = 'RoomAccessError';

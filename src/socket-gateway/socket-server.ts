@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Server, type ServerOptions } from 'socket.io';
 import { getEnv } from '@/env';
+import { createHandshakeGate, type HandshakeLimits } from './handshake-limits';
 import { registerGatewayRuntime, unregisterGatewayRuntime, type GatewayRuntime } from './registry';
 import { limitBacklog, type BacklogConnection } from './slow-consumers';
 import { verifySocketToken } from './socket-token';
@@ -15,13 +16,22 @@ import { USER_ROOM_PREFIX } from './rooms';
 import { parseResume, startDelivery, type Delivery } from './replay';
 import { createLogSink } from './sinks';
 import { EventLogResyncError } from './stores/event-log-subscription';
-import { createMemoryEventLog, createMemoryMembershipStore, createMemoryPresenceStore, createMemoryRateLimitStore, createMemoryRevocationStore, type EventLog } from './stores';
+import {
+  createMemoryEventLog,
+  createMemoryMembershipStore,
+  createMemoryPresenceStore,
+  createMemoryRateLimitStore,
+  createMemoryRevocationStore,
+  createMemoryRoomHistoryStore,
+  type EventLog,
+} from './stores';
 import type { GatewayStores } from './stores/types';
 import type { GatewayServer, GatewaySocket } from './types';
 
 export const UNAUTHORIZED = 'Unauthorized';
 export const ORIGIN_NOT_ALLOWED = 'Origin not allowed';
 export const SHUTTING_DOWN = 'Server is shutting down';
+export const TEMPORARILY_UNAVAILABLE = 'Temporarily unavailable, try again shortly';
 /** How often this node renews its presence lease (a third of the store's default 3 s lease). */
 const PRESENCE_HEARTBEAT_MS = 1_000;
 const LOG_TRIM_INTERVAL_MS = 5_000;
@@ -51,6 +61,8 @@ export interface CreateSocketServerOptions extends Partial<SocketServerLimits> {
   stores?: Partial<GatewayStores>;
   /** How many app rooms one user may be in (default MAX_ROOMS_PER_USER). */
   maxRoomsPerUser?: number;
+  /** How many of a room's latest messages its history keeps (default ROOM_HISTORY_MAX_MESSAGES). */
+  roomHistoryLimit?: number;
   /** Check emitted payloads against their schemas (default: outside production). */
   validatePayloads?: boolean;
   /** Make this server the one the `gateway` singleton uses (default true). */
@@ -68,6 +80,10 @@ export interface CreateSocketServerOptions extends Partial<SocketServerLimits> {
   dependencies?: () => Record<string, 'up' | 'down'>;
   /** Called with background errors (the log reader, presence bookkeeping). Default: console.error. */
   onError?: (error: Error) => void;
+  /** Caps on Engine.IO sessions (default SOCKET_MAX_CONNECTIONS, SOCKET_MAX_UNAUTHENTICATED[_PER_ADDRESS]). */
+  handshakeLimits?: Partial<HandshakeLimits>;
+  /** The client address a handshake counts under (default: the TCP peer's address). */
+  addressKeyOf?: (req: IncomingMessage) => string;
 }
 
 export interface SocketServerHandle extends GatewayRuntime {
@@ -94,18 +110,19 @@ export interface SocketServerHandle extends GatewayRuntime {
 
 export function createSocketServer(httpServer: HttpServer, options: CreateSocketServerOptions = {}): SocketServerHandle {
   const env = getEnv();
-  const { stores: givenStores = {}, register = true, pingIntervalMs = 25_000, pingTimeoutMs = 20_000, maxRoomsPerUser = env.maxRoomsPerUser, validatePayloads = env.nodeEnv !== 'production', ...overrides } = options;
+  const { stores: givenStores = {}, register = true, pingIntervalMs = 25_000, pingTimeoutMs = 20_000, maxRoomsPerUser = env.maxRoomsPerUser, roomHistoryLimit = env.roomHistoryLimit, validatePayloads = env.nodeEnv !== 'production', handshakeLimits, addressKeyOf, ...overrides } = options;
   const config: SocketServerLimits = { ...env.socket, ...definedOnly(overrides) };
   const stores: GatewayStores = {
     membership: givenStores.membership ?? createMemoryMembershipStore(),
     revocations: givenStores.revocations ?? createMemoryRevocationStore(),
     rateLimits: givenStores.rateLimits ?? createMemoryRateLimitStore(),
     presence: givenStores.presence ?? createMemoryPresenceStore(),
+    history: givenStores.history ?? createMemoryRoomHistoryStore(),
   };
   const { membership, revocations, presence } = stores;
   const log = options.log ?? createMemoryEventLog();
   const nodeId = options.nodeId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const onError = options.onError ?? ((error: Error) => console.error(`socket-gateway: ${error.message}`));
+  const onError = options.onError ?? createErrorReporter();
   const sink = createLogSink(log);
 
   let draining = false;
@@ -124,10 +141,12 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     // @see https://socket.io/docs/v4/server-options/#allowrequest
     allowRequest: (req, callback) => {
       if (draining) return callback(SHUTTING_DOWN, false);
-      const allowed = isOriginAllowed(req, config.allowedOrigins);
-      callback(allowed ? null : ORIGIN_NOT_ALLOWED, allowed);
+      if (!isOriginAllowed(req, config.allowedOrigins)) return callback(ORIGIN_NOT_ALLOWED, false);
+      const refusal = handshakes.admit(req); // session caps (handshake-limits.ts)
+      callback(refusal, refusal === null);
     },
   });
+  const handshakes = createHandshakeGate(io, { ...env.handshake, ...definedOnly(handshakeLimits ?? {}) }, addressKeyOf ?? ((req) => req.socket.remoteAddress ?? 'unknown'));
   const connections = new Map<string, EngineConnection>();
   // allowRequest only sees the first request of a session. Every later one (the polls and
   // posts of that session, and its websocket upgrade) must come from an allowed origin too,
@@ -194,7 +213,10 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
       socket.data.pending = { rooms: await membership.roomsOf(user.userId), resume, firstSocket: slot.count === 1 };
     } catch (error) {
       if (socket.data.userId) void presence.disconnected(user.userId, nodeId).catch(onError);
-      return next(error instanceof Error ? error : new Error(String(error)));
+      // A store that cannot answer (Redis down) is not the client's fault: it is told to come
+      // back later (`data.retry`, which the browser store honours) and learns nothing internal.
+      onError(error instanceof Error ? error : new Error(String(error)));
+      return next(Object.assign(new Error(TEMPORARILY_UNAVAILABLE), { data: { retry: true } }));
     }
     next();
   });
@@ -259,7 +281,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     await presence.restoreNode(nodeId, counts);
   };
 
-  const runtime: GatewayRuntime = { target: io, sink, io, stores, maxRoomsPerUser, validatePayloads, dependencies: options.dependencies };
+  const runtime: GatewayRuntime = { target: io, sink, io, stores, maxRoomsPerUser, roomHistoryLimit, validatePayloads, dependencies: options.dependencies };
   if (register) registerGatewayRuntime(runtime);
 
   return {
@@ -282,6 +304,21 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
       await delivery?.stop();
       await presence.nodeDown(nodeId).catch(onError);
     },
+  };
+}
+
+/**
+ * Background errors to stderr, once per distinct message per 10 s: a Redis outage makes every
+ * heartbeat and handshake fail, and one line says it as well as a thousand.
+ */
+function createErrorReporter(windowMs = 10_000): (error: Error) => void {
+  const lastSeen = new Map<string, number>();
+  return (error) => {
+    const now = Date.now();
+    if ((lastSeen.get(error.message) ?? -Infinity) > now - windowMs) return;
+    if (lastSeen.size > 100) lastSeen.clear();
+    lastSeen.set(error.message, now);
+    console.error(`socket-gateway: ${error.message}`);
   };
 }
 

@@ -8,8 +8,9 @@
 import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
-import { useState, type ReactNode } from 'react';
+import { createContext, useContext, useState, type ReactNode, type RefObject } from 'react';
 import type { AppRouter } from '@/server/trpc/root';
+import { SOCKET_ID_HEADER, type SocketStore } from '@/socket-gateway/react';
 import { createQueryClient } from './query-client';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
@@ -22,18 +23,48 @@ function getQueryClient(): QueryClient {
   return (browserQueryClient ??= createQueryClient());
 }
 
-export function createAppTRPCClient(baseUrl = ''): TRPCClient<AppRouter> {
-  // Plain JSON on the wire (no transformer), same origin: the session cookie goes along.
-  return createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${baseUrl}/api/trpc` })] });
+/** The server refuses bigger batches (TRPC_MAX_BATCH_SIZE); the layout passes its value down. */
+const DEFAULT_MAX_BATCH_SIZE = 10;
+
+/**
+ * "To others": the headers that carry this tab's socket id, when it has a connected socket, so
+ * procedures can emit to every tab but this one (`ctx.socketId`). No socket yet: no header.
+ */
+export function socketIdHeaders(getSocketId: () => string | undefined): Record<string, string> {
+  const socketId = getSocketId();
+  return socketId ? { [SOCKET_ID_HEADER]: socketId } : {};
 }
 
-export function TRPCReactProvider({ children }: { children: ReactNode }) {
+export function createAppTRPCClient(
+  baseUrl = '',
+  maxBatchSize = DEFAULT_MAX_BATCH_SIZE,
+  getSocketId: () => string | undefined = () => undefined,
+): TRPCClient<AppRouter> {
+  // Plain JSON on the wire (no transformer), same origin: the session cookie goes along.
+  return createTRPCClient<AppRouter>({
+    links: [httpBatchLink({ url: `${baseUrl}/api/trpc`, maxItems: maxBatchSize, headers: () => socketIdHeaders(getSocketId) })],
+  });
+}
+
+/** Where the tab's socket store is handed to the tRPC link: `<SocketProvider ref={useTabSocketRef()}>`. */
+const TabSocketContext = createContext<RefObject<SocketStore | null> | null>(null);
+
+/** The ref the SocketProvider fills with the tab's socket store, read by the tRPC link for `x-socket-id`. */
+export function useTabSocketRef(): RefObject<SocketStore | null> {
+  const ref = useContext(TabSocketContext);
+  if (!ref) throw new Error('useTabSocketRef must be used inside <TRPCReactProvider>');
+  return ref;
+}
+
+export function TRPCReactProvider({ children, maxBatchSize }: { children: ReactNode; maxBatchSize?: number }) {
   const queryClient = getQueryClient();
-  const [trpcClient] = useState(() => createAppTRPCClient());
+  // A ref in all but name: filled by SocketProvider, read only when the link sends a request.
+  const [tabSocket] = useState<RefObject<SocketStore | null>>(() => ({ current: null }));
+  const [trpcClient] = useState(() => createAppTRPCClient('', maxBatchSize, () => tabSocket.current?.getSocketId()));
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
-        {children}
+        <TabSocketContext.Provider value={tabSocket}>{children}</TabSocketContext.Provider>
       </TRPCProvider>
     </QueryClientProvider>
   );

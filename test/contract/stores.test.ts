@@ -15,6 +15,7 @@ import {
   createMemoryMembershipStore,
   createMemoryRateLimitStore,
   createMemoryRevocationStore,
+  createMemoryRoomHistoryStore,
   REVOCATION_RETENTION_MS,
   type EventLog,
 } from '@/socket-gateway/stores';
@@ -22,6 +23,7 @@ import {
   createSqliteEventLog,
   createSqliteMembershipStore,
   createSqliteRevocationStore,
+  createSqliteRoomHistoryStore,
   openDatabase,
   SCHEMA_VERSION,
   type SqliteDatabase,
@@ -31,6 +33,7 @@ import {
   createRedisMembershipStore,
   createRedisRateLimitStore,
   createRedisRevocationStore,
+  createRedisRoomHistoryStore,
   type RedisStoreClient,
 } from '@/socket-gateway/stores/redis';
 import type { LuaScript } from '@/socket-gateway/stores/redis/lua-script';
@@ -39,6 +42,7 @@ import { REVOKE_SCRIPT } from '@/socket-gateway/stores/redis/revocation-store';
 import * as presenceScripts from '@/socket-gateway/stores/redis/presence-store';
 import * as eventLogScripts from '@/socket-gateway/stores/redis/event-log';
 import { TAKE_SCRIPT } from '@/socket-gateway/stores/redis/rate-limit-store';
+import * as historyScripts from '@/socket-gateway/stores/redis/room-history-store';
 import { createMemoryPresenceStore } from '@/socket-gateway/stores/memory/presence-store';
 import { createRedisPresenceStore } from '@/socket-gateway/stores/redis';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
@@ -47,6 +51,7 @@ import { describeMembershipStoreContract } from './membership-store.contract';
 import { describeRevocationStoreContract } from './revocation-store.contract';
 import { describeEventLogContract, type EventLogFactory } from './event-log.contract';
 import { describeRateLimitStoreContract } from './rate-limit-store.contract';
+import { describeRoomHistoryStoreContract } from './room-history-store.contract';
 import type { StoreFactory } from './store-handle';
 
 const newClient = (url: string) => createClient({ url });
@@ -58,6 +63,7 @@ describeMembershipStoreContract('memory', async () => ({ store: createMemoryMemb
 describeRevocationStoreContract('memory', async () => ({ store: createMemoryRevocationStore(), cleanup: async () => {} }));
 describePresenceStoreContract('memory', async (options) => ({ store: createMemoryPresenceStore(options), cleanup: async () => {} }));
 describeRateLimitStoreContract('memory', async () => ({ store: createMemoryRateLimitStore(), cleanup: async () => {} }));
+describeRoomHistoryStoreContract('memory', async () => ({ store: createMemoryRoomHistoryStore(), cleanup: async () => {} }));
 describeEventLogContract(
   'memory',
   async (retention) => ({ log: createMemoryEventLog(retention), reset: async () => createMemoryEventLog(retention), cleanup: async () => {} }),
@@ -111,6 +117,8 @@ describeMembershipStoreContract('sqlite :memory:', sqliteInMemory(createSqliteMe
 describeRevocationStoreContract('sqlite :memory:', sqliteInMemory(createSqliteRevocationStore));
 describeMembershipStoreContract('sqlite file', sqliteFile(createSqliteMembershipStore));
 describeRevocationStoreContract('sqlite file', sqliteFile(createSqliteRevocationStore));
+describeRoomHistoryStoreContract('sqlite :memory:', sqliteInMemory(createSqliteRoomHistoryStore));
+describeRoomHistoryStoreContract('sqlite file', sqliteFile(createSqliteRoomHistoryStore));
 
 /**
  * A temp file (WAL). No peer: the embedded log's subscribers hear the appends of their own process
@@ -184,6 +192,38 @@ describe('sqlite database', () => {
     expect(accepted.filter((n) => n > 0).length).toBeGreaterThan(1); // they did race
     const db = openDatabase(path);
     expect(await createSqliteMembershipStore(db).roomsOf('bob')).toHaveLength(1000);
+    db.close();
+  });
+
+  it('keeps room history across closing and reopening the file', async () => {
+    const path = tempPath();
+    let db = openDatabase(path);
+    for (let i = 1; i <= 4; i += 1) await createSqliteRoomHistoryStore(db).append('lobby', { event: 'room:message', data: { n: i } }, 3);
+    db.close();
+    db = openDatabase(path);
+    const history = createSqliteRoomHistoryStore(db);
+    expect(await history.read('lobby', { limit: 10 })).toEqual({
+      entries: [2, 3, 4].map((n) => ({ seq: n, event: 'room:message', data: { n } })),
+      hasMore: false,
+    });
+    expect((await history.append('lobby', { event: 'room:message', data: { n: 5 } }, 3)).seq).toBe(5);
+    db.close();
+  });
+
+  it('adds the room history table to a file written before it existed (schema step 3), keeping what was there', async () => {
+    const path = tempPath();
+    // A file as the previous release left it (steps 1 and 2 only), with a membership in it.
+    const old = openDatabase(path);
+    await createSqliteMembershipStore(old).join('bob', 'lobby', 5);
+    old.exec('DROP TABLE room_history; PRAGMA user_version = 2;');
+    old.close();
+    const db = openDatabase(path);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(3);
+    expect(await createSqliteMembershipStore(db).roomsOf('bob')).toEqual(['lobby']);
+    const history = createSqliteRoomHistoryStore(db);
+    await history.append('lobby', { event: 'room:message', data: 'hi' }, 5);
+    expect((await history.read('lobby', { limit: 5 })).entries).toEqual([{ seq: 1, event: 'room:message', data: 'hi' }]);
     db.close();
   });
 
@@ -292,6 +332,7 @@ describe('redis', () => {
     redisFactory((client, { keyPrefix }) => createRedisPresenceStore(client, { keyPrefix, ...options }))(),
   );
   describeRateLimitStoreContract('redis', redisFactory(createRedisRateLimitStore));
+  describeRoomHistoryStoreContract('redis', redisFactory(createRedisRoomHistoryStore));
   describeEventLogContract('redis', redisEventLog(() => redis), { reportsResync: true, isolatesSubscribers: true });
 
   it('stores membership under the prefix, as two sets that Redis deletes when empty', async () => {
@@ -301,6 +342,21 @@ describe('redis', () => {
     expect(await clientA.sMembers('layout:members:room:1')).toEqual(['a:b']);
     await store.leave('a:b', 'room:1');
     expect(await clientA.keys('layout:*')).toEqual([]);
+  });
+
+  it('keeps room history under the prefix: one list of at most `keep` items and a counter; numbers survive a lost list or a lost counter', async () => {
+    const store = createRedisRoomHistoryStore(clientA, { keyPrefix: 'hist:' });
+    for (let i = 1; i <= 4; i += 1) await store.append('a:b', { event: 'room:message', data: { n: i } }, 3);
+    expect((await clientA.keys('hist:*')).sort()).toEqual(['hist:history-seq:a:b', 'hist:history:a:b']);
+    expect(await clientA.lRange('hist:history:a:b', 0, -1)).toEqual([4, 3, 2].map((n) => `${n} {"event":"room:message","data":{"n":${n}}}`));
+    // The list is lost (an eviction, a DEL): numbering goes on from the counter, never reusing one.
+    await clientA.del('hist:history:a:b');
+    expect((await store.append('a:b', { event: 'room:message', data: { n: 5 } }, 3)).seq).toBe(5);
+    // The counter is lost: numbering goes on from the newest kept entry.
+    await store.append('a:b', { event: 'room:message', data: { n: 6 } }, 3);
+    await clientA.del('hist:history-seq:a:b');
+    expect((await store.append('a:b', { event: 'room:message', data: { n: 7 } }, 3)).seq).toBe(7);
+    expect((await store.read('a:b', { limit: 10 })).entries.map((entry) => entry.seq)).toEqual([5, 6, 7]);
   });
 
   it('a revocation key expires REVOCATION_RETENTION_MS after the revocation', async () => {
@@ -328,7 +384,7 @@ describe('redis scripts', () => {
     ['revoke', REVOKE_SCRIPT],
   ];
   scripts.push(['take', TAKE_SCRIPT]);
-  for (const [name, value] of [...Object.entries(presenceScripts), ...Object.entries(eventLogScripts)]) {
+  for (const [name, value] of [...Object.entries(presenceScripts), ...Object.entries(eventLogScripts), ...Object.entries(historyScripts)]) {
     if (typeof value === 'object' && 'source' in value) scripts.push([name, value]);
   }
   it.each(scripts)('%s touches only the keys it declares', (_name, script) => {
@@ -405,6 +461,10 @@ describe('redis cluster (one node owning every slot)', () => {
     'redis cluster, hash-tag prefix',
     redisFactory(createRedisRateLimitStore, () => `{c${++prefixes}}:`),
   );
+  describeRoomHistoryStoreContract(
+    'redis cluster, hash-tag prefix',
+    redisFactory(createRedisRoomHistoryStore, () => `{c${++prefixes}}:`),
+  );
   describeEventLogContract(
     'redis cluster, hash-tag prefix',
     redisEventLog(() => server, () => `{c${++prefixes}}:`),
@@ -414,6 +474,11 @@ describe('redis cluster (one node owning every slot)', () => {
   it('without a hash tag in the prefix, Redis Cluster refuses the event log scripts (CROSSSLOT)', async () => {
     const log = createRedisEventLog(client, { keyPrefix: 'plain:' });
     await expect(log.append({ to: { kind: 'all' }, event: 'x', data: 1 })).rejects.toThrow(/CROSSSLOT/);
+  });
+
+  it('without a hash tag in the prefix, Redis Cluster refuses the room history append (CROSSSLOT)', async () => {
+    const store = createRedisRoomHistoryStore(client, { keyPrefix: 'plain:' });
+    await expect(store.append('lobby', { event: 'room:message', data: 1 }, 5)).rejects.toThrow(/CROSSSLOT/);
   });
 
   it('without a hash tag in the prefix, Redis Cluster refuses the join script (CROSSSLOT)', async () => {

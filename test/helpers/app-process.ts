@@ -30,8 +30,14 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+export interface StartOptions {
+  cwd?: string;
+  /** Open-file limit of the server process (soft and hard, through prlimit), as `ulimit -n` would set it. */
+  fdLimit?: number;
+}
+
 /** Starts server.ts on a free port, or on `env.PORT` when given (a restart on the same port). */
-export async function startAppServer(env: Record<string, string> = {}, options: { cwd?: string } = {}): Promise<AppServer> {
+export async function startAppServer(env: Record<string, string> = {}, options: StartOptions = {}): Promise<AppServer> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
@@ -48,7 +54,10 @@ export async function startAppServer(env: Record<string, string> = {}, options: 
   };
   // An empty value means "not set" (so a .env file may still provide it).
   for (const [name, value] of Object.entries(childEnv)) if (value === '') delete childEnv[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
+  const command = [process.execPath, '--import', 'tsx', 'server.ts'];
+  // prlimit execs the command: the child's pid is the server's.
+  if (options.fdLimit) command.unshift('prlimit', `--nofile=${options.fdLimit}:${options.fdLimit}`);
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: options.cwd,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

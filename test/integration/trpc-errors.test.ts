@@ -95,6 +95,7 @@ describe('UNAUTHORIZED: not signed in', () => {
     ['room.leave', () => anonymous.room.leave({ room: 'lobby' })],
     ['room.mine', () => anonymous.room.mine()],
     ['room.post', () => anonymous.room.post({ room: 'lobby', message: 'hi' })],
+    ['room.history', () => anonymous.room.history({ room: 'lobby' })],
     ['announcement.broadcast', () => anonymous.announcement.broadcast({ message: 'hi' })],
   ];
   it.each(calls)('%s', async (_name, call) => {
@@ -167,6 +168,7 @@ describe('BAD_REQUEST: room names', () => {
     await expectRefusedSilently(() => as('alice').room.join({ room }), 'BAD_REQUEST', 'Room name must be 1-64 characters');
     await expectRefusedSilently(() => as('alice').room.post({ room, message: 'hi' }), 'BAD_REQUEST', 'Room name must be 1-64 characters');
     await expectRefusedSilently(() => as('alice').room.leave({ room }), 'BAD_REQUEST', 'Room name must be 1-64 characters');
+    await expectRefusedSilently(() => as('alice').room.history({ room }), 'BAD_REQUEST', 'Room name must be 1-64 characters');
     expect(await server.stores.membership.roomsOf('alice')).toEqual([]);
   });
 

@@ -76,6 +76,48 @@ describe('parseEnv', () => {
   });
 });
 
+describe('hardening settings (issue 9)', () => {
+  it('have defaults a normal user never meets', () => {
+    const env = parseEnv({}, { openFileLimit: 1024 });
+    expect(env.trustProxy).toBe(0);
+    expect(env.http).toEqual({
+      apiMaxBodyBytes: 65536,
+      maxBodyBytes: 1048576,
+      headersTimeoutMs: 20000,
+      requestTimeoutMs: 60000,
+      maxConnections: 1024 - 103, // the open-file limit less a 10% reserve
+      maxConnectionsPerAddress: 230, // a quarter of it
+    });
+    expect(env.trpc).toEqual({ maxBatchSize: 10 });
+    expect(env.handshake).toEqual({ maxConnections: 20000, maxUnauthenticated: 1000, maxUnauthenticatedPerAddress: 256 });
+    expect(env.signIn).toEqual({ maxFailuresPerUsername: 5, maxFailuresPerAddress: 20, windowMs: 60000 });
+  });
+
+  it('keep connections under the open-file limit (at least 64 spare descriptors)', () => {
+    expect(parseEnv({}, { openFileLimit: 256 }).http).toMatchObject({ maxConnections: 192, maxConnectionsPerAddress: 48 });
+    expect(parseEnv({}, { openFileLimit: 1_048_576 }).http.maxConnections).toBe(943_718);
+    expect(parseEnv({}, {}).http.maxConnections).toBe(10_000); // limit unknown
+    expect(parseEnv({ HTTP_MAX_CONNECTIONS: '500', HTTP_MAX_CONNECTIONS_PER_ADDRESS: '7' }, { openFileLimit: 256 }).http).toMatchObject({
+      maxConnections: 500,
+      maxConnectionsPerAddress: 7,
+    });
+  });
+
+  it.each([
+    ['API_MAX_BODY_BYTES', '0', 'must be a whole number from 1 to 104857600'],
+    ['TRPC_MAX_BATCH_SIZE', 'many', 'must be a whole number from 1 to 1000'],
+    ['TRUST_PROXY', 'true', 'must be a whole number from 0 to 10'],
+    ['HTTP_MAX_CONNECTIONS', '-1', 'must be a whole number from 1 to 10000000'],
+    ['SIGN_IN_THROTTLE_WINDOW_MS', '10', 'must be a whole number from 1000 to 86400000'],
+  ])('refuses %s=%j', (name, value, rule) => {
+    expect(() => parseEnv({ [name]: value })).toThrow(`${name} ${rule}`);
+  });
+
+  it('refuses a headers timeout longer than the request timeout', () => {
+    expect(() => parseEnv({ HTTP_HEADERS_TIMEOUT_MS: '30000', HTTP_REQUEST_TIMEOUT_MS: '10000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS \(30000\) must not exceed HTTP_REQUEST_TIMEOUT_MS \(10000\)/);
+  });
+});
+
 describe('demo users', () => {
   it('has alice, bob, carol and admin with password demo', () => {
     expect(verifyDemoCredentials('alice', 'demo')).toMatchObject({ id: 'alice', role: 'user' });

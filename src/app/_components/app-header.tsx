@@ -16,7 +16,9 @@ export function AppHeader({ user }: { user: { id: string; role: string } }) {
           <span className="avatar avatar--small" aria-hidden="true">
             {user.id.slice(0, 1).toUpperCase()}
           </span>
-          <span data-testid="current-user">{user.id}</span>
+          <span className="topbar__name" data-testid="current-user" title={user.id}>
+            {user.id}
+          </span>
           {user.role === 'admin' && <span className="role role--admin">admin</span>}
           <button type="button" className="button button--ghost" onClick={() => void signOut({ callbackUrl: '/signin' })}>
             Sign out

@@ -9,15 +9,13 @@ const LABELS: Record<SocketStatus, string> = {
   disconnected: 'Disconnected',
 };
 
-/** The live connection's state, with the last error (e.g. Unauthorized) when there is one. */
+/** The live connection's state in a word; why it is not live is said under the header (ConnectionNotice). */
 export function ConnectionBadge() {
-  const { status, error } = useSocketStatus();
-  const showError = error !== null && status !== 'connected';
+  const { status } = useSocketStatus();
   return (
-    <span className={`badge badge--${status}`} role="status" data-testid="connection-badge" data-status={status} title={error ?? undefined}>
+    <span className={`badge badge--${status}`} role="status" data-testid="connection-badge" data-status={status}>
       <span className="badge__dot" aria-hidden="true" />
       {LABELS[status]}
-      {showError && <span className="badge__error">· {error}</span>}
     </span>
   );
 }

@@ -5,9 +5,11 @@ import { useSession } from 'next-auth/react';
 import { AnnouncementBanner } from './announcement-banner';
 import { AppHeader } from './app-header';
 import { BroadcastForm } from './broadcast-form';
+import { ConnectionNotice } from './connection-notice';
 import { Inbox } from './inbox';
 import { RoomsPanel } from './rooms-panel';
 import { SendNotificationForm } from './send-notification-form';
+import { useRetryFailedQueriesOnReconnect } from './use-retry-on-reconnect';
 
 interface DashboardUser {
   id: string;
@@ -19,10 +21,12 @@ export function Dashboard({ user, people }: { user: DashboardUser; people: strin
   const router = useRouter();
   // Signed out in another tab (or the session expired): go to the sign-in page.
   useSession({ required: true, onUnauthenticated: () => router.replace('/signin') });
+  useRetryFailedQueriesOnReconnect();
 
   return (
     <div className="app">
       <AppHeader user={user} />
+      <ConnectionNotice />
       <AnnouncementBanner />
       <main className="layout">
         <div className="column">

@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
+import { useInvalidateOnEvent, useInvalidateOnResync } from '@/socket-gateway/react';
 import { useTRPC } from '@/trpc/react';
 import { FormError } from './form-error';
 import { RoomCard } from './room-card';
@@ -14,6 +15,11 @@ export function RoomsPanel({ self }: { self: string }) {
   const [room, setRoom] = useState('');
   // Always refetched on focus: another tab of this user may have joined or left a room.
   const mine = useQuery(trpc.room.mine.queryOptions(undefined, { staleTime: 0 }));
+  // Live data: a room's history refetches when one of its messages arrives (every card at once,
+  // from one listener); histories, who is online and the room list refetch when events may have
+  // been missed (this tab's first connection, a resync after a long time away).
+  useInvalidateOnEvent('room:message', (message) => trpc.room.history.queryFilter({ room: message.room }));
+  useInvalidateOnResync([trpc.room.history.pathFilter(), trpc.presence.room.pathFilter(), trpc.room.mine.pathFilter()]);
   // join / leave answer with the room and the new count; the cached list is updated in place.
   const updateRooms = (change: (rooms: string[]) => string[]) =>
     queryClient.setQueryData(trpc.room.mine.queryKey(), (old) => ({ rooms: change(old?.rooms ?? []) }));

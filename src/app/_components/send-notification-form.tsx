@@ -1,6 +1,6 @@
 'use client';
 
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { useTRPC } from '@/trpc/react';
 import { FormError } from './form-error';
@@ -20,6 +20,9 @@ export function SendNotificationForm({ people, self }: { people: string[]; self:
       },
     }),
   );
+
+  const recipient = toUserId.trim();
+  const presence = useQuery(trpc.presence.user.queryOptions({ userId: recipient }, { enabled: recipient.length > 0, staleTime: 5_000 }));
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -45,6 +48,11 @@ export function SendNotificationForm({ people, self }: { people: string[]; self:
             value={toUserId}
             onChange={(e) => setToUserId(e.target.value)}
           />
+          {recipient && presence.data?.userId === recipient && (
+            <span className={`recipient-state ${presence.data.online ? 'recipient-state--online' : ''}`} data-testid="recipient-state">
+              {presence.data.online ? `${recipient} is online now` : `${recipient} is offline: they will see it when they are back`}
+            </span>
+          )}
           <datalist id={`${id}-people`}>
             {people
               .filter((person) => person !== self)

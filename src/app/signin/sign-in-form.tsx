@@ -8,6 +8,13 @@ interface Account {
   role: 'user' | 'admin';
 }
 
+/** What the form says for next-auth's `error`: its own code, or the message the server refused with (throttling). */
+function signInError(error: string | null | undefined): string {
+  if (error === 'CredentialsSignin') return 'Wrong username or password.';
+  if (error && error.startsWith('Too many sign-in attempts')) return `${error}.`;
+  return 'Could not sign in. Try again.';
+}
+
 export function SignInForm({ accounts, demoPassword, callbackUrl }: { accounts: Account[]; demoPassword: string | null; callbackUrl: string }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -27,7 +34,7 @@ export function SignInForm({ accounts, demoPassword, callbackUrl }: { accounts: 
       return;
     }
     setPending(false);
-    setError(result?.error === 'CredentialsSignin' ? 'Wrong username or password.' : 'Could not sign in. Try again.');
+    setError(signInError(result?.error));
   }
 
   function pick(account: Account) {

@@ -5,15 +5,22 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Session } from 'next-auth';
 import { ZodError, z } from 'zod';
+import { parseSocketId, SOCKET_ID_HEADER } from '@/socket-gateway/events';
 import { getServerAuthSession } from '../auth';
 import { limitSender, RateLimitedError } from './rate-limit';
 
 export interface TRPCContext {
   session: Session | null;
+  /**
+   * The calling tab's socket id (header `x-socket-id`, sent by the tRPC client link), when it has
+   * a connected socket: pass it as `exceptSocketId` to emit "to others". Undefined when absent or malformed.
+   */
+  socketId?: string;
 }
 
-export async function createTRPCContext(): Promise<TRPCContext> {
-  return { session: await getServerAuthSession() };
+export async function createTRPCContext(opts?: { req?: Request }): Promise<TRPCContext> {
+  const socketId = parseSocketId(opts?.req?.headers.get(SOCKET_ID_HEADER) ?? undefined);
+  return { session: await getServerAuthSession(), ...(socketId ? { socketId } : {}) };
 }
 
 const t = initTRPC.context<TRPCContext>().create({

@@ -16,14 +16,19 @@ export { SocketProvider, type SocketProviderProps } from './socket-provider';
 export { useSocketEvent, type UseSocketEventOptions } from './use-socket-event';
 export { useSocketStatus } from './use-socket-status';
 export { useSocket } from './use-socket';
+export { useRoomPresence, type MemberPresence } from './use-room-presence';
+export { useInvalidateOnEvent, useInvalidateOnResync, type QueryTargets, type UseInvalidateOptions } from './use-invalidate';
 export {
   createSocketStore,
   DEFAULT_SOCKET_OPTIONS,
+  isStaleAfter,
   type GatewayClientSocket,
   type SocketClientOptions,
   type SocketStatus,
   type SocketStatusSnapshot,
   type SocketStore,
   type SocketTokenFetcher,
+  type SyncNotice,
 } from './socket-store';
-export type { EventPayload, MessagePayload, RoomMessagePayload, ServerEventName } from '../events';
+export type { EventPayload, MessagePayload, PresenceChange, RoomMessagePayload, ServerEventName, SyncInfo } from '../events';
+export { SOCKET_ID_HEADER } from '../events';

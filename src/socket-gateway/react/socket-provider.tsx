@@ -1,8 +1,8 @@
 'use client';
 
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useImperativeHandle, useState, type ReactNode, type Ref } from 'react';
 import { SocketContext } from './socket-context';
-import { createSocketStore, type SocketClientOptions, type SocketTokenFetcher } from './socket-store';
+import { createSocketStore, type SocketClientOptions, type SocketStore, type SocketTokenFetcher } from './socket-store';
 import { useIsomorphicLayoutEffect } from './use-isomorphic-layout-effect';
 
 export interface SocketProviderProps {
@@ -22,6 +22,11 @@ export interface SocketProviderProps {
    * longer than the log keeps, or the log was reset): refetch what the page shows.
    */
   onResync?: () => void;
+  /**
+   * Receives the tab's socket store, for code outside this tree that needs the socket, such as a
+   * tRPC link sending `store.getSocketId()` with each call ("to others").
+   */
+  ref?: Ref<SocketStore>;
   children?: ReactNode;
 }
 
@@ -30,9 +35,11 @@ export interface SocketProviderProps {
  * only in the browser, from an effect (server rendering never connects), and survives
  * React StrictMode's mount-unmount-mount without opening a second connection.
  */
-export function SocketProvider({ userId, getToken, url, options, onResync, children }: SocketProviderProps) {
+export function SocketProvider({ userId, getToken, url, options, onResync, ref, children }: SocketProviderProps) {
   // Creating the store has no side effects (the socket itself is made on first use in an effect).
   const [store] = useState(() => createSocketStore({ getToken, initialUserId: userId, url, options, onResync }));
+
+  useImperativeHandle(ref, () => store, [store]);
 
   useIsomorphicLayoutEffect(() => {
     store.setTokenFetcher(getToken);

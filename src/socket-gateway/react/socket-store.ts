@@ -41,6 +41,21 @@ export interface SocketStoreOptions {
   onResync?: () => void;
 }
 
+/** What the server said after a (re)connect, and whether this connection continued from where the tab stood. */
+export interface SyncNotice extends SyncInfo {
+  /**
+   * True when the handshake carried the tab's place in the event log (a reconnect): everything
+   * missed was replayed, unless `resync`. False on the tab's first connection: data fetched
+   * before it may have missed an event sent just before the socket joined its rooms.
+   */
+  resumed: boolean;
+}
+
+/** Whether what a page fetched before this (re)connect may be stale: refetch the live queries. */
+export function isStaleAfter(sync: SyncNotice): boolean {
+  return sync.resync || !sync.resumed;
+}
+
 export interface SocketStore {
   getSnapshot(): SocketStatusSnapshot;
   /** The status before anything ran: what server rendering and hydration show. */
@@ -58,6 +73,13 @@ export interface SocketStore {
   setTokenFetcher(getToken: SocketTokenFetcher): void;
   /** Swaps the resync callback. */
   setOnResync(onResync: (() => void) | undefined): void;
+  /**
+   * The id of the connected socket, or undefined while there is none (not created, connecting,
+   * disconnected). Sent with tRPC calls so the server can emit "to others".
+   */
+  getSocketId(): string | undefined;
+  /** Calls `listener` after every (re)connect's `gateway:sync`; returns the unsubscribe. */
+  onSync(listener: (sync: SyncNotice) => void): () => void;
 }
 
 /**
@@ -109,6 +131,9 @@ export function createSocketStore({ getToken, initialUserId, url, options, onRes
   let tokenError: string | null = null;
   let releaseTimer: ReturnType<typeof setTimeout> | null = null;
   const listeners = new Set<() => void>();
+  const syncListeners = new Set<(sync: SyncNotice) => void>();
+  /** Whether the last handshake sent a resume cursor. */
+  let handshakeResumed = false;
 
   const set = (next: Partial<SocketStatusSnapshot>) => {
     const merged = { ...snapshot, ...next };
@@ -129,6 +154,7 @@ export function createSocketStore({ getToken, initialUserId, url, options, onRes
         (result) => {
           if (attempt !== generation) return;
           tokenError = null;
+          handshakeResumed = cursor !== null;
           send({ token: typeof result === 'string' ? result : result.token, ...(cursor ? { resume: cursor } : {}) });
         },
         (error: unknown) => {
@@ -169,9 +195,29 @@ export function createSocketStore({ getToken, initialUserId, url, options, onRes
         set({ resyncedAt: Date.now() });
         resyncCallback?.();
       }
+      const notice: SyncNotice = { ...sync, resumed: handshakeResumed };
+      for (const listener of [...syncListeners]) {
+        try {
+          listener(notice);
+        } catch (error) {
+          // One failing listener must not keep the others (or the socket) from going on.
+          console.error('socket-gateway: a sync listener failed', error);
+        }
+      }
     });
+    let refusals = 0;
+    created.on('connect', () => (refusals = 0));
     created.on('connect_error', (error) => {
       const message = tokenError ?? error.message;
+      const retry = (error as { data?: { retry?: unknown } }).data?.retry === true;
+      if (!created.active && retry) {
+        // The server is up but cannot serve us yet (a store is down): come back later, jittered.
+        const attempt = generation;
+        const delay = Math.random() * Math.min(TOKEN_RETRY_MAX_MS, 1_000 * 2 ** refusals++);
+        set({ status: everConnected ? 'reconnecting' : 'connecting', error: message });
+        setTimeout(() => attempt === generation && !created.active && created.connect(), delay);
+        return;
+      }
       // Inactive after a connect_error = the server refused (middleware error): no retry.
       if (!created.active) set({ status: 'disconnected', error: message });
       else set({ status: everConnected ? 'reconnecting' : 'connecting', error: message });
@@ -230,6 +276,15 @@ export function createSocketStore({ getToken, initialUserId, url, options, onRes
     },
     setOnResync(next) {
       resyncCallback = next;
+    },
+    getSocketId() {
+      return socket?.connected ? socket.id : undefined;
+    },
+    onSync(listener) {
+      syncListeners.add(listener);
+      return () => {
+        syncListeners.delete(listener);
+      };
     },
   };
 }

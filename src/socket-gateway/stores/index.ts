@@ -6,4 +6,7 @@ export { createMemoryRevocationStore } from './memory/revocation-store';
 export * from './event-log';
 export { createMemoryEventLog } from './memory/event-log';
 export type * from './presence';
+export type * from './room-history';
+export { createMemoryRoomHistoryStore } from './memory/room-history-store';
 export { createMemoryPresenceStore } from './memory/presence-store';
+export { EventLogResyncError } from './event-log-subscription';

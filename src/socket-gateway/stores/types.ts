@@ -1,4 +1,5 @@
 import type { PresenceStore } from './presence';
+import type { RoomHistoryStore } from './room-history';
 
 /**
  * The state the gateway keeps apart from Socket.IO, behind small interfaces with one
@@ -69,6 +70,8 @@ export interface GatewayStores {
   rateLimits: RateLimitStore;
   /** Who is online, and the per-user connection cap across nodes. */
   presence: PresenceStore;
+  /** The latest messages of each room (bounded per room), for pages that open after they were sent. */
+  history: RoomHistoryStore;
 }
 
 /** Longest credential lifetime that a revocation must outlive (sessions are 8 h, socket tokens at most 24 h). */

@@ -1,11 +1,13 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { gateway, RoomAccessError, roomNameSchema } from '@/socket-gateway';
-import { messageTextSchema } from '@/socket-gateway/events';
+import { messageTextSchema, type RoomMessagePayload } from '@/socket-gateway/events';
 import { createMessage } from '../message';
 import { createTRPCRouter, emitRateLimit, protectedProcedure } from '../init';
 
 const roomInput = z.strictObject({ room: roomNameSchema });
+/** Largest page `room.history` answers (the room's bound, ROOM_HISTORY_MAX_MESSAGES, caps it further). */
+const MAX_HISTORY_PAGE = 10_000;
 
 /** Room rules live in the gateway (`canJoinRoom`, `canPostToRoom`); refusals become tRPC errors here. */
 async function asTrpcError<T>(operation: Promise<T>): Promise<T> {
@@ -24,12 +26,34 @@ export const roomRouter = createTRPCRouter({
 
   mine: protectedProcedure.query(async ({ ctx }) => ({ rooms: await gateway.roomsOf(ctx.user.id) })),
 
+  /**
+   * Kept in the room's history, then pushed to every member's tabs except the one that posted
+   * (it shows its own post from this answer: "to others").
+   */
   post: protectedProcedure
     .input(z.strictObject({ room: roomNameSchema, message: messageTextSchema }))
     .use(emitRateLimit)
     .mutation(async ({ ctx, input }) => {
       const roomMessage = { ...createMessage(ctx.user.id, input.message), room: input.room };
-      await asTrpcError(gateway.postToRoom(ctx.user, input.room, 'room:message', roomMessage));
+      await asTrpcError(gateway.postToRoom(ctx.user, input.room, 'room:message', roomMessage, { exceptSocketId: ctx.socketId, history: true }));
       return roomMessage;
+    }),
+
+  /**
+   * The room's latest messages (members only), oldest first: the newest page, or with `before`
+   * (a previous answer's `nextBefore`) the page before it. `nextBefore` is null when nothing older is kept.
+   */
+  history: protectedProcedure
+    .input(
+      z.strictObject({
+        room: roomNameSchema,
+        before: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+        limit: z.number().int().min(1).max(MAX_HISTORY_PAGE).optional(),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const page = await asTrpcError(gateway.roomHistory(ctx.user, input.room, { before: input.before, limit: input.limit }));
+      const messages: RoomMessagePayload[] = page.entries.flatMap((entry) => (entry.event === 'room:message' ? [entry.data] : []));
+      return { messages, nextBefore: page.hasMore && page.entries[0] ? page.entries[0].seq : null };
     }),
 });

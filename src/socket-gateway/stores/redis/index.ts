@@ -3,6 +3,7 @@ export { createRedisMembershipStore } from './membership-store';
 export { createRedisRevocationStore } from './revocation-store';
 export { createRedisPresenceStore } from './presence-store';
 export { createRedisRateLimitStore } from './rate-limit-store';
+export { createRedisRoomHistoryStore } from './room-history-store';
 export {
   createRedisEventLog,
   type RedisBlockingClient,

@@ -45,6 +45,16 @@ const MIGRATIONS: readonly string[] = [
     value NOT NULL -- no declared type: stored exactly as written (text epoch, integer marker)
   ) WITHOUT ROWID;
   `,
+  // Room history (sqlite/room-history-store.ts): the newest messages of each room, numbered per room.
+  `
+  CREATE TABLE IF NOT EXISTS room_history (
+    room  TEXT NOT NULL,
+    seq   INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    data  TEXT NOT NULL,
+    PRIMARY KEY (room, seq)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this code writes (the number of migration steps). */

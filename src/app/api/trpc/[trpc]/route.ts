@@ -1,17 +1,66 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { getEnv } from '@/env';
 import { createTRPCContext } from '@/server/trpc/init';
 import { appRouter } from '@/server/trpc/root';
 
+/** JSON-RPC error codes tRPC uses for these HTTP statuses. */
+const REFUSALS = {
+  FORBIDDEN: { status: 403, jsonRpc: -32003 },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, jsonRpc: -32015 },
+} as const;
+
+function refuse(code: keyof typeof REFUSALS, message: string, path: string): Response {
+  const { status, jsonRpc } = REFUSALS[code];
+  return Response.json(
+    { error: { message, code: jsonRpc, data: { code, httpStatus: status, path } } },
+    { status, headers: { 'cache-control': 'no-store' } },
+  );
+}
+
+/**
+ * CSRF: procedures run on the session cookie, which a browser sends along from any site. A
+ * POST must therefore come from the app's own origin (a browser always says which in
+ * `Origin`; clients that are not browsers send none) and be JSON: a cross-site form can only
+ * send urlencoded, multipart or text/plain bodies without a CORS preflight, and tRPC would
+ * otherwise parse multipart and octet-stream bodies itself. Refused before tRPC reads
+ * anything, so a refused call runs no procedure.
+ */
+function refusal(req: Request, path: string): Response | null {
+  if (req.method !== 'POST') return null;
+  const origin = req.headers.get('origin');
+  if (origin !== null && origin !== getEnv().appOrigin) return refuse('FORBIDDEN', 'Cross-site request refused', path);
+  const type = req.headers.get('content-type')?.split(';', 1)[0]?.trim().toLowerCase();
+  if (type !== 'application/json') return refuse('UNSUPPORTED_MEDIA_TYPE', 'Send JSON (Content-Type: application/json)', path);
+  return null;
+}
+
+function procedurePath(req: Request): string {
+  const raw = new URL(req.url).pathname.replace(/^\/api\/trpc\/?/, '');
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 function handler(req: Request) {
-  return fetchRequestHandler({
-    endpoint: '/api/trpc',
-    req,
-    router: appRouter,
-    createContext: createTRPCContext,
-    onError({ error, path }) {
-      if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`tRPC ${path ?? '?'} failed:`, error);
-    },
-  });
+  const path = procedurePath(req);
+  return (
+    refusal(req, path) ??
+    fetchRequestHandler({
+      endpoint: '/api/trpc',
+      req,
+      router: appRouter,
+      createContext: createTRPCContext,
+      // A batch is refused whole (400) past this size; the browser client batches no more (src/trpc/react.tsx).
+      maxBatchSize: getEnv().trpc.maxBatchSize,
+      // Answers carry per-user data (socket tokens): never stored by a browser or a proxy.
+      responseMeta: () => ({ headers: { 'cache-control': 'no-store' } }),
+      onError({ error, path: failed }) {
+        if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`tRPC ${failed ?? '?'} failed:`, error);
+      },
+    })
+  );
 }
 
 export { handler as GET, handler as POST };

@@ -1,0 +1,77 @@
+'use client';
+
+import { useQueryClient, type InvalidateQueryFilters, type QueryClient } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
+import type { EventPayload, ServerEventName } from '../events';
+import { useSocketStore } from './socket-context';
+import { isStaleAfter } from './socket-store';
+import { useIsomorphicLayoutEffect } from './use-isomorphic-layout-effect';
+import { useSocketEvent } from './use-socket-event';
+
+/**
+ * Which cached queries to refetch: TanStack Query filters (tRPC gives them as
+ * `trpc.room.history.queryFilter({ room })` or `trpc.room.pathFilter()`; plain TanStack as
+ * `{ queryKey: ['todos'] }`), a list of them, or nothing (null, undefined, false).
+ */
+export type QueryTargets = InvalidateQueryFilters | readonly InvalidateQueryFilters[] | null | undefined | false;
+
+export interface UseInvalidateOptions {
+  /** Listen only while true (default true). */
+  enabled?: boolean;
+  /** The QueryClient to invalidate in (default: the one from `QueryClientProvider`). */
+  queryClient?: QueryClient;
+}
+
+function invalidate(queryClient: QueryClient, targets: QueryTargets): void {
+  if (!targets) return;
+  const list: readonly InvalidateQueryFilters[] = Array.isArray(targets) ? targets : [targets as InvalidateQueryFilters];
+  for (const filters of list) {
+    // Active queries refetch now (an in-flight fetch is replaced), inactive ones when next used.
+    queryClient.invalidateQueries(filters).catch(() => undefined);
+  }
+}
+
+/**
+ * Keeps query data fresh from pushed events: each `event` invalidates the queries `select`
+ * names for its payload (typed from the event map), so they refetch.
+ *
+ * @example
+ * useInvalidateOnEvent('room:message', (m) => trpc.room.history.queryFilter({ room: m.room }));
+ */
+export function useInvalidateOnEvent<E extends ServerEventName>(
+  event: E,
+  select: (payload: EventPayload<E>) => QueryTargets,
+  options: UseInvalidateOptions = {},
+): void {
+  const fromProvider = useQueryClient(options.queryClient);
+  useSocketEvent(event, (payload) => invalidate(fromProvider, select(payload)), { enabled: options.enabled });
+}
+
+/**
+ * Registers queries as live: pushed events keep them fresh, so when events may have been missed
+ * they are invalidated (refetched). That is when the server says it could not replay what this
+ * tab missed (a resync: `onResync`, `useSocketStatus().resyncedAt`), and on the tab's first
+ * connection, since data fetched before the socket joined its rooms may have missed an event
+ * sent in between. A reconnect that was replayed in full refetches nothing.
+ *
+ * @example
+ * useInvalidateOnResync([trpc.room.history.pathFilter(), trpc.presence.room.pathFilter()]);
+ */
+export function useInvalidateOnResync(targets: QueryTargets | (() => QueryTargets), options: UseInvalidateOptions = {}): void {
+  const store = useSocketStore('useInvalidateOnResync');
+  const queryClient = useQueryClient(options.queryClient);
+  const { enabled = true } = options;
+  const targetsRef = useRef(targets);
+  useIsomorphicLayoutEffect(() => {
+    targetsRef.current = targets;
+  }, [targets]);
+
+  useEffect(() => {
+    if (!enabled) return;
+    return store.onSync((sync) => {
+      if (!isStaleAfter(sync)) return;
+      const current = targetsRef.current;
+      invalidate(queryClient, typeof current === 'function' ? current() : current);
+    });
+  }, [store, queryClient, enabled]);
+}
