@@ -127,7 +127,7 @@ describe('sqlite event log', () => {
     db.close();
     db = openDatabase(path);
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(2);
+    expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(2); // the event log's tables are step 2
     const log = createSqliteEventLog(db);
     expect((await log.append(input(0))).position).toBe('0-1');
     expect(db.prepare('SELECT room FROM memberships').pluck().all()).toEqual(['lobby']);
