@@ -15,3 +15,4 @@ export * from './stores';
 export { findGatewayRuntime, getGatewayRuntime, registerGatewayRuntime, type GatewayRuntime } from './registry';
 export { canJoinRoom, canPostToRoom, isValidRoomName, roomNameError, roomNameSchema, RoomAccessError, userRoom, type RoomUser } from './rooms';
 export type { EmitTarget, GatewayServer, GatewaySocket, SocketData } from './types';
+export { eventLabel, getMetrics, type GatewayMetrics, type HandshakeOutcome, type RateLimitBucket } from './metrics';

@@ -6,6 +6,7 @@
  */
 import type { EventLog, LogEntryInput } from './stores/event-log';
 import type { BroadcastTarget, EmitTarget } from './types';
+import { eventLabel, getMetrics } from './metrics';
 import { userRoom } from './rooms';
 
 export interface EventSink {
@@ -36,6 +37,7 @@ export function createLogSink(log: EventLog): EventSink {
   return {
     async publish(input) {
       await log.append(input);
+      getMetrics().eventsEmitted.inc({ event: eventLabel(input.event), target: input.to.kind });
     },
   };
 }

@@ -8,9 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Server, type ServerOptions } from 'socket.io';
 import { getEnv } from '@/env';
-import { createHandshakeGate, type HandshakeLimits } from './handshake-limits';
+import { createHandshakeGate, SERVER_FULL, type HandshakeLimits } from './handshake-limits';
+import { getMetrics, type ConnectionSource } from './metrics';
 import { registerGatewayRuntime, unregisterGatewayRuntime, type GatewayRuntime } from './registry';
-import { limitBacklog, type BacklogConnection } from './slow-consumers';
+import { limitBacklog, packetBytes, type BacklogConnection } from './slow-consumers';
 import { verifySocketToken } from './socket-token';
 import { USER_ROOM_PREFIX } from './rooms';
 import { parseResume, startDelivery, type Delivery } from './replay';
@@ -105,6 +106,11 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   const nodeId = options.nodeId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const onError = options.onError ?? createErrorReporter();
   const sink = createLogSink(log);
+  const metrics = getMetrics();
+  /** Sockets per user on this node (for the distinct-users gauge). */
+  const socketsPerUser = new Map<string, number>();
+  const source: ConnectionSource = { sockets: () => io.of('/').sockets.size, users: () => socketsPerUser.size };
+  metrics.sources.add(source);
 
   let draining = false;
   const io: GatewayServer = new Server(httpServer, {
@@ -121,9 +127,16 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     // browser origins (cross-site websocket hijacking). No Origin header = not a browser.
     // @see https://socket.io/docs/v4/server-options/#allowrequest
     allowRequest: (req, callback) => {
-      if (draining) return callback(SHUTTING_DOWN, false);
-      if (!isOriginAllowed(req, config.allowedOrigins)) return callback(ORIGIN_NOT_ALLOWED, false);
+      if (draining) {
+        metrics.handshakes.inc({ outcome: 'draining' });
+        return callback(SHUTTING_DOWN, false);
+      }
+      if (!isOriginAllowed(req, config.allowedOrigins)) {
+        metrics.handshakes.inc({ outcome: 'origin' });
+        return callback(ORIGIN_NOT_ALLOWED, false);
+      }
       const refusal = handshakes.admit(req); // session caps (handshake-limits.ts)
+      if (refusal !== null) metrics.handshakes.inc({ outcome: refusal === SERVER_FULL ? 'cap' : 'flood' });
       callback(refusal, refusal === null);
     },
   });
@@ -152,8 +165,9 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   io.engine.on('connection', (conn: EngineConnection) => {
     connections.set(conn.id, conn);
     conn.on('close', () => connections.delete(conn.id));
-    limitClientMessages(conn, config);
-    limitBacklog(conn as unknown as BacklogConnection, config.maxBacklogBytes);
+    limitClientMessages(conn, config, () => metrics.floodDisconnects.inc());
+    limitBacklog(conn as unknown as BacklogConnection, config.maxBacklogBytes, (reason) => metrics.slowConsumersCut.inc({ reason: reason === 'backlog' ? 'backlog' : 'unsolicited_pong' }));
+    (conn as unknown as BacklogConnection).on('packetCreate', (packet) => metrics.bytesOut.inc(packetBytes(packet.data) + 1));
   });
 
   // iat has second precision: a token issued in the same second as the sign-out still passes.
@@ -178,14 +192,20 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
 
   io.use(async (socket, next) => {
     const user = await verifySocketToken(socket.handshake.auth);
-    if (!user || (await issuedBeforeRevocation(user.userId, user.issuedAt))) return next(new Error(UNAUTHORIZED));
+    if (!user || (await issuedBeforeRevocation(user.userId, user.issuedAt))) {
+      metrics.handshakes.inc({ outcome: 'unauthorized' });
+      return next(new Error(UNAUTHORIZED));
+    }
     const resume = parseResume(socket.handshake.auth);
     socket.handshake.auth = {}; // the bearer token is not kept once checked
     try {
       await ready;
       // Counted atomically across every node: concurrent handshakes never pass the cap.
       const slot = await presence.connected(user.userId, nodeId, config.maxConnectionsPerUser);
-      if (!slot.ok) return next(new Error(`Too many connections: at most ${config.maxConnectionsPerUser} per user`));
+      if (!slot.ok) {
+        metrics.handshakes.inc({ outcome: 'cap' });
+        return next(new Error(`Too many connections: at most ${config.maxConnectionsPerUser} per user`));
+      }
       socket.data.userId = user.userId;
       socket.data.pending = { rooms: await membership.roomsOf(user.userId), resume, firstSocket: slot.count === 1 };
     } catch (error) {
@@ -193,6 +213,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
       // A store that cannot answer (Redis down) is not the client's fault: it is told to come
       // back later (`data.retry`, which the browser store honours) and learns nothing internal.
       onError(error instanceof Error ? error : new Error(String(error)));
+      metrics.handshakes.inc({ outcome: 'unavailable' });
       return next(Object.assign(new Error(TEMPORARILY_UNAVAILABLE), { data: { retry: true } }));
     }
     next();
@@ -214,8 +235,13 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     const { userId, pending } = socket.data;
     socket.data.pending = undefined;
     const rooms = pending?.rooms ?? [];
+    metrics.handshakes.inc({ outcome: 'accepted' });
+    socketsPerUser.set(userId, (socketsPerUser.get(userId) ?? 0) + 1);
     if (pending?.firstSocket) announcePresence(userId, rooms, true);
     socket.once('disconnecting', () => {
+      const left = (socketsPerUser.get(userId) ?? 1) - 1;
+      if (left > 0) socketsPerUser.set(userId, left);
+      else socketsPerUser.delete(userId);
       const joined = [...socket.rooms].filter((room) => room !== socket.id);
       presence
         .disconnected(userId, nodeId)
@@ -245,6 +271,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     },
     async close() {
       unregisterGatewayRuntime(runtime);
+      metrics.sources.delete(source);
       clearInterval(heartbeatTimer);
       clearInterval(trimTimer);
       await new Promise<void>((resolve) => io.close(() => resolve()));
@@ -288,7 +315,7 @@ interface EngineConnection {
  * `floodWindowMs`. A well-behaved client sends one CONNECT per connection and one pong per
  * ping interval (25 s), far below any sensible limit.
  */
-function limitClientMessages(conn: EngineConnection, config: SocketServerLimits): void {
+function limitClientMessages(conn: EngineConnection, config: SocketServerLimits, onCut: () => void = () => {}): void {
   let windowStart = Date.now();
   let count = 0;
   conn.on('packet', () => {
@@ -298,6 +325,7 @@ function limitClientMessages(conn: EngineConnection, config: SocketServerLimits)
       count = 0;
     }
     count += 1;
+    if (count === config.floodMaxEvents + 1) onCut();
     if (count > config.floodMaxEvents) conn.close(true);
   });
 }
