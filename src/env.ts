@@ -153,6 +153,7 @@ const schema = z.object({
   SIGN_IN_THROTTLE_WINDOW_MS: int(1000, 86_400_000, 60_000),
   // Observability (src/socket-gateway/metrics.ts, src/app/api/metrics).
   METRICS_TOKEN: optionalString,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 
 /** Files and sockets this process may hold open at once (the soft limit), or undefined where unknown. */
@@ -224,6 +225,8 @@ export interface Env {
   signIn: { maxFailuresPerUsername: number; maxFailuresPerAddress: number; windowMs: number };
   /** The bearer token /api/metrics answers to; unset: the endpoint is off (404). */
   metricsToken?: string;
+  /** pino level: `info` by default, `silent` in tests. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
 /** What parseEnv reads from the machine rather than the environment. */
@@ -340,6 +343,7 @@ export function parseEnv(raw: RawEnv, system: SystemLimits = { openFileLimit: re
       windowMs: v.SIGN_IN_THROTTLE_WINDOW_MS,
     },
     metricsToken: v.METRICS_TOKEN,
+    logLevel: v.LOG_LEVEL ?? (v.NODE_ENV === 'test' ? 'silent' : 'info'),
   };
 }
 

@@ -15,6 +15,7 @@ import {
   createMemoryPresenceStore,
   createMemoryRateLimitStore,
   createSocketServer,
+  getLogger,
   type EventLog,
   type GatewayStores,
   type SocketServerHandle,
@@ -101,10 +102,11 @@ async function redisBackend(redis: NonNullable<Env['redis']>, env: Env, onStateC
   }
 }
 
-export async function createRealtime(httpServer: HttpServer, env: Env, log: (line: string) => void = console.log): Promise<Realtime> {
-  const backend = env.redis
-    ? await redisBackend(env.redis, env, (state, detail) => log(`> Redis ${state}${detail ? `: ${detail}` : ''}`))
-    : embeddedBackend(env);
+export async function createRealtime(httpServer: HttpServer, env: Env): Promise<Realtime> {
+  const logger = getLogger();
+  const onRedisState = (state: 'up' | 'down', detail?: string) =>
+    logger[state === 'down' ? 'warn' : 'info']({ event: 'redis_state', state, ...(detail ? { detail } : {}) }, `> Redis ${state}${detail ? `: ${detail}` : ''}`);
+  const backend = env.redis ? await redisBackend(env.redis, env, onRedisState) : embeddedBackend(env);
   const sockets = createSocketServer(httpServer, {
     ...env.socket,
     stores: backend.stores,

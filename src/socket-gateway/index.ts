@@ -16,3 +16,4 @@ export { findGatewayRuntime, getGatewayRuntime, registerGatewayRuntime, type Gat
 export { canJoinRoom, canPostToRoom, isValidRoomName, roomNameError, roomNameSchema, RoomAccessError, userRoom, type RoomUser } from './rooms';
 export type { EmitTarget, GatewayServer, GatewaySocket, SocketData } from './types';
 export { eventLabel, getMetrics, type GatewayMetrics, type HandshakeOutcome, type RateLimitBucket } from './metrics';
+export { createLogger, createThrottle, formatLine, getLogger, REDACT_PATHS, type Logger } from './logger';

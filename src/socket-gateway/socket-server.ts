@@ -9,7 +9,8 @@ import { hostname } from 'node:os';
 import { Server, type ServerOptions } from 'socket.io';
 import { getEnv } from '@/env';
 import { createHandshakeGate, SERVER_FULL, type HandshakeLimits } from './handshake-limits';
-import { getMetrics, type ConnectionSource } from './metrics';
+import { createThrottle, getLogger } from './logger';
+import { getMetrics, type ConnectionSource, type HandshakeOutcome } from './metrics';
 import { registerGatewayRuntime, unregisterGatewayRuntime, type GatewayRuntime } from './registry';
 import { limitBacklog, packetBytes, type BacklogConnection } from './slow-consumers';
 import { verifySocketToken } from './socket-token';
@@ -66,7 +67,7 @@ export interface CreateSocketServerOptions extends Partial<SocketServerLimits> {
   adapter?: ServerOptions['adapter'];
   /** Whether each external dependency answers now (reported by /api/health). */
   dependencies?: () => Record<string, 'up' | 'down'>;
-  /** Called with background errors (the log reader, presence bookkeeping). Default: console.error. */
+  /** Called with background errors (the log reader, presence bookkeeping). Default: one `background_error` log line per distinct message per 10 s. */
   onError?: (error: Error) => void;
   /** Caps on Engine.IO sessions (default SOCKET_MAX_CONNECTIONS, SOCKET_MAX_UNAUTHENTICATED[_PER_ADDRESS]). */
   handshakeLimits?: Partial<HandshakeLimits>;
@@ -107,6 +108,13 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   const onError = options.onError ?? createErrorReporter();
   const sink = createLogSink(log);
   const metrics = getMetrics();
+  const logger = getLogger();
+  // One line per kind per 10 s (with how many were left out): a flood of refusals is not a flood of lines.
+  const throttle = createThrottle();
+  const refused = (outcome: Exclude<HandshakeOutcome, 'accepted'>, reason: string) => {
+    metrics.handshakes.inc({ outcome });
+    throttle(`refused:${outcome}`, (suppressed) => logger.info({ event: 'handshake_refused', outcome, reason, ...(suppressed ? { suppressed } : {}) }, `handshake refused: ${reason}`));
+  };
   /** Sockets per user on this node (for the distinct-users gauge). */
   const socketsPerUser = new Map<string, number>();
   const source: ConnectionSource = { sockets: () => io.of('/').sockets.size, users: () => socketsPerUser.size };
@@ -128,15 +136,15 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     // @see https://socket.io/docs/v4/server-options/#allowrequest
     allowRequest: (req, callback) => {
       if (draining) {
-        metrics.handshakes.inc({ outcome: 'draining' });
+        refused('draining', SHUTTING_DOWN);
         return callback(SHUTTING_DOWN, false);
       }
       if (!isOriginAllowed(req, config.allowedOrigins)) {
-        metrics.handshakes.inc({ outcome: 'origin' });
+        refused('origin', ORIGIN_NOT_ALLOWED);
         return callback(ORIGIN_NOT_ALLOWED, false);
       }
       const refusal = handshakes.admit(req); // session caps (handshake-limits.ts)
-      if (refusal !== null) metrics.handshakes.inc({ outcome: refusal === SERVER_FULL ? 'cap' : 'flood' });
+      if (refusal !== null) refused(refusal === SERVER_FULL ? 'cap' : 'flood', refusal);
       callback(refusal, refusal === null);
     },
   });
@@ -166,7 +174,11 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     connections.set(conn.id, conn);
     conn.on('close', () => connections.delete(conn.id));
     limitClientMessages(conn, config, () => metrics.floodDisconnects.inc());
-    limitBacklog(conn as unknown as BacklogConnection, config.maxBacklogBytes, (reason) => metrics.slowConsumersCut.inc({ reason: reason === 'backlog' ? 'backlog' : 'unsolicited_pong' }));
+    limitBacklog(conn as unknown as BacklogConnection, config.maxBacklogBytes, (cause) => {
+      const reason = cause === 'backlog' ? 'backlog' : 'unsolicited_pong';
+      metrics.slowConsumersCut.inc({ reason });
+      throttle(`cut:${reason}`, (suppressed) => logger.warn({ event: 'slow_consumer_cut', reason, ...(suppressed ? { suppressed } : {}) }, `slow consumer cut: ${cause}`));
+    });
     (conn as unknown as BacklogConnection).on('packetCreate', (packet) => metrics.bytesOut.inc(packetBytes(packet.data) + 1));
   });
 
@@ -193,7 +205,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   io.use(async (socket, next) => {
     const user = await verifySocketToken(socket.handshake.auth);
     if (!user || (await issuedBeforeRevocation(user.userId, user.issuedAt))) {
-      metrics.handshakes.inc({ outcome: 'unauthorized' });
+      refused('unauthorized', UNAUTHORIZED);
       return next(new Error(UNAUTHORIZED));
     }
     const resume = parseResume(socket.handshake.auth);
@@ -203,8 +215,9 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
       // Counted atomically across every node: concurrent handshakes never pass the cap.
       const slot = await presence.connected(user.userId, nodeId, config.maxConnectionsPerUser);
       if (!slot.ok) {
-        metrics.handshakes.inc({ outcome: 'cap' });
-        return next(new Error(`Too many connections: at most ${config.maxConnectionsPerUser} per user`));
+        const reason = `Too many connections: at most ${config.maxConnectionsPerUser} per user`;
+        refused('cap', reason);
+        return next(new Error(reason));
       }
       socket.data.userId = user.userId;
       socket.data.pending = { rooms: await membership.roomsOf(user.userId), resume, firstSocket: slot.count === 1 };
@@ -213,7 +226,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
       // A store that cannot answer (Redis down) is not the client's fault: it is told to come
       // back later (`data.retry`, which the browser store honours) and learns nothing internal.
       onError(error instanceof Error ? error : new Error(String(error)));
-      metrics.handshakes.inc({ outcome: 'unavailable' });
+      refused('unavailable', TEMPORARILY_UNAVAILABLE);
       return next(Object.assign(new Error(TEMPORARILY_UNAVAILABLE), { data: { retry: true } }));
     }
     next();
@@ -282,7 +295,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
 }
 
 /**
- * Background errors to stderr, once per distinct message per 10 s: a Redis outage makes every
+ * Background errors to the log, once per distinct message per 10 s: a Redis outage makes every
  * heartbeat and handshake fail, and one line says it as well as a thousand.
  */
 function createErrorReporter(windowMs = 10_000): (error: Error) => void {
@@ -292,7 +305,7 @@ function createErrorReporter(windowMs = 10_000): (error: Error) => void {
     if ((lastSeen.get(error.message) ?? -Infinity) > now - windowMs) return;
     if (lastSeen.size > 100) lastSeen.clear();
     lastSeen.set(error.message, now);
-    console.error(`socket-gateway: ${error.message}`);
+    getLogger().error({ event: 'background_error', error: error.message }, `socket-gateway: ${error.message}`);
   };
 }
 
