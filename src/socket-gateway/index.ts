@@ -17,3 +17,4 @@ export { canJoinRoom, canPostToRoom, isValidRoomName, roomNameError, roomNameSch
 export type { EmitTarget, GatewayServer, GatewaySocket, SocketData } from './types';
 export { eventLabel, getMetrics, type GatewayMetrics, type HandshakeOutcome, type RateLimitBucket } from './metrics';
 export { createLogger, createThrottle, formatLine, getLogger, REDACT_PATHS, type Logger } from './logger';
+export { currentRequestContext, runWithRequestContext, type RequestContext } from './request-context';

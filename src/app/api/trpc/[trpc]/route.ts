@@ -1,5 +1,6 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { getEnv } from '@/env';
+import { getLogger } from '@/socket-gateway';
 import { createTRPCContext } from '@/server/trpc/init';
 import { appRouter } from '@/server/trpc/root';
 
@@ -57,7 +58,8 @@ function handler(req: Request) {
       // Answers carry per-user data (socket tokens): never stored by a browser or a proxy.
       responseMeta: () => ({ headers: { 'cache-control': 'no-store' } }),
       onError({ error, path: failed }) {
-        if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`tRPC ${failed ?? '?'} failed:`, error);
+        // One line, the message only (no stack, no input: it may hold what users typed).
+        if (error.code === 'INTERNAL_SERVER_ERROR') getLogger().error({ event: 'trpc_error', procedure: failed ?? '?', error: error.message }, `tRPC ${failed ?? '?'} failed: ${error.message}`);
       },
     })
   );
