@@ -14,6 +14,7 @@ import { limitConnections } from './src/server/http/connection-limits';
 import { applySecurityHeaders } from './src/server/http/security-headers';
 import { setServerPhase } from './src/server/lifecycle';
 import { createRealtime } from './src/server/realtime';
+import { getLogger } from './src/socket-gateway';
 
 /**
  * A log reader that went away (a closed pipe) must not take the server down: writes to it
@@ -35,8 +36,10 @@ async function main(): Promise<void> {
   // @next/env is CommonJS: its named exports are not visible to an ESM import.
   nextEnv.loadEnvConfig(process.cwd(), process.env.NODE_ENV !== 'production', { info: () => {}, error: console.error });
   const env = initEnv(process.env);
+  // JSON lines in production, readable lines in development (src/socket-gateway/logger.ts).
+  const logger = getLogger();
   if (env.generatedSecret) {
-    console.warn('> NEXTAUTH_SECRET is not set: using a random development secret (sessions end when the server restarts).');
+    logger.warn({ event: 'generated_secret' }, '> NEXTAUTH_SECRET is not set: using a random development secret (sessions end when the server restarts).');
   }
 
   const httpServer = createServer({
@@ -84,12 +87,12 @@ async function main(): Promise<void> {
       // A terminal's Ctrl-C reaches us twice (from the terminal and from npm, which forwards
       // it): the same signal within a moment is one request, not "stop now".
       if (signal === stopping.signal && Date.now() - stopping.at < 250) return;
-      console.warn(`> ${signal} again: exiting now`);
+      logger.warn({ event: 'shutdown', signal, phase: 'forced' }, `> ${signal} again: exiting now`);
       process.exit(1);
     }
     stopping = { signal, at: Date.now() };
     setServerPhase('draining');
-    console.log(`> ${signal}: shutting down (at most ${env.shutdownTimeoutMs} ms)`);
+    logger.info({ event: 'shutdown', signal, phase: 'draining', timeoutMs: env.shutdownTimeoutMs }, `> ${signal}: shutting down (at most ${env.shutdownTimeoutMs} ms)`);
     const { clean } = await connections.shutdown({
       timeoutMs: env.shutdownTimeoutMs,
       // No new handshakes; every transport closes: clients see "transport close" and reconnect.
@@ -97,7 +100,7 @@ async function main(): Promise<void> {
     });
     await realtime.close().catch(() => undefined);
     await app.close().catch(() => undefined);
-    console.log(clean ? '> Closed cleanly' : '> Shutdown timed out: remaining connections were cut');
+    logger[clean ? 'info' : 'warn']({ event: 'shutdown', phase: clean ? 'closed' : 'timed_out' }, clean ? '> Closed cleanly' : '> Shutdown timed out: remaining connections were cut');
     process.exit(clean ? 0 : 1);
   };
   // Registered before listening and before "Ready" is printed: a supervisor may signal the
@@ -112,10 +115,11 @@ async function main(): Promise<void> {
   if (stopping) return;
   setServerPhase('serving');
   const state = realtime.mode === 'redis' ? `Redis ${env.redis?.keyPrefix ?? ''} as node ${realtime.sockets.nodeId}` : `embedded database ${env.databasePath}`;
-  console.log(`> Ready on ${env.appUrl} (${env.dev ? 'development' : 'production'}, ${state}, pid ${process.pid})`);
+  logger.info({ event: 'ready', url: env.appUrl, mode: realtime.mode }, `> Ready on ${env.appUrl} (${env.dev ? 'development' : 'production'}, ${state}, pid ${process.pid})`);
 }
 
 main().catch((error: unknown) => {
+  // Start-up failed (often the settings themselves, which the logger needs): a plain line.
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

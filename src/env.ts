@@ -153,6 +153,9 @@ const schema = z.object({
   SIGN_IN_MAX_FAILURES_PER_USERNAME: int(1, 1_000_000, 5),
   SIGN_IN_MAX_FAILURES_PER_ADDRESS: int(1, 1_000_000, 20),
   SIGN_IN_THROTTLE_WINDOW_MS: int(1000, 86_400_000, 60_000),
+  // Observability (src/socket-gateway/metrics.ts, src/app/api/metrics).
+  METRICS_TOKEN: optionalString,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 
 /** Files and sockets this process may hold open at once (the soft limit), or undefined where unknown. */
@@ -217,6 +220,10 @@ export interface Env {
   /** Engine.IO sessions on this server: in total, and those that have not authenticated yet. */
   handshake: { maxConnections: number; maxUnauthenticated: number; maxUnauthenticatedPerAddress: number };
   signIn: { maxFailuresPerUsername: number; maxFailuresPerAddress: number; windowMs: number };
+  /** The bearer token /api/metrics answers to; unset: the endpoint is off (404). */
+  metricsToken?: string;
+  /** pino level: `info` by default, `silent` in tests. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
 /** What parseEnv reads from the machine rather than the environment. */
@@ -265,6 +272,10 @@ export function parseEnv(raw: RawEnv, system: SystemLimits = { openFileLimit: re
   if (v.SOCKET_TOKEN_SECRET !== undefined) {
     const weak = weakSecretReason(v.SOCKET_TOKEN_SECRET);
     if (weak) problems.push(`SOCKET_TOKEN_SECRET ${weak}`);
+  }
+  if (v.METRICS_TOKEN !== undefined) {
+    const weak = weakSecretReason(v.METRICS_TOKEN);
+    if (weak) problems.push(`METRICS_TOKEN ${weak}; generate one with \`openssl rand -base64 32\``);
   }
 
   const host = v.HOSTNAME === '0.0.0.0' || v.HOSTNAME === '::' ? 'localhost' : v.HOSTNAME;
@@ -329,6 +340,8 @@ export function parseEnv(raw: RawEnv, system: SystemLimits = { openFileLimit: re
       maxFailuresPerAddress: v.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
       windowMs: v.SIGN_IN_THROTTLE_WINDOW_MS,
     },
+    metricsToken: v.METRICS_TOKEN,
+    logLevel: v.LOG_LEVEL ?? (v.NODE_ENV === 'test' ? 'silent' : 'info'),
   };
 }
 

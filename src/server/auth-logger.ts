@@ -7,6 +7,7 @@
  * window. Debug output is dropped (next-auth only debugs with `debug: true`).
  */
 import type { LoggerInstance } from 'next-auth';
+import { getLogger } from '@/socket-gateway';
 
 export interface AuthLoggerOptions {
   write?: (line: string) => void;
@@ -31,7 +32,7 @@ function codeOf(code: unknown): string {
 }
 
 export function createAuthLogger(options: AuthLoggerOptions = {}): LoggerInstance {
-  const { write = (line: string) => console.error(line), windowMs = 60_000, maxLinesPerWindow = 20, now = Date.now } = options;
+  const { write = (line: string) => getLogger().warn({ event: 'auth' }, line), windowMs = 60_000, maxLinesPerWindow = 20, now = Date.now } = options;
   /** Per level+code: until when further lines are left out, and how many were. */
   const kinds = new Map<string, { until: number; suppressed: number }>();
   let windowStart = 0;

@@ -15,6 +15,7 @@ import {
   createMemoryPresenceStore,
   createMemoryRateLimitStore,
   createSocketServer,
+  getLogger,
   type EventLog,
   type GatewayStores,
   type SocketServerHandle,
@@ -104,13 +105,14 @@ async function redisBackend(redis: NonNullable<Env['redis']>, env: Env, onStateC
   }
 }
 
-export async function createRealtime(httpServer: HttpServer, env: Env, log: (line: string) => void = console.log): Promise<Realtime> {
+export async function createRealtime(httpServer: HttpServer, env: Env): Promise<Realtime> {
+  const logger = getLogger();
   /** Set once the socket server exists (Redis can only go down and come back after that). */
   const presence: { restore?: () => Promise<void> } = {};
   const onRedisState = (state: 'up' | 'down', detail?: string) => {
-    log(`> Redis ${state}${detail ? `: ${detail}` : ''}`);
+    logger[state === 'down' ? 'warn' : 'info']({ event: 'redis_state', state, ...(detail ? { detail } : {}) }, `> Redis ${state}${detail ? `: ${detail}` : ''}`);
     // Back after an outage: Redis may have restarted empty, or missed the disconnects meanwhile.
-    if (state === 'up') presence.restore?.().catch((error: Error) => log(`> Redis: could not restore presence: ${error.message}`));
+    if (state === 'up') presence.restore?.().catch((error: Error) => logger.error({ event: 'presence_restore_failed' }, `> Redis: could not restore presence: ${error.message}`));
   };
   const backend = env.redis ? await redisBackend(env.redis, env, onRedisState) : embeddedBackend(env);
   const sockets = createSocketServer(httpServer, {

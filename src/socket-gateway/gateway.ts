@@ -5,6 +5,7 @@
  * same class works inside server.ts, in code Next bundles, and in a worker over an emitter.
  */
 import { assertEventPayload, type EventPayload, type ServerEventName } from './events';
+import { getLogger } from './logger';
 import { getGatewayRuntime, type GatewayRuntime } from './registry';
 import type { EventAddress } from './stores/event-log';
 import type { RateLimit, TakeResult } from './stores/types';
@@ -103,6 +104,7 @@ export class SocketGateway {
     const parts = this.resolve();
     await parts.stores.revocations.revoke(userId, Date.now());
     parts.target.in(userRoom(userId)).disconnectSockets(true);
+    getLogger().info({ event: 'sign_out_revocation', userId }, 'sign-out: credentials revoked, sockets closed');
   }
 
   /** Whether a credential of `userId` issued at `issuedAtMs` (epoch ms) was revoked by a later sign-out. */

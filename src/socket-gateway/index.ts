@@ -15,3 +15,6 @@ export * from './stores';
 export { findGatewayRuntime, getGatewayRuntime, registerGatewayRuntime, type GatewayRuntime } from './registry';
 export { canJoinRoom, canPostToRoom, canReadRoom, isValidRoomName, roomNameError, roomNameSchema, RoomAccessError, userRoom, type RoomUser } from './rooms';
 export type { EmitTarget, GatewayServer, GatewaySocket, SocketData } from './types';
+export { eventLabel, getMetrics, type GatewayMetrics, type HandshakeOutcome, type RateLimitBucket } from './metrics';
+export { createLogger, createThrottle, formatLine, getLogger, REDACT_PATHS, type Logger } from './logger';
+export { currentRequestContext, runWithRequestContext, type RequestContext } from './request-context';

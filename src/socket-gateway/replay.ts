@@ -16,6 +16,7 @@
 import type { SyncInfo } from './events';
 import { comparePositions, isPosition, type EventLog, type LogEntry } from './stores/event-log';
 import { EventLogResyncError } from './stores/event-log-subscription';
+import { getMetrics } from './metrics';
 import { selectTarget } from './sinks';
 import { userRoom } from './rooms';
 import type { GatewayServer, GatewaySocket } from './types';
@@ -62,6 +63,13 @@ export async function startDelivery(io: GatewayServer, log: EventLog, onError: (
   let epoch = await log.epoch();
   let readerPosition = await log.head();
   const local = io.local;
+  const metrics = getMetrics();
+  /** How many of this node's sockets an entry reaches: the room sizes Socket.IO holds, no socket lookups. */
+  const reach = (entry: LogEntry) => {
+    const rooms = io.of('/').adapter.rooms;
+    const size = entry.to.kind === 'all' ? io.of('/').sockets.size : (rooms.get(entry.to.kind === 'user' ? userRoom(entry.to.userId) : entry.to.room)?.size ?? 0);
+    return entry.exceptSocketId && size > 0 && io.of('/').sockets.has(entry.exceptSocketId) ? size - 1 : size;
+  };
   // The log was reset, or this reader fell behind the retention: every client here may have
   // missed something. Delivery goes on from where the log says; clients are told to refetch.
   const onSubscriptionError = (error: Error) => {
@@ -83,6 +91,8 @@ export async function startDelivery(io: GatewayServer, log: EventLog, onError: (
     for (const entry of entries) {
       selectTarget(target as never, entry).emit(entry.event, entry.data, entry.position);
       readerPosition = entry.position;
+      const reached = reach(entry);
+      if (reached > 0) metrics.deliveries.inc({ target: entry.to.kind }, reached);
     }
   };
   const subscription = log.subscribe(readerPosition, deliver, onSubscriptionError);
@@ -102,6 +112,10 @@ export async function startDelivery(io: GatewayServer, log: EventLog, onError: (
       const all = [userRoom(userId), ...rooms];
       const finish = (info: Omit<SyncInfo, 'epoch'>) => {
         replaying.delete(socket.id);
+        if (request) {
+          metrics.replays.inc({ outcome: info.resync ? 'resync' : 'replayed' });
+          if (info.replayed > 0) metrics.eventsReplayed.inc(info.replayed);
+        }
         socket.join(all);
         untyped(socket).emit(SYNC_EVENT, { epoch, ...info });
       };

@@ -6,6 +6,9 @@
  */
 import type { EventLog, LogEntryInput } from './stores/event-log';
 import type { BroadcastTarget, EmitTarget } from './types';
+import { getLogger, type Logger } from './logger';
+import { eventLabel, getMetrics } from './metrics';
+import { currentRequestContext } from './request-context';
 import { userRoom } from './rooms';
 
 export interface EventSink {
@@ -31,11 +34,21 @@ export function createDirectSink(target: EmitTarget): EventSink {
   };
 }
 
-/** Appends to the log; the nodes' log readers deliver. */
-export function createLogSink(log: EventLog): EventSink {
+/**
+ * Appends to the log; the nodes' log readers deliver. Each emit is a debug line (`event: "emit"`)
+ * with its position and, when a tRPC call caused it, that call's `requestId` and `procedure`
+ * (the tracing hook, request-context.ts). No payload, no recipient: names and kinds only.
+ */
+export function createLogSink(log: EventLog, logger: () => Logger = getLogger): EventSink {
   return {
     async publish(input) {
-      await log.append(input);
+      const request = currentRequestContext();
+      const entry = await log.append(input);
+      getMetrics().eventsEmitted.inc({ event: eventLabel(input.event), target: input.to.kind });
+      logger().debug(
+        { event: 'emit', name: eventLabel(input.event), target: input.to.kind, position: entry.position, ...(request ? { requestId: request.requestId, procedure: request.path } : {}) },
+        `emit ${eventLabel(input.event)} to ${input.to.kind}`,
+      );
     },
   };
 }

@@ -19,7 +19,7 @@ export interface BacklogConnection {
   close(discard?: boolean): void;
 }
 
-function packetBytes(data: unknown): number {
+export function packetBytes(data: unknown): number {
   if (typeof data === 'string') return data.length;
   if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
   return 0;

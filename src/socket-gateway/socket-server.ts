@@ -8,9 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Server, type ServerOptions } from 'socket.io';
 import { getEnv } from '@/env';
-import { createHandshakeGate, type HandshakeLimits } from './handshake-limits';
+import { createHandshakeGate, SERVER_FULL, type HandshakeLimits } from './handshake-limits';
+import { createThrottle, getLogger } from './logger';
+import { getMetrics, type ConnectionSource, type HandshakeOutcome } from './metrics';
 import { registerGatewayRuntime, unregisterGatewayRuntime, type GatewayRuntime } from './registry';
-import { limitBacklog, type BacklogConnection } from './slow-consumers';
+import { limitBacklog, packetBytes, type BacklogConnection } from './slow-consumers';
 import { verifySocketToken } from './socket-token';
 import { USER_ROOM_PREFIX } from './rooms';
 import { parseResume, startDelivery, type Delivery } from './replay';
@@ -78,7 +80,7 @@ export interface CreateSocketServerOptions extends Partial<SocketServerLimits> {
   adapter?: ServerOptions['adapter'];
   /** Whether each external dependency answers now (reported by /api/health). */
   dependencies?: () => Record<string, 'up' | 'down'>;
-  /** Called with background errors (the log reader, presence bookkeeping). Default: console.error. */
+  /** Called with background errors (the log reader, presence bookkeeping). Default: one `background_error` log line per distinct message per 10 s. */
   onError?: (error: Error) => void;
   /** Caps on Engine.IO sessions (default SOCKET_MAX_CONNECTIONS, SOCKET_MAX_UNAUTHENTICATED[_PER_ADDRESS]). */
   handshakeLimits?: Partial<HandshakeLimits>;
@@ -124,6 +126,18 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   const nodeId = options.nodeId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const onError = options.onError ?? createErrorReporter();
   const sink = createLogSink(log);
+  const metrics = getMetrics();
+  const logger = getLogger();
+  // One line per kind per 10 s (with how many were left out): a flood of refusals is not a flood of lines.
+  const throttle = createThrottle();
+  const refused = (outcome: Exclude<HandshakeOutcome, 'accepted'>, reason: string) => {
+    metrics.handshakes.inc({ outcome });
+    throttle(`refused:${outcome}`, (suppressed) => logger.info({ event: 'handshake_refused', outcome, reason, ...(suppressed ? { suppressed } : {}) }, `handshake refused: ${reason}`));
+  };
+  /** Sockets per user on this node (for the distinct-users gauge). */
+  const socketsPerUser = new Map<string, number>();
+  const source: ConnectionSource = { sockets: () => io.of('/').sockets.size, users: () => socketsPerUser.size };
+  metrics.sources.add(source);
 
   let draining = false;
   const io: GatewayServer = new Server(httpServer, {
@@ -140,9 +154,16 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     // browser origins (cross-site websocket hijacking). No Origin header = not a browser.
     // @see https://socket.io/docs/v4/server-options/#allowrequest
     allowRequest: (req, callback) => {
-      if (draining) return callback(SHUTTING_DOWN, false);
-      if (!isOriginAllowed(req, config.allowedOrigins)) return callback(ORIGIN_NOT_ALLOWED, false);
+      if (draining) {
+        refused('draining', SHUTTING_DOWN);
+        return callback(SHUTTING_DOWN, false);
+      }
+      if (!isOriginAllowed(req, config.allowedOrigins)) {
+        refused('origin', ORIGIN_NOT_ALLOWED);
+        return callback(ORIGIN_NOT_ALLOWED, false);
+      }
       const refusal = handshakes.admit(req); // session caps (handshake-limits.ts)
+      if (refusal !== null) refused(refusal === SERVER_FULL ? 'cap' : 'flood', refusal);
       callback(refusal, refusal === null);
     },
   });
@@ -171,8 +192,13 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   io.engine.on('connection', (conn: EngineConnection) => {
     connections.set(conn.id, conn);
     conn.on('close', () => connections.delete(conn.id));
-    limitClientMessages(conn, config);
-    limitBacklog(conn as unknown as BacklogConnection, config.maxBacklogBytes);
+    limitClientMessages(conn, config, () => metrics.floodDisconnects.inc());
+    limitBacklog(conn as unknown as BacklogConnection, config.maxBacklogBytes, (cause) => {
+      const reason = cause === 'backlog' ? 'backlog' : 'unsolicited_pong';
+      metrics.slowConsumersCut.inc({ reason });
+      throttle(`cut:${reason}`, (suppressed) => logger.warn({ event: 'slow_consumer_cut', reason, ...(suppressed ? { suppressed } : {}) }, `slow consumer cut: ${cause}`));
+    });
+    (conn as unknown as BacklogConnection).on('packetCreate', (packet) => metrics.bytesOut.inc(packetBytes(packet.data) + 1));
   });
 
   // iat has second precision: a token issued in the same second as the sign-out still passes.
@@ -201,14 +227,21 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
 
   io.use(async (socket, next) => {
     const user = await verifySocketToken(socket.handshake.auth);
-    if (!user || (await issuedBeforeRevocation(user.userId, user.issuedAt))) return next(new Error(UNAUTHORIZED));
+    if (!user || (await issuedBeforeRevocation(user.userId, user.issuedAt))) {
+      refused('unauthorized', UNAUTHORIZED);
+      return next(new Error(UNAUTHORIZED));
+    }
     const resume = parseResume(socket.handshake.auth);
     socket.handshake.auth = {}; // the bearer token is not kept once checked
     try {
       await ready;
       // Counted atomically across every node: concurrent handshakes never pass the cap.
       const slot = await presence.connected(user.userId, nodeId, config.maxConnectionsPerUser);
-      if (!slot.ok) return next(new Error(`Too many connections: at most ${config.maxConnectionsPerUser} per user`));
+      if (!slot.ok) {
+        const reason = `Too many connections: at most ${config.maxConnectionsPerUser} per user`;
+        refused('cap', reason);
+        return next(new Error(reason));
+      }
       socket.data.userId = user.userId;
       socket.data.pending = { rooms: await membership.roomsOf(user.userId), resume, firstSocket: slot.count === 1 };
     } catch (error) {
@@ -216,6 +249,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
       // A store that cannot answer (Redis down) is not the client's fault: it is told to come
       // back later (`data.retry`, which the browser store honours) and learns nothing internal.
       onError(error instanceof Error ? error : new Error(String(error)));
+      refused('unavailable', TEMPORARILY_UNAVAILABLE);
       return next(Object.assign(new Error(TEMPORARILY_UNAVAILABLE), { data: { retry: true } }));
     }
     next();
@@ -257,8 +291,13 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     const { userId, pending } = socket.data;
     socket.data.pending = undefined;
     const rooms = pending?.rooms ?? [];
+    metrics.handshakes.inc({ outcome: 'accepted' });
+    socketsPerUser.set(userId, (socketsPerUser.get(userId) ?? 0) + 1);
     if (pending?.firstSocket) announcePresence(userId, rooms, true);
     socket.once('disconnecting', () => {
+      const left = (socketsPerUser.get(userId) ?? 1) - 1;
+      if (left > 0) socketsPerUser.set(userId, left);
+      else socketsPerUser.delete(userId);
       const joined = [...socket.rooms].filter((room) => room !== socket.id);
       presence
         .disconnected(userId, nodeId)
@@ -298,6 +337,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     },
     async close() {
       unregisterGatewayRuntime(runtime);
+      metrics.sources.delete(source);
       clearInterval(heartbeatTimer);
       clearInterval(trimTimer);
       await new Promise<void>((resolve) => io.close(() => resolve()));
@@ -308,7 +348,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
 }
 
 /**
- * Background errors to stderr, once per distinct message per 10 s: a Redis outage makes every
+ * Background errors to the log, once per distinct message per 10 s: a Redis outage makes every
  * heartbeat and handshake fail, and one line says it as well as a thousand.
  */
 function createErrorReporter(windowMs = 10_000): (error: Error) => void {
@@ -318,7 +358,7 @@ function createErrorReporter(windowMs = 10_000): (error: Error) => void {
     if ((lastSeen.get(error.message) ?? -Infinity) > now - windowMs) return;
     if (lastSeen.size > 100) lastSeen.clear();
     lastSeen.set(error.message, now);
-    console.error(`socket-gateway: ${error.message}`);
+    getLogger().error({ event: 'background_error', error: error.message }, `socket-gateway: ${error.message}`);
   };
 }
 
@@ -341,7 +381,7 @@ interface EngineConnection {
  * `floodWindowMs`. A well-behaved client sends one CONNECT per connection and one pong per
  * ping interval (25 s), far below any sensible limit.
  */
-function limitClientMessages(conn: EngineConnection, config: SocketServerLimits): void {
+function limitClientMessages(conn: EngineConnection, config: SocketServerLimits, onCut: () => void = () => {}): void {
   let windowStart = Date.now();
   let count = 0;
   conn.on('packet', () => {
@@ -351,6 +391,7 @@ function limitClientMessages(conn: EngineConnection, config: SocketServerLimits)
       count = 0;
     }
     count += 1;
+    if (count === config.floodMaxEvents + 1) onCut();
     if (count > config.floodMaxEvents) conn.close(true);
   });
 }

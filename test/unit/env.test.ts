@@ -62,6 +62,19 @@ describe('parseEnv', () => {
     expect(() => parseEnv(production({ NEXTAUTH_SECRET: weak }))).toThrow(/NEXTAUTH_SECRET (is a well-known placeholder|must be at least 32 characters)/);
   });
 
+  it('has the metrics endpoint off without METRICS_TOKEN, and refuses a weak one', () => {
+    expect(parseEnv({}).metricsToken).toBeUndefined();
+    expect(parseEnv({ METRICS_TOKEN: 'm'.repeat(32) }).metricsToken).toBe('m'.repeat(32));
+    expect(() => parseEnv({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN must be at least 32 characters/);
+  });
+
+  it('logs at info by default, silently in tests, at LOG_LEVEL when set', () => {
+    expect(parseEnv({ NODE_ENV: 'development' }).logLevel).toBe('info');
+    expect(parseEnv({ NODE_ENV: 'test' }).logLevel).toBe('silent');
+    expect(parseEnv({ LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+    expect(() => parseEnv({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+  });
+
   it('refuses a short SOCKET_TOKEN_SECRET', () => {
     expect(() => parseEnv({ SOCKET_TOKEN_SECRET: 'short' })).toThrow(/SOCKET_TOKEN_SECRET must be at least 32 characters/);
   });

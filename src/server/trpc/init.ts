@@ -2,10 +2,12 @@
  * tRPC setup: context from the next-auth session, and the three procedure kinds.
  * @see https://trpc.io/docs/server/procedures
  */
+import { randomUUID } from 'node:crypto';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Session } from 'next-auth';
 import { ZodError, z } from 'zod';
 import { parseSocketId, SOCKET_ID_HEADER } from '@/socket-gateway/events';
+import { runWithRequestContext } from '@/socket-gateway';
 import { getServerAuthSession } from '../auth';
 import { limitSender, RateLimitedError } from './rate-limit';
 
@@ -39,9 +41,12 @@ const t = initTRPC.context<TRPCContext>().create({
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-export const publicProcedure = t.procedure;
+/** Tracing hook: every call runs with a request id, which the emits it causes log (request-context.ts). */
+const traced = t.procedure.use(({ path, next }) => runWithRequestContext({ requestId: randomUUID(), path }, () => next()));
 
-export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+export const publicProcedure = traced;
+
+export const protectedProcedure = traced.use(({ ctx, next }) => {
   const user = ctx.session?.user;
   if (!user?.id) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
   return next({ ctx: { user } });

@@ -5,7 +5,7 @@
  */
 import { TRPCError } from '@trpc/server';
 import { getEnv } from '@/env';
-import { gateway } from '@/socket-gateway';
+import { gateway, getMetrics, type RateLimitBucket } from '@/socket-gateway';
 
 /** The cause of a TOO_MANY_REQUESTS error; the error formatter copies `retryAfterMs` into `data`. */
 export class RateLimitedError extends Error {
@@ -18,9 +18,10 @@ export class RateLimitedError extends Error {
   }
 }
 
-async function take(key: string, limit: { ratePerSecond: number; burst: number }, what: string): Promise<void> {
+async function take(key: string, limit: { ratePerSecond: number; burst: number }, what: string, bucket: RateLimitBucket): Promise<void> {
   const result = await gateway.takeToken(key, limit);
   if (result.ok) return;
+  getMetrics().rateLimited.inc({ bucket });
   const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
   const message = `${what}: try again in ${seconds} s`;
   throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message, cause: new RateLimitedError(message, result.retryAfterMs) });
@@ -28,10 +29,10 @@ async function take(key: string, limit: { ratePerSecond: number; burst: number }
 
 /** One emit by `userId` (every procedure that pushes events shares this bucket). */
 export function limitSender(userId: string): Promise<void> {
-  return take(`emit:${userId}`, getEnv().rateLimits.emit, 'Too many messages');
+  return take(`emit:${userId}`, getEnv().rateLimits.emit, 'Too many messages', 'sender');
 }
 
 /** One notification to `userId`, from anyone: a victim's inbox cannot be flooded by many senders. */
 export function limitRecipient(userId: string): Promise<void> {
-  return take(`to:${userId}`, getEnv().rateLimits.recipient, `Too many notifications to ${userId} right now`);
+  return take(`to:${userId}`, getEnv().rateLimits.recipient, `Too many notifications to ${userId} right now`, 'recipient');
 }

@@ -6,6 +6,7 @@
  * @see https://github.com/redis/node-redis/blob/master/docs/client-configuration.md
  */
 import { createClient } from 'redis';
+import { getMetrics } from '../../metrics';
 
 export type GatewayRedisClient = ReturnType<typeof createClient>;
 
@@ -48,6 +49,7 @@ export async function connectRedis(client: GatewayRedisClient, url: string, time
   }
   let down = false;
   client.on('error', (error: Error) => {
+    getMetrics().redisErrors.inc();
     if (!down) onStateChange?.('down', error.message);
     down = true;
   });

@@ -1,5 +1,6 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { getEnv } from '@/env';
+import { getLogger } from '@/socket-gateway';
 import { createTRPCContext } from '@/server/trpc/init';
 import { appRouter } from '@/server/trpc/root';
 
@@ -28,7 +29,9 @@ function refuse(code: keyof typeof REFUSALS, message: string, path: string): Res
 function refusal(req: Request, path: string): Response | null {
   if (req.method !== 'POST') return null;
   const origin = req.headers.get('origin');
-  if (origin !== null && origin !== getEnv().appOrigin) return refuse('FORBIDDEN', 'Cross-site request refused', path);
+  // The app's own origin, or one the operator listed as the app's (SOCKET_ALLOWED_ORIGINS: every public origin of a cluster).
+  const { appOrigin, socket } = getEnv();
+  if (origin !== null && origin !== appOrigin && !socket.allowedOrigins.includes(origin)) return refuse('FORBIDDEN', 'Cross-site request refused', path);
   const type = req.headers.get('content-type')?.split(';', 1)[0]?.trim().toLowerCase();
   if (type !== 'application/json') return refuse('UNSUPPORTED_MEDIA_TYPE', 'Send JSON (Content-Type: application/json)', path);
   return null;
@@ -57,7 +60,8 @@ function handler(req: Request) {
       // Answers carry per-user data (socket tokens): never stored by a browser or a proxy.
       responseMeta: () => ({ headers: { 'cache-control': 'no-store' } }),
       onError({ error, path: failed }) {
-        if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`tRPC ${failed ?? '?'} failed:`, error);
+        // One line, the message only (no stack, no input: it may hold what users typed).
+        if (error.code === 'INTERNAL_SERVER_ERROR') getLogger().error({ event: 'trpc_error', procedure: failed ?? '?', error: error.message }, `tRPC ${failed ?? '?'} failed: ${error.message}`);
       },
     })
   );

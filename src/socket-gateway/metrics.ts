@@ -1,0 +1,141 @@
+/**
+ * Prometheus metrics of the gateway (prom-client), served by /api/metrics (README, "Metrics
+ * and logs" lists each one).
+ *
+ * server.ts and the code Next bundles (the /api/metrics route handler, tRPC procedures) each
+ * get their own copy of this module, so the registry and its metrics live on `globalThis`
+ * under a `Symbol.for` key: whichever copy asks first creates them, every copy counts into
+ * and reads from the same ones (see registry.ts).
+ *
+ * Labels are bounded: an outcome, a reason, a target kind, a known event name; never a user
+ * id, a room name or anything a client chooses.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { isServerEventName } from './events';
+
+export type HandshakeOutcome = 'accepted' | 'unauthorized' | 'origin' | 'cap' | 'flood' | 'draining' | 'unavailable';
+export type SlowConsumerReason = 'backlog' | 'unsolicited_pong';
+export type ReplayOutcome = 'replayed' | 'resync';
+export type TargetKind = 'user' | 'room' | 'all';
+export type RateLimitBucket = 'sender' | 'recipient';
+
+/** What one socket server on this node reports at scrape time. */
+export interface ConnectionSource {
+  sockets(): number;
+  users(): number;
+}
+
+export interface GatewayMetrics {
+  registry: Registry;
+  handshakes: Counter<'outcome'>;
+  eventsEmitted: Counter<'event' | 'target'>;
+  deliveries: Counter<'target'>;
+  bytesOut: Counter;
+  replays: Counter<'outcome'>;
+  eventsReplayed: Counter;
+  slowConsumersCut: Counter<'reason'>;
+  floodDisconnects: Counter;
+  rateLimited: Counter<'bucket'>;
+  redisErrors: Counter;
+  /** Socket servers running in this process (one in the app; several in tests). */
+  sources: Set<ConnectionSource>;
+}
+
+const PREFIX = 'socket_gateway_';
+
+function createMetrics(): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const sources = new Set<ConnectionSource>();
+  const sum = (read: (source: ConnectionSource) => number) => [...sources].reduce((total, source) => total + read(source), 0);
+  const registers = [registry];
+  new Gauge({
+    name: `${PREFIX}sockets_connected`,
+    help: 'Sockets connected to this node (authenticated Socket.IO connections).',
+    registers,
+    collect() {
+      this.set(sum((source) => source.sockets()));
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}users_connected`,
+    help: 'Distinct users with at least one socket on this node.',
+    registers,
+    collect() {
+      this.set(sum((source) => source.users()));
+    },
+  });
+  return {
+    registry,
+    sources,
+    handshakes: new Counter({
+      name: `${PREFIX}handshakes_total`,
+      help: 'Socket handshakes by outcome: accepted, unauthorized, origin, cap, flood, draining, unavailable.',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    eventsEmitted: new Counter({
+      name: `${PREFIX}events_emitted_total`,
+      help: 'Events accepted into the event log by this node, by event name and target kind (user, room, all).',
+      labelNames: ['event', 'target'],
+      registers,
+    }),
+    deliveries: new Counter({
+      name: `${PREFIX}deliveries_total`,
+      help: 'Sockets on this node reached by live delivery from the event log (room sizes at delivery), by target kind.',
+      labelNames: ['target'],
+      registers,
+    }),
+    bytesOut: new Counter({
+      name: `${PREFIX}bytes_out_total`,
+      help: 'Bytes of Engine.IO packets queued for clients on this node (events, replays, heartbeats).',
+      registers,
+    }),
+    replays: new Counter({
+      name: `${PREFIX}replays_total`,
+      help: 'Reconnecting clients that asked to resume, by outcome: replayed (caught up from the log) or resync (told to refetch).',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    eventsReplayed: new Counter({
+      name: `${PREFIX}events_replayed_total`,
+      help: 'Events sent to reconnecting clients from the event log.',
+      registers,
+    }),
+    slowConsumersCut: new Counter({
+      name: `${PREFIX}slow_consumers_cut_total`,
+      help: 'Connections closed as slow consumers, by reason: backlog, unsolicited_pong.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    floodDisconnects: new Counter({
+      name: `${PREFIX}flood_disconnects_total`,
+      help: 'Connections closed for sending more than SOCKET_FLOOD_MAX_EVENTS packets per window.',
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: `${PREFIX}rate_limited_total`,
+      help: 'tRPC calls refused by a rate limit, by bucket: sender, recipient.',
+      labelNames: ['bucket'],
+      registers,
+    }),
+    redisErrors: new Counter({
+      name: `${PREFIX}redis_errors_total`,
+      help: 'Errors reported by the Redis connections of this node.',
+      registers,
+    }),
+  };
+}
+
+const METRICS_KEY = Symbol.for('socket-gateway.metrics');
+const holder = globalThis as { [METRICS_KEY]?: GatewayMetrics };
+
+/** The process's metrics (created on first use, shared by every module copy). */
+export function getMetrics(): GatewayMetrics {
+  return (holder[METRICS_KEY] ??= createMetrics());
+}
+
+/** An event name as a label: one of the known events, or "other" (the label set stays bounded). */
+export function eventLabel(event: string): string {
+  return isServerEventName(event) ? event : 'other';
+}

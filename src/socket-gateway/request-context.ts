@@ -1,0 +1,28 @@
+/**
+ * The tracing hook: the tRPC request a piece of work runs for, carried through its async calls
+ * (AsyncLocalStorage), so that every emit it causes logs the request's id and procedure
+ * ("which mutation sent this?" is one grep for the id). The storage lives on `globalThis`:
+ * tRPC runs in code Next bundles, the event log sink in server.ts's copy of the modules.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+export interface RequestContext {
+  /** A random id per tRPC call. */
+  requestId: string;
+  /** The procedure, e.g. `notification.send`. */
+  path: string;
+}
+
+const STORAGE_KEY = Symbol.for('socket-gateway.request-context');
+const holder = globalThis as { [STORAGE_KEY]?: AsyncLocalStorage<RequestContext> };
+const storage = () => (holder[STORAGE_KEY] ??= new AsyncLocalStorage<RequestContext>());
+
+/** Runs `fn` as part of the request `context`. */
+export function runWithRequestContext<T>(context: RequestContext, fn: () => T): T {
+  return storage().run(context, fn);
+}
+
+/** The request the current code runs for, if any. */
+export function currentRequestContext(): RequestContext | undefined {
+  return storage().getStore();
+}
