@@ -39,3 +39,11 @@ describe('trpcErrorMessage', () => {
     expect(trpcErrorMessage(limited)).toBe('Too many messages: try again in 2 s');
   });
 });
+
+describe('"to others" header', () => {
+  it('the browser sends it under the name the server reads', async () => {
+    const server = await import('@/socket-gateway/events');
+    const browser = await import('@/socket-gateway/react/socket-store');
+    expect(browser.SOCKET_ID_HEADER).toBe(server.SOCKET_ID_HEADER);
+  });
+});

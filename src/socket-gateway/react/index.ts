@@ -31,4 +31,4 @@ export {
   type SyncNotice,
 } from './socket-store';
 export type { EventPayload, MessagePayload, PresenceChange, RoomMessagePayload, ServerEventName, SyncInfo } from '../events';
-export { SOCKET_ID_HEADER } from '../events';
+export { SOCKET_ID_HEADER } from './socket-store';

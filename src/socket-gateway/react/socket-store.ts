@@ -24,6 +24,14 @@ export interface SocketStatusSnapshot {
   resyncedAt: number | null;
 }
 
+/**
+ * "To others": the HTTP header in which the tab sends its socket id with its calls (the server's
+ * `SOCKET_ID_HEADER` in events.ts, which a unit test keeps equal). Declared here, not imported
+ * from events.ts, because importing a value from there would bring zod into the browser bundle,
+ * and zod probes `new Function` when it builds its schemas (a CSP violation report).
+ */
+export const SOCKET_ID_HEADER = 'x-socket-id';
+
 /** Returns a handshake token for the signed-in user (the tRPC query `socket.token`). */
 export type SocketTokenFetcher = () => Promise<string | { token: string }>;
 
