@@ -7,7 +7,16 @@ import tseslint from 'typescript-eslint';
 
 /** The socket-gateway module's internal files: reachable only through its public entries. */
 const gatewayInternals = {
-  group: ['@/socket-gateway/*', '!@/socket-gateway/react', '!@/socket-gateway/events', '!@/socket-gateway/emitter', '!@/socket-gateway/stores', '@/socket-gateway/stores/*', '!@/socket-gateway/stores/sqlite', '!@/socket-gateway/stores/redis'],
+  group: [
+    '@/socket-gateway/*',
+    '!@/socket-gateway/react',
+    '!@/socket-gateway/events',
+    '!@/socket-gateway/emitter',
+    '!@/socket-gateway/stores',
+    '@/socket-gateway/stores/*',
+    '!@/socket-gateway/stores/sqlite',
+    '!@/socket-gateway/stores/redis',
+  ],
   message:
     'Import from a public entry: @/socket-gateway (server), @/socket-gateway/react (browser), @/socket-gateway/events (shared), @/socket-gateway/emitter (other processes), @/socket-gateway/stores/sqlite or /redis (the composition root).',
 };
@@ -25,7 +34,30 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { console: 'readonly', process: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', fetch: 'readonly', Response: 'readonly', Request: 'readonly', TextEncoder: 'readonly', window: 'readonly', document: 'readonly', globalThis: 'readonly', queueMicrotask: 'readonly', structuredClone: 'readonly', AbortController: 'readonly', performance: 'readonly', setImmediate: 'readonly' } },
+    languageOptions: {
+      globals: {
+        console: 'readonly',
+        process: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        URL: 'readonly',
+        fetch: 'readonly',
+        Response: 'readonly',
+        Request: 'readonly',
+        TextEncoder: 'readonly',
+        window: 'readonly',
+        document: 'readonly',
+        globalThis: 'readonly',
+        queueMicrotask: 'readonly',
+        structuredClone: 'readonly',
+        AbortController: 'readonly',
+        performance: 'readonly',
+        setImmediate: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
@@ -46,7 +78,13 @@ export default tseslint.config(
     // Inside the module, its own files import each other relatively; the React side stays browser-only.
     files: ['src/socket-gateway/react/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: serverOnlyPaths, patterns: [serverOnly, { group: ['../*', '!../events'], message: 'The browser side imports only ../events from the module.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: serverOnlyPaths,
+          patterns: [serverOnly, { group: ['../*', '!../events'], message: 'The browser side imports only ../events from the module.' }],
+        },
+      ],
     },
   },
   {

@@ -92,7 +92,10 @@ async function main(): Promise<void> {
     }
     stopping = { signal, at: Date.now() };
     setServerPhase('draining');
-    logger.info({ event: 'shutdown', signal, phase: 'draining', timeoutMs: env.shutdownTimeoutMs }, `> ${signal}: shutting down (at most ${env.shutdownTimeoutMs} ms)`);
+    logger.info(
+      { event: 'shutdown', signal, phase: 'draining', timeoutMs: env.shutdownTimeoutMs },
+      `> ${signal}: shutting down (at most ${env.shutdownTimeoutMs} ms)`,
+    );
     const { clean } = await connections.shutdown({
       timeoutMs: env.shutdownTimeoutMs,
       // No new handshakes; every transport closes: clients see "transport close" and reconnect.
@@ -100,7 +103,10 @@ async function main(): Promise<void> {
     });
     await realtime.close().catch(() => undefined);
     await app.close().catch(() => undefined);
-    logger[clean ? 'info' : 'warn']({ event: 'shutdown', phase: clean ? 'closed' : 'timed_out' }, clean ? '> Closed cleanly' : '> Shutdown timed out: remaining connections were cut');
+    logger[clean ? 'info' : 'warn'](
+      { event: 'shutdown', phase: clean ? 'closed' : 'timed_out' },
+      clean ? '> Closed cleanly' : '> Shutdown timed out: remaining connections were cut',
+    );
     process.exit(clean ? 0 : 1);
   };
   // Registered before listening and before "Ready" is printed: a supervisor may signal the
@@ -115,7 +121,10 @@ async function main(): Promise<void> {
   if (stopping) return;
   setServerPhase('serving');
   const state = realtime.mode === 'redis' ? `Redis ${env.redis?.keyPrefix ?? ''} as node ${realtime.sockets.nodeId}` : `embedded database ${env.databasePath}`;
-  logger.info({ event: 'ready', url: env.appUrl, mode: realtime.mode }, `> Ready on ${env.appUrl} (${env.dev ? 'development' : 'production'}, ${state}, pid ${process.pid})`);
+  logger.info(
+    { event: 'ready', url: env.appUrl, mode: realtime.mode },
+    `> Ready on ${env.appUrl} (${env.dev ? 'development' : 'production'}, ${state}, pid ${process.pid})`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -464,7 +464,12 @@ export async function runBench(options: BenchOptions, command = 'npm run bench')
     log(renderE2E(e2e));
   }
   log('');
-  log(markdownTable(['target', 'N', 'value (medians)', 'met'], checks.map((c) => [c.target, fmt(c.n), c.value, c.met ? 'yes' : 'NO'])));
+  log(
+    markdownTable(
+      ['target', 'N', 'value (medians)', 'met'],
+      checks.map((c) => [c.target, fmt(c.n), c.value, c.met ? 'yes' : 'NO']),
+    ),
+  );
 
   if (outDir) {
     mkdirSync(outDir, { recursive: true });
@@ -480,7 +485,15 @@ export function renderE2E(e2e: E2EResult): string {
   return markdownTable(
     ['notification.send → socket delivery', 'calls', 'p50 ms', 'p99 ms', 'max ms', 'HTTP response p50 ms', 'calls/s'],
     [
-      ['sequential', String(e2e.sequential.calls), fmt(e2e.sequential.p50), fmt(e2e.sequential.p99), fmt(e2e.sequential.max), fmt(e2e.sequential.httpP50), fmt(e2e.sequential.perSec)],
+      [
+        'sequential',
+        String(e2e.sequential.calls),
+        fmt(e2e.sequential.p50),
+        fmt(e2e.sequential.p99),
+        fmt(e2e.sequential.max),
+        fmt(e2e.sequential.httpP50),
+        fmt(e2e.sequential.perSec),
+      ],
       [
         `${e2e.concurrency} concurrent`,
         String(e2e.concurrent.calls),

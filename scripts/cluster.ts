@@ -29,7 +29,8 @@ function freePort(): Promise<number> {
 
 function run(name: string, command: string, args: string[], env: Record<string, string | undefined> = {}): ChildProcess {
   const child = spawn(command, args, { env: { ...process.env, ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => process.stdout.write(chunk.toString().replace(/^(?=.)/gm, `[${name}] `)));
+  for (const stream of [child.stdout, child.stderr])
+    stream?.on('data', (chunk: Buffer) => process.stdout.write(chunk.toString().replace(/^(?=.)/gm, `[${name}] `)));
   child.on('exit', (code) => {
     console.log(`[${name}] exited (${code})`);
     if (!stopping) stop(1);
@@ -44,7 +45,9 @@ function stop(code = 0): void {
   stopping = true;
   for (const child of children) child.kill('SIGTERM');
   setTimeout(() => process.exit(code), 3_000).unref();
-  Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve))))).then(() => process.exit(code));
+  Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve))))).then(() =>
+    process.exit(code),
+  );
 }
 process.on('SIGINT', () => stop());
 process.on('SIGTERM', () => stop());

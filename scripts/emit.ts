@@ -28,7 +28,13 @@ async function main(): Promise<void> {
   try {
     parsed = parseArgs({
       allowPositionals: true,
-      options: { 'to-user': { type: 'string' }, 'to-room': { type: 'string' }, all: { type: 'boolean' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        'to-user': { type: 'string' },
+        'to-room': { type: 'string' },
+        all: { type: 'boolean' },
+        data: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (error) {
     fail((error as Error).message);

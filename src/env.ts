@@ -258,8 +258,7 @@ export function parseEnv(raw: RawEnv, system: SystemLimits = { openFileLimit: re
   if (!nextAuthSecret) {
     if (!dev) {
       problems.push(
-        'NEXTAUTH_SECRET is not set. Production needs a fixed secret for sessions and socket tokens; ' +
-          'generate one with `openssl rand -base64 32`',
+        'NEXTAUTH_SECRET is not set. Production needs a fixed secret for sessions and socket tokens; ' + 'generate one with `openssl rand -base64 32`',
       );
     }
     nextAuthSecret = randomBytes(32).toString('base64url');

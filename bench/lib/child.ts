@@ -107,11 +107,7 @@ export class Child<Command extends Message, Reply extends Message> {
   }
 
   /** Sends `command` (its id filled in) and resolves with the reply of `replyType`. */
-  request<T extends Reply['type']>(
-    command: Without<Command, 'id'> & { id?: number },
-    replyType: T,
-    timeoutMs?: number,
-  ): Promise<Extract<Reply, { type: T }>> {
+  request<T extends Reply['type']>(command: Without<Command, 'id'> & { id?: number }, replyType: T, timeoutMs?: number): Promise<Extract<Reply, { type: T }>> {
     const id = command.id ?? this.id();
     const reply = this.waitFor(replyType, id, timeoutMs);
     this.send({ ...command, id } as unknown as Command);

@@ -26,9 +26,7 @@ export interface ServerSpec {
 
 /** harness → server child */
 export type ServerCommand =
-  | { type: 'stats'; id: number; gc: boolean }
-  | { type: 'fanout'; id: number; round: number }
-  | { type: 'emitToUsers'; id: number; count: number };
+  { type: 'stats'; id: number; gc: boolean } | { type: 'fanout'; id: number; round: number } | { type: 'emitToUsers'; id: number; count: number };
 
 /** server child → harness */
 export type ServerReply =

@@ -31,7 +31,13 @@ import {
   createRedisRoomHistoryStore,
   type GatewayRedisClient,
 } from '@/socket-gateway/stores/redis';
-import { createSqliteEventLog, createSqliteMembershipStore, createSqliteRevocationStore, createSqliteRoomHistoryStore, openDatabase } from '@/socket-gateway/stores/sqlite';
+import {
+  createSqliteEventLog,
+  createSqliteMembershipStore,
+  createSqliteRevocationStore,
+  createSqliteRoomHistoryStore,
+  openDatabase,
+} from '@/socket-gateway/stores/sqlite';
 
 export interface Realtime {
   sockets: SocketServerHandle;
@@ -110,9 +116,13 @@ export async function createRealtime(httpServer: HttpServer, env: Env): Promise<
   /** Set once the socket server exists (Redis can only go down and come back after that). */
   const presence: { restore?: () => Promise<void> } = {};
   const onRedisState = (state: 'up' | 'down', detail?: string) => {
-    logger[state === 'down' ? 'warn' : 'info']({ event: 'redis_state', state, ...(detail ? { detail } : {}) }, `> Redis ${state}${detail ? `: ${detail}` : ''}`);
+    logger[state === 'down' ? 'warn' : 'info'](
+      { event: 'redis_state', state, ...(detail ? { detail } : {}) },
+      `> Redis ${state}${detail ? `: ${detail}` : ''}`,
+    );
     // Back after an outage: Redis may have restarted empty, or missed the disconnects meanwhile.
-    if (state === 'up') presence.restore?.().catch((error: Error) => logger.error({ event: 'presence_restore_failed' }, `> Redis: could not restore presence: ${error.message}`));
+    if (state === 'up')
+      presence.restore?.().catch((error: Error) => logger.error({ event: 'presence_restore_failed' }, `> Redis: could not restore presence: ${error.message}`));
   };
   const backend = env.redis ? await redisBackend(env.redis, env, onRedisState) : embeddedBackend(env);
   const sockets = createSocketServer(httpServer, {

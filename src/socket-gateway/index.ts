@@ -8,7 +8,16 @@ export { createDirectSink, createLogSink, type EventSink } from './sinks';
 export { parseResume, SYNC_EVENT, type ResumeRequest, type SyncInfo } from './replay';
 export { createSocketServer, isOriginAllowed, ORIGIN_NOT_ALLOWED, SHUTTING_DOWN, TEMPORARILY_UNAVAILABLE, UNAUTHORIZED } from './socket-server';
 export type { CreateSocketServerOptions, SocketServerHandle, SocketServerLimits } from './socket-server';
-export { authenticate, mintSocketToken, socketTokenKey, verifySocketToken, MAX_TOKEN_LENGTH, MAX_USER_ID_LENGTH, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from './socket-token';
+export {
+  authenticate,
+  mintSocketToken,
+  socketTokenKey,
+  verifySocketToken,
+  MAX_TOKEN_LENGTH,
+  MAX_USER_ID_LENGTH,
+  SOCKET_TOKEN_AUDIENCE,
+  SOCKET_TOKEN_ISSUER,
+} from './socket-token';
 export type { SocketToken, SocketUser, VerifiedSocketToken } from './socket-token';
 export type * from './events';
 export * from './stores';

@@ -14,7 +14,14 @@ import { getEnv } from '@/env';
 export type { Logger } from 'pino';
 
 const SENSITIVE = ['token', 'cookie', 'authorization', 'secret', 'password'];
-export const REDACT_PATHS = [...SENSITIVE, ...SENSITIVE.map((key) => `*.${key}`), 'req.headers.cookie', 'req.headers.authorization', 'headers.cookie', 'headers.authorization'];
+export const REDACT_PATHS = [
+  ...SENSITIVE,
+  ...SENSITIVE.map((key) => `*.${key}`),
+  'req.headers.cookie',
+  'req.headers.authorization',
+  'headers.cookie',
+  'headers.authorization',
+];
 
 const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 const OMITTED = new Set(['level', 'time', 'msg', 'pid', 'hostname']);

@@ -67,7 +67,8 @@ export async function startDelivery(io: GatewayServer, log: EventLog, onError: (
   /** How many of this node's sockets an entry reaches: the room sizes Socket.IO holds, no socket lookups. */
   const reach = (entry: LogEntry) => {
     const rooms = io.of('/').adapter.rooms;
-    const size = entry.to.kind === 'all' ? io.of('/').sockets.size : (rooms.get(entry.to.kind === 'user' ? userRoom(entry.to.userId) : entry.to.room)?.size ?? 0);
+    const size =
+      entry.to.kind === 'all' ? io.of('/').sockets.size : (rooms.get(entry.to.kind === 'user' ? userRoom(entry.to.userId) : entry.to.room)?.size ?? 0);
     return entry.exceptSocketId && size > 0 && io.of('/').sockets.has(entry.exceptSocketId) ? size - 1 : size;
   };
   // The log was reset, or this reader fell behind the retention: every client here may have

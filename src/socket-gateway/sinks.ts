@@ -46,7 +46,13 @@ export function createLogSink(log: EventLog, logger: () => Logger = getLogger): 
       const entry = await log.append(input);
       getMetrics().eventsEmitted.inc({ event: eventLabel(input.event), target: input.to.kind });
       logger().debug(
-        { event: 'emit', name: eventLabel(input.event), target: input.to.kind, position: entry.position, ...(request ? { requestId: request.requestId, procedure: request.path } : {}) },
+        {
+          event: 'emit',
+          name: eventLabel(input.event),
+          target: input.to.kind,
+          position: entry.position,
+          ...(request ? { requestId: request.requestId, procedure: request.path } : {}),
+        },
         `emit ${eventLabel(input.event)} to ${input.to.kind}`,
       );
     },

@@ -112,7 +112,18 @@ export interface SocketServerHandle extends GatewayRuntime {
 
 export function createSocketServer(httpServer: HttpServer, options: CreateSocketServerOptions = {}): SocketServerHandle {
   const env = getEnv();
-  const { stores: givenStores = {}, register = true, pingIntervalMs = 25_000, pingTimeoutMs = 20_000, maxRoomsPerUser = env.maxRoomsPerUser, roomHistoryLimit = env.roomHistoryLimit, validatePayloads = env.nodeEnv !== 'production', handshakeLimits, addressKeyOf, ...overrides } = options;
+  const {
+    stores: givenStores = {},
+    register = true,
+    pingIntervalMs = 25_000,
+    pingTimeoutMs = 20_000,
+    maxRoomsPerUser = env.maxRoomsPerUser,
+    roomHistoryLimit = env.roomHistoryLimit,
+    validatePayloads = env.nodeEnv !== 'production',
+    handshakeLimits,
+    addressKeyOf,
+    ...overrides
+  } = options;
   const config: SocketServerLimits = { ...env.socket, ...definedOnly(overrides) };
   const stores: GatewayStores = {
     membership: givenStores.membership ?? createMemoryMembershipStore(),
@@ -132,7 +143,9 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   const throttle = createThrottle();
   const refused = (outcome: Exclude<HandshakeOutcome, 'accepted'>, reason: string) => {
     metrics.handshakes.inc({ outcome });
-    throttle(`refused:${outcome}`, (suppressed) => logger.info({ event: 'handshake_refused', outcome, reason, ...(suppressed ? { suppressed } : {}) }, `handshake refused: ${reason}`));
+    throttle(`refused:${outcome}`, (suppressed) =>
+      logger.info({ event: 'handshake_refused', outcome, reason, ...(suppressed ? { suppressed } : {}) }, `handshake refused: ${reason}`),
+    );
   };
   /** Sockets per user on this node (for the distinct-users gauge). */
   const socketsPerUser = new Map<string, number>();
@@ -167,7 +180,11 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
       callback(refusal, refusal === null);
     },
   });
-  const handshakes = createHandshakeGate(io, { ...env.handshake, ...definedOnly(handshakeLimits ?? {}) }, addressKeyOf ?? ((req) => req.socket.remoteAddress ?? 'unknown'));
+  const handshakes = createHandshakeGate(
+    io,
+    { ...env.handshake, ...definedOnly(handshakeLimits ?? {}) },
+    addressKeyOf ?? ((req) => req.socket.remoteAddress ?? 'unknown'),
+  );
   const connections = new Map<string, EngineConnection>();
   // allowRequest only sees the first request of a session. Every later one (the polls and
   // posts of that session, and its websocket upgrade) must come from an allowed origin too,
@@ -196,7 +213,9 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     limitBacklog(conn as unknown as BacklogConnection, config.maxBacklogBytes, (cause) => {
       const reason = cause === 'backlog' ? 'backlog' : 'unsolicited_pong';
       metrics.slowConsumersCut.inc({ reason });
-      throttle(`cut:${reason}`, (suppressed) => logger.warn({ event: 'slow_consumer_cut', reason, ...(suppressed ? { suppressed } : {}) }, `slow consumer cut: ${cause}`));
+      throttle(`cut:${reason}`, (suppressed) =>
+        logger.warn({ event: 'slow_consumer_cut', reason, ...(suppressed ? { suppressed } : {}) }, `slow consumer cut: ${cause}`),
+      );
     });
     (conn as unknown as BacklogConnection).on('packetCreate', (packet) => metrics.bytesOut.inc(packetBytes(packet.data) + 1));
   });

@@ -24,7 +24,9 @@ export function trpcErrorMessage(error: unknown): string {
     if (data?.code === 'UNAUTHORIZED') return 'Your session has ended. Sign in again.';
     if (!data) {
       // No tRPC answer at all: the request failed, or something other than the app answered (a proxy's 502 page).
-      return NETWORK_FAILURES.test(error.message) || error.cause instanceof TypeError ? UNREACHABLE_MESSAGE : 'The server could not answer just now. Try again in a moment.';
+      return NETWORK_FAILURES.test(error.message) || error.cause instanceof TypeError
+        ? UNREACHABLE_MESSAGE
+        : 'The server could not answer just now. Try again in a moment.';
     }
     if (data.code === 'INTERNAL_SERVER_ERROR') return 'Something went wrong on the server. Try again in a moment.';
     return error.message;

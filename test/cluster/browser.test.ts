@@ -9,7 +9,15 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signIn } from '../helpers/app-process';
-import { assertChromiumInstalled, connectionBadge, launchBrowser, newUserContext, saveScreenshots, signInThroughUi, waitForConnected } from '../helpers/browser';
+import {
+  assertChromiumInstalled,
+  connectionBadge,
+  launchBrowser,
+  newUserContext,
+  saveScreenshots,
+  signInThroughUi,
+  waitForConnected,
+} from '../helpers/browser';
 import { startCluster, type Cluster, type ClusterNode } from '../helpers/cluster';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 

@@ -37,7 +37,8 @@ beforeAll(async () => {
     for (const room of ROOMS[user]) await emitter.enterRoom({ id: user, role: 'user' }, room);
   }
   // bob and carol on A (the node that will die), alice and admin on B.
-  for (const user of USERS) tabs[user] = await openStoreTab({ session: sessions[user], userId: user, port: user === 'bob' || user === 'carol' ? A.port : B.port });
+  for (const user of USERS)
+    tabs[user] = await openStoreTab({ session: sessions[user], userId: user, port: user === 'bob' || user === 'carol' ? A.port : B.port });
 });
 
 afterAll(async () => {
@@ -99,7 +100,15 @@ describe('a cluster loses nothing', () => {
       await settle(200);
       const received = receivedIds(tabs[user], 'kill-', from[user]);
       reports[user] = compareDelivery(expected, received);
-      expect({ user, ...reports[user] }).toEqual({ user, expected: expected.length, received: expected.length, lost: 0, duplicated: 0, outOfOrder: 0, foreign: 0 });
+      expect({ user, ...reports[user] }).toEqual({
+        user,
+        expected: expected.length,
+        received: expected.length,
+        lost: 0,
+        duplicated: 0,
+        outOfOrder: 0,
+        foreign: 0,
+      });
       expect(received).toEqual(expected);
       expect(tabs[user].resyncs).toBe(0);
     }
@@ -160,6 +169,8 @@ describe('a cluster loses nothing', () => {
     await expect.poll(() => emitter.areOnline([...USERS]), { timeout: 5000 }).toEqual([true, true, true, true]);
     await emitTo(emitter, { kind: 'all' }, 'flush-all');
     for (const user of USERS) await expect.poll(() => receivedIds(tabs[user], 'flush-all')).toEqual(['flush-all']);
-    console.log(`flush: bob ${JSON.stringify(bob.syncs.at(-1))}; bob got ${JSON.stringify(receivedIds(bob, 'flush-'))}, alice got ${JSON.stringify(receivedIds(alice, 'flush-'))}`);
+    console.log(
+      `flush: bob ${JSON.stringify(bob.syncs.at(-1))}; bob got ${JSON.stringify(receivedIds(bob, 'flush-'))}, alice got ${JSON.stringify(receivedIds(alice, 'flush-'))}`,
+    );
   });
 });

@@ -31,11 +31,7 @@ const ADDRESSES: Address[] = [
 ];
 
 type Command =
-  | { kind: 'emit'; to: number }
-  | { kind: 'drop'; user: User }
-  | { kind: 'back'; user: User }
-  | { kind: 'switch'; user: User }
-  | { kind: 'pause'; ms: number };
+  { kind: 'emit'; to: number } | { kind: 'drop'; user: User } | { kind: 'back'; user: User } | { kind: 'switch'; user: User } | { kind: 'pause'; ms: number };
 
 const user = fc.constantFrom(...USERS);
 const command: fc.Arbitrary<Command> = fc.oneof(
@@ -77,10 +73,9 @@ describe('replay property', () => {
       fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 14 }), async (commands) => {
         const prefix = `p${(run += 1)}-`;
         const sent: Sent[] = [];
-        const before = Object.fromEntries(USERS.map((name) => [name, { syncs: tabs[name].syncs.length, resyncs: tabs[name].resyncs, received: tabs[name].received.length }])) as Record<
-          User,
-          { syncs: number; resyncs: number; received: number }
-        >;
+        const before = Object.fromEntries(
+          USERS.map((name) => [name, { syncs: tabs[name].syncs.length, resyncs: tabs[name].resyncs, received: tabs[name].received.length }]),
+        ) as Record<User, { syncs: number; resyncs: number; received: number }>;
         for (const [n, step] of commands.entries()) {
           if (step.kind === 'emit') {
             const id = `${prefix}${n}`;

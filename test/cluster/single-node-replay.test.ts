@@ -127,7 +127,10 @@ describe('one node, embedded database', () => {
     // offline and online in standup) comes along as any room event does.
     const replayed = bobTab.received.slice(seenBefore);
     expect(bobTab.syncs.at(-1)).toMatchObject({ replayed: replayed.length, resync: false });
-    expect(replayed.filter((r) => r.event !== 'presence:changed').map((r) => `${r.event}:${r.data.message}`)).toEqual(['notification:after the restart', 'room:message:standup in 5']);
+    expect(replayed.filter((r) => r.event !== 'presence:changed').map((r) => `${r.event}:${r.data.message}`)).toEqual([
+      'notification:after the restart',
+      'room:message:standup in 5',
+    ]);
     expect(positionsAscending(replayed)).toBe(true);
     expect(bobTab.resyncs).toBe(0);
     expect(bobTab.store.getSnapshot().status).toBe('connected');

@@ -67,7 +67,14 @@ afterAll(async () => {
 
 describe('two nodes on one Redis', () => {
   it("a notification sent through A reaches the user's sockets on A and on B, and nobody else", async () => {
-    const [bobA, bobB, carolA, carolB, aliceB, adminB] = [await tab(A, 'bob'), await tab(B, 'bob'), await tab(A, 'carol'), await tab(B, 'carol'), await tab(B, 'alice'), await tab(B, 'admin')];
+    const [bobA, bobB, carolA, carolB, aliceB, adminB] = [
+      await tab(A, 'bob'),
+      await tab(B, 'bob'),
+      await tab(A, 'carol'),
+      await tab(B, 'carol'),
+      await tab(B, 'alice'),
+      await tab(B, 'admin'),
+    ];
     const [bobOnA, bobOnB] = [collectEvents(bobA, 'notification'), collectEvents(bobB, 'notification')];
     const others = [carolA, carolB, aliceB, adminB].map((client) => collectEvents(client, 'notification'));
 
@@ -187,7 +194,9 @@ describe('two nodes on one Redis', () => {
     await vi.waitFor(() => expect(seen.map((s) => s.length)).toEqual([1, 1, 0]), { timeout: 5000 });
     expect(seen[0]).toEqual([payload]);
     expect(seen[1]).toEqual([payload]);
-    await vi.waitFor(() => expect(announced.map((s) => s.map((m) => m.message))).toEqual([['to everyone'], ['to everyone'], ['to everyone']]), { timeout: 5000 });
+    await vi.waitFor(() => expect(announced.map((s) => s.map((m) => m.message))).toEqual([['to everyone'], ['to everyone'], ['to everyone']]), {
+      timeout: 5000,
+    });
     // Nothing of the refused payload arrives anywhere.
     await settle(500);
     expect(seen.map((s) => s.length)).toEqual([1, 1, 0]);
@@ -205,7 +214,12 @@ describe('two nodes on one Redis', () => {
       expect(await on(A, 'alice').query('presence.user', { userId: 'carol' })).toEqual({ ok: true, data: { userId: 'carol', online: true } });
       expect(await on(B, 'alice').query('presence.room', { room })).toEqual({
         ok: true,
-        data: { members: [{ userId: 'alice', online: true }, { userId: 'carol', online: true }] },
+        data: {
+          members: [
+            { userId: 'alice', online: true },
+            { userId: 'carol', online: true },
+          ],
+        },
       });
       return { changes, carolB };
     }
@@ -214,7 +228,12 @@ describe('two nodes on one Redis', () => {
       expect(await on(A, 'alice').query('presence.user', { userId: 'carol' })).toEqual({ ok: true, data: { userId: 'carol', online: false } });
       expect(await on(A, 'alice').query('presence.room', { room })).toEqual({
         ok: true,
-        data: { members: [{ userId: 'alice', online: true }, { userId: 'carol', online: false }] },
+        data: {
+          members: [
+            { userId: 'alice', online: true },
+            { userId: 'carol', online: false },
+          ],
+        },
       });
     }
 
@@ -257,20 +276,28 @@ describe('two nodes on one Redis', () => {
     await cluster.redis.stop();
     const down = Date.now();
     for (const node of [A, B]) {
-      await vi.waitFor(async () => expect(await health(node)).toEqual({ status: 503, body: { status: 'degraded', dependencies: { redis: 'down' } } }), { timeout: 10_000, interval: 100 });
+      await vi.waitFor(async () => expect(await health(node)).toEqual({ status: 503, body: { status: 'degraded', dependencies: { redis: 'down' } } }), {
+        timeout: 10_000,
+        interval: 100,
+      });
     }
     console.log(`redis down: both nodes report it ${Date.now() - down} ms after redis-server stopped`);
     const failed = await on(A, 'alice').mutate('notification.send', { toUserId: 'bob', message: 'while redis is down' });
     expect(failed.ok).toBe(false);
     console.log(`redis down: notification.send answered ${JSON.stringify(failed)}`);
-    await expect(emitter.emitToUser('bob', 'notification', { id: 'e-down', from: 'worker', message: 'while redis is down', sentAt: Date.now() })).rejects.toThrow();
+    await expect(
+      emitter.emitToUser('bob', 'notification', { id: 'e-down', from: 'worker', message: 'while redis is down', sentAt: Date.now() }),
+    ).rejects.toThrow();
     // The nodes keep serving the sockets they hold.
     expect([bobA.connected, bobB.connected]).toEqual([true, true]);
 
     await cluster.redis.restart(); // same port; empty (no persistence)
     const up = Date.now();
     for (const node of [A, B]) {
-      await vi.waitFor(async () => expect(await health(node)).toEqual({ status: 200, body: { status: 'ok', dependencies: { redis: 'up' } } }), { timeout: 15_000, interval: 100 });
+      await vi.waitFor(async () => expect(await health(node)).toEqual({ status: 200, body: { status: 'ok', dependencies: { redis: 'up' } } }), {
+        timeout: 15_000,
+        interval: 100,
+      });
     }
     console.log(`redis back: both nodes healthy ${Date.now() - up} ms after redis-server restarted`);
 
@@ -299,7 +326,9 @@ describe('two nodes on one Redis', () => {
     await vi.waitFor(() => expect(announced.map((s) => s.length)).toEqual([1, 1]), { timeout: 5000 });
     expect(await on(B, 'alice').query('presence.user', { userId: 'carol' })).toMatchObject({ data: { online: true } });
     // bob's sockets were open throughout: Redis restarted empty, and each node counted its own sockets in again.
-    await vi.waitFor(async () => expect(await on(A, 'alice').query('presence.user', { userId: 'bob' })).toMatchObject({ data: { online: true } }), { timeout: 5000 });
+    await vi.waitFor(async () => expect(await on(A, 'alice').query('presence.user', { userId: 'bob' })).toMatchObject({ data: { online: true } }), {
+      timeout: 5000,
+    });
     expect(await tryConnect(A, 'bob')).toBe('connected'); // his third slot
     expect(await tryConnect(B, 'bob')).toBe(`Too many connections: at most ${MAX_CONNECTIONS} per user`);
   });

@@ -5,15 +5,7 @@ import { renderToString } from 'react-dom/server';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SocketProvider, useSocketEvent, type GatewayClientSocket } from '@/socket-gateway/react';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';
-import {
-  countConnections,
-  renderWithSocket,
-  serverSockets,
-  SocketProbe,
-  StatusRecorder,
-  tokenFor,
-  type TokenFetcher,
-} from './support/socket-harness';
+import { countConnections, renderWithSocket, serverSockets, SocketProbe, StatusRecorder, tokenFor, type TokenFetcher } from './support/socket-harness';
 import type { SocketStatusSnapshot } from '@/socket-gateway/react';
 
 let server: TestServer;

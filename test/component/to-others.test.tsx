@@ -73,7 +73,13 @@ function createTab() {
     return (
       <QueryClientProvider client={queryClient}>
         <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
-          <SocketProvider ref={tabSocket} userId="alice" getToken={tokenFor('alice')} url={server.url} options={{ ...FAST_RECONNECT, transports: ['websocket'] }}>
+          <SocketProvider
+            ref={tabSocket}
+            userId="alice"
+            getToken={tokenFor('alice')}
+            url={server.url}
+            options={{ ...FAST_RECONNECT, transports: ['websocket'] }}
+          >
             {children}
           </SocketProvider>
         </TRPCProvider>

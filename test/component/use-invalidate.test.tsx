@@ -101,7 +101,15 @@ describe('useInvalidateOnEvent', () => {
       useInvalidateOnEvent('notification', () => ({ queryKey: ['room', 'inbox'] }), { enabled: false });
       return null;
     }
-    render(tab(server.url, <><Live /><Counted name="inbox" fetches={fetches} /></>));
+    render(
+      tab(
+        server.url,
+        <>
+          <Live />
+          <Counted name="inbox" fetches={fetches} />
+        </>,
+      ),
+    );
     await screen.findByText('connected');
     await gateway.emitToUser('alice', 'notification', note('ping'));
     await settle(300);

@@ -186,4 +186,3 @@ describe('useSocketEvent', () => {
     spy.mockRestore();
   });
 });
-

@@ -12,11 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventLog, LogEntry, LogEntryInput } from '@/socket-gateway/stores/event-log';
 import { EventLogResyncError } from '@/socket-gateway/stores/event-log-subscription';
 import { createSqliteEventLog, openDatabase, SCHEMA_VERSION } from '@/socket-gateway/stores/sqlite';
-import {
-  createRedisEventLog,
-  createRedisRateLimitStore,
-  type RedisBlockingClient,
-} from '@/socket-gateway/stores/redis';
+import { createRedisEventLog, createRedisRateLimitStore, type RedisBlockingClient } from '@/socket-gateway/stores/redis';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 
 const newClient = (url: string) => createClient({ url });
@@ -106,7 +102,7 @@ describe('sqlite event log', () => {
   it('trim deletes at most 10,000 rows per call by default', async () => {
     const db = openDatabase(tempPath());
     const log = createSqliteEventLog(db, { retentionMs: 1, maxEntries: 1_000_000 });
-    const insert = db.prepare("INSERT INTO event_log (at, address, event, data) VALUES (?, '{\"kind\":\"all\"}', 'x', NULL)");
+    const insert = db.prepare('INSERT INTO event_log (at, address, event, data) VALUES (?, \'{"kind":"all"}\', \'x\', NULL)');
     db.transaction(() => {
       for (let i = 0; i < 10_030; i++) insert.run(Date.now() - 60_000);
     })();

@@ -76,11 +76,7 @@ function recorder() {
 }
 
 export function describeEventLogContract(name: string, factory: EventLogFactory, { reportsResync, isolatesSubscribers }: EventLogContractOptions): void {
-  const run = async <T>(
-    body: (handle: EventLogHandle) => Promise<T>,
-    retention: EventLogRetention = KEEP_ALL,
-    trimBatch = 100,
-  ): Promise<T> => {
+  const run = async <T>(body: (handle: EventLogHandle) => Promise<T>, retention: EventLogRetention = KEEP_ALL, trimBatch = 100): Promise<T> => {
     const handle = await factory(retention, { trimBatch });
     try {
       return await body(handle);

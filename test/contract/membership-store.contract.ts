@@ -129,17 +129,13 @@ export function describeMembershipStoreContract(name: string, factory: StoreFact
     it('the cap holds under 200 concurrent joins: exactly maxRooms stored', () =>
       run(async (store, peer) => {
         const maxRooms = 7;
-        const results = await Promise.all(
-          Array.from({ length: 200 }, (_, i) => (i % 2 ? peer : store).join('bob', `room-${i}`, maxRooms)),
-        );
+        const results = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? peer : store).join('bob', `room-${i}`, maxRooms)));
         const accepted = results.filter((result) => result.ok);
         expect(accepted).toHaveLength(maxRooms);
         expect(accepted.every((result) => result.ok && result.added)).toBe(true);
         expect(results.filter((result) => !result.ok).every((result) => result.count === maxRooms)).toBe(true);
         // Every accepted join saw a distinct count 1..maxRooms: each one ran alone.
-        expect(accepted.map((result) => result.count).sort((a, b) => a - b)).toEqual(
-          Array.from({ length: maxRooms }, (_, i) => i + 1),
-        );
+        expect(accepted.map((result) => result.count).sort((a, b) => a - b)).toEqual(Array.from({ length: maxRooms }, (_, i) => i + 1));
         const rooms = await store.roomsOf('bob');
         expect(rooms).toHaveLength(maxRooms);
         for (const room of rooms) expect(await peer.membersOf(room)).toEqual(['bob']);
@@ -147,9 +143,7 @@ export function describeMembershipStoreContract(name: string, factory: StoreFact
 
     it('200 concurrent joins of one room add it exactly once', () =>
       run(async (store, peer) => {
-        const results = await Promise.all(
-          Array.from({ length: 200 }, (_, i) => (i % 2 ? peer : store).join('bob', 'lobby', 3)),
-        );
+        const results = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? peer : store).join('bob', 'lobby', 3)));
         expect(results.filter((result) => result.ok && result.added)).toHaveLength(1);
         expect(results.every((result) => result.ok && result.count === 1)).toBe(true);
         expect(await peer.membersOf('lobby')).toEqual(['bob']);

@@ -14,10 +14,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const leaseRunsOut = () => sleep(TTL_MS + 200);
 
 export function describePresenceStoreContract(name: string, factory: PresenceStoreFactory): void {
-  const run = <T>(
-    body: (store: PresenceStore, peer: PresenceStore) => Promise<T>,
-    options: Partial<PresenceOptions> = {},
-  ) => withStore(() => factory({ heartbeatTtlMs: TTL_MS, forgetAfterMs: 60_000, ...options }), body);
+  const run = <T>(body: (store: PresenceStore, peer: PresenceStore) => Promise<T>, options: Partial<PresenceOptions> = {}) =>
+    withStore(() => factory({ heartbeatTtlMs: TTL_MS, forgetAfterMs: 60_000, ...options }), body);
 
   describe(`PresenceStore contract: ${name}`, () => {
     it('nobody is online at first', () =>
@@ -69,9 +67,7 @@ export function describePresenceStoreContract(name: string, factory: PresenceSto
       run(async (store, peer) => {
         await store.heartbeat('n1');
         await peer.heartbeat('n2');
-        const results = await Promise.all(
-          Array.from({ length: 100 }, (_, i) => (i % 2 ? peer.connected('bob', 'n2', 5) : store.connected('bob', 'n1', 5))),
-        );
+        const results = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? peer.connected('bob', 'n2', 5) : store.connected('bob', 'n1', 5))));
         const accepted = results.filter((result) => result.ok);
         expect(accepted.map((result) => result.count).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
         expect(results.filter((result) => !result.ok).every((result) => result.count === 5)).toBe(true);
@@ -157,12 +153,30 @@ export function describePresenceStoreContract(name: string, factory: PresenceSto
         await store.connected('bob', 'n1');
         await store.connected('carol', 'n1'); // a disconnect the store missed
         await peer.connected('dave', 'n2');
-        await store.restoreNode('n1', new Map([['bob', 1], ['erin', 2]]));
+        await store.restoreNode(
+          'n1',
+          new Map([
+            ['bob', 1],
+            ['erin', 2],
+          ]),
+        );
         expect(await peer.isOnline(['bob', 'carol', 'dave', 'erin'])).toEqual([true, false, true, true]);
         expect(await peer.connected('erin', 'n2', 2)).toEqual({ ok: false, reason: 'limit', count: 2 });
         expect(await store.disconnected('bob', 'n1')).toBe(0);
-        await store.restoreNode('n1', new Map([['bob', 1], ['erin', 2]])); // idempotent
-        await store.restoreNode('n1', new Map([['bob', 1], ['erin', 2]]));
+        await store.restoreNode(
+          'n1',
+          new Map([
+            ['bob', 1],
+            ['erin', 2],
+          ]),
+        ); // idempotent
+        await store.restoreNode(
+          'n1',
+          new Map([
+            ['bob', 1],
+            ['erin', 2],
+          ]),
+        );
         expect(await peer.connected('erin', 'n2', 3)).toEqual({ ok: true, count: 3 });
         await leaseRunsOut();
         expect(await peer.isOnline(['bob'])).toEqual([false]);

@@ -91,9 +91,7 @@ export function describeRateLimitStoreContract(name: string, factory: StoreFacto
     it('100 concurrent takes from two nodes on a burst of 20: exactly 20 pass', () =>
       run(async (store, peer) => {
         const limit = { ratePerSecond: NO_REFILL, burst: 20 };
-        const results = await Promise.all(
-          Array.from({ length: 100 }, (_, i) => (i % 2 ? peer : store).take('bob', limit)),
-        );
+        const results = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? peer : store).take('bob', limit)));
         const passed = results.filter((result): result is Extract<TakeResult, { ok: true }> => result.ok);
         expect(passed).toHaveLength(20);
         // Each one saw a distinct count: every take ran alone.

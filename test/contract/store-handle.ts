@@ -14,10 +14,7 @@ export interface StoreHandle<Store> {
 export type StoreFactory<Store> = () => Promise<StoreHandle<Store>>;
 
 /** Runs `body` with a fresh store and always cleans up, also when an expectation fails. */
-export async function withStore<Store, T>(
-  factory: StoreFactory<Store>,
-  body: (store: Store, peer: Store) => Promise<T>,
-): Promise<T> {
+export async function withStore<Store, T>(factory: StoreFactory<Store>, body: (store: Store, peer: Store) => Promise<T>): Promise<T> {
   const handle = await factory();
   try {
     return await body(handle.store, handle.peer ?? handle.store);

@@ -328,12 +328,14 @@ describe('redis', () => {
 
   describeMembershipStoreContract('redis', redisFactory(createRedisMembershipStore));
   describeRevocationStoreContract('redis', redisFactory(createRedisRevocationStore));
-  describePresenceStoreContract('redis', (options) =>
-    redisFactory((client, { keyPrefix }) => createRedisPresenceStore(client, { keyPrefix, ...options }))(),
-  );
+  describePresenceStoreContract('redis', (options) => redisFactory((client, { keyPrefix }) => createRedisPresenceStore(client, { keyPrefix, ...options }))());
   describeRateLimitStoreContract('redis', redisFactory(createRedisRateLimitStore));
   describeRoomHistoryStoreContract('redis', redisFactory(createRedisRoomHistoryStore));
-  describeEventLogContract('redis', redisEventLog(() => redis), { reportsResync: true, isolatesSubscribers: true });
+  describeEventLogContract(
+    'redis',
+    redisEventLog(() => redis),
+    { reportsResync: true, isolatesSubscribers: true },
+  );
 
   it('stores membership under the prefix, as two sets that Redis deletes when empty', async () => {
     const store = createRedisMembershipStore(clientA, { keyPrefix: 'layout:' });
@@ -467,7 +469,10 @@ describe('redis cluster (one node owning every slot)', () => {
   );
   describeEventLogContract(
     'redis cluster, hash-tag prefix',
-    redisEventLog(() => server, () => `{c${++prefixes}}:`),
+    redisEventLog(
+      () => server,
+      () => `{c${++prefixes}}:`,
+    ),
     { reportsResync: true, isolatesSubscribers: true },
   );
 

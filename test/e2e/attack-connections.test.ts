@@ -58,7 +58,9 @@ describe('M6: unauthenticated Engine.IO sessions', () => {
     const { app } = suite;
     const before = rssMb(app.process.pid!);
     const { result, peakMb } = await withPeakRss(app.process.pid!, halfOpenPolling(app.port, 8000, '127.0.0.2'));
-    console.log(`[M6] 8,000 half-open polling handshakes: ${JSON.stringify(result.statuses)} in ${result.elapsedMs} ms; RSS ${before.toFixed(0)} → peak ${peakMb.toFixed(0)} MB; refusals ${JSON.stringify(result.refusals)}`);
+    console.log(
+      `[M6] 8,000 half-open polling handshakes: ${JSON.stringify(result.statuses)} in ${result.elapsedMs} ms; RSS ${before.toFixed(0)} → peak ${peakMb.toFixed(0)} MB; refusals ${JSON.stringify(result.refusals)}`,
+    );
     expect(result.accepted).toBeGreaterThan(0);
     expect(result.accepted).toBeLessThanOrEqual(allowed(PER_ADDRESS, result.elapsedMs));
     expect(result.statuses[403]).toBe(8000 - result.accepted);

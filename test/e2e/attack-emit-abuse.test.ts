@@ -28,7 +28,9 @@ describe('M1: notification flood', () => {
     const seconds = (Date.now() - started) / 1000;
     const passed = results.filter((r) => r.ok).length;
     const refused = results.filter((r) => !r.ok);
-    console.log(`[M1] 200 notification.send from one sender in ${seconds.toFixed(1)} s: ${passed} sent, ${refused.length} refused (${refused[0] && !refused[0].ok ? refused[0].message : ''})`);
+    console.log(
+      `[M1] 200 notification.send from one sender in ${seconds.toFixed(1)} s: ${passed} sent, ${refused.length} refused (${refused[0] && !refused[0].ok ? refused[0].message : ''})`,
+    );
     // A burst of 20, plus 10/s refilled while the 200 requests were being served.
     expect(passed).toBeLessThanOrEqual(20 + Math.ceil(seconds * 10) + 1);
     expect(refused.length).toBeGreaterThan(0);
@@ -70,14 +72,18 @@ describe('H3: sockets that stop reading', () => {
       (raw.ws as unknown as { _socket: NetSocket })._socket.pause(); // stop reading
       raw.send('3'); // a pong nobody asked for
     }
-    const flood = await Promise.all(Array.from({ length: 100 }, (_, i) => mallory.mutate('notification.send', { toUserId: 'admin', message: `${i} ${'x'.repeat(1900)}` })));
+    const flood = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => mallory.mutate('notification.send', { toUserId: 'admin', message: `${i} ${'x'.repeat(1900)}` })),
+    );
     await settle(500);
     // Read again: each client then finds that the server closed its connection.
     for (const raw of raws) (raw.ws as unknown as { _socket: NetSocket })._socket.resume();
     await vi.waitFor(() => expect(raws.every((raw) => raw.isClosed())).toBe(true), { timeout: 10_000 });
     await settle(1000);
     const after = rssMb(pid);
-    console.log(`[H3] 10 non-reading sockets: all closed; flood ${flood.filter((r) => r.ok).length}/100 sent; RSS ${before.toFixed(0)} → ${after.toFixed(0)} MB`);
+    console.log(
+      `[H3] 10 non-reading sockets: all closed; flood ${flood.filter((r) => r.ok).length}/100 sent; RSS ${before.toFixed(0)} → ${after.toFixed(0)} MB`,
+    );
     expect(after - before).toBeLessThan(100);
     // Other users keep receiving.
     const [alice, bob] = await Promise.all([suite.signIn('alice'), suite.signIn('bob')]);

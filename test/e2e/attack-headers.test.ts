@@ -34,7 +34,10 @@ describe('L1: headers on every page and API answer', () => {
       ['redirect to /signin', await get('/')],
       ['tRPC query', await get('/api/trpc/room.mine', { headers: { cookie: alice.cookie } })],
       ['tRPC error', await get('/api/trpc/room.mine')],
-      ['tRPC mutation', await get('/api/trpc/room.leave', { method: 'POST', headers: { cookie: alice.cookie, 'content-type': 'application/json' }, body: '{"room":"x"}' })],
+      [
+        'tRPC mutation',
+        await get('/api/trpc/room.leave', { method: 'POST', headers: { cookie: alice.cookie, 'content-type': 'application/json' }, body: '{"room":"x"}' }),
+      ],
       ['/api/auth/csrf', await get('/api/auth/csrf')],
       ['/api/health', await get('/api/health')],
       ['404', await get('/no-such-page')],

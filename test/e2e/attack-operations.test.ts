@@ -66,12 +66,18 @@ describe('L6: a broken stdout/stderr pipe', () => {
     server.process.stderr!.destroy();
     // Make it log, on stderr (garbage session cookies) and stdout.
     for (let i = 0; i < 5; i++) {
-      await fetch(new URL('/api/trpc/room.mine', server.url), { headers: { cookie: `next-auth.session-token=garbage${i}` }, signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+      await fetch(new URL('/api/trpc/room.mine', server.url), {
+        headers: { cookie: `next-auth.session-token=garbage${i}` },
+        signal: AbortSignal.timeout(10_000),
+      }).catch(() => undefined);
     }
     const cpuBefore = cpuSeconds(pid);
     await sleep(3000);
     const cpuShare = (cpuSeconds(pid) - cpuBefore) / 3;
-    const health = await fetch(new URL('/api/health', server.url), { signal: AbortSignal.timeout(10_000) }).then((r) => r.status, (error: Error) => error.message);
+    const health = await fetch(new URL('/api/health', server.url), { signal: AbortSignal.timeout(10_000) }).then(
+      (r) => r.status,
+      (error: Error) => error.message,
+    );
     console.log(`[L6] stdout/stderr pipes gone: ${Math.round(cpuShare * 100)}% CPU over 3 s while idle, /api/health → ${health}`);
     expect(cpuShare).toBeLessThan(0.5);
     expect(health).toBe(200);

@@ -66,7 +66,10 @@ describe('M2: callbackUrl stays on the app', () => {
   it("next-auth's own redirect after sign-in stays on the app", async () => {
     const csrf = await fetch(new URL('/api/auth/csrf', suite.app.url));
     const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-    const cookie = csrf.headers.getSetCookie().map((line) => line.split(';', 1)[0]).join('; ');
+    const cookie = csrf.headers
+      .getSetCookie()
+      .map((line) => line.split(';', 1)[0])
+      .join('; ');
     for (const callbackUrl of ['/\t/evil.example', 'https://evil.example/', '/\\evil.example']) {
       const response = await fetch(new URL('/api/auth/callback/credentials', suite.app.url), {
         method: 'POST',
@@ -95,10 +98,13 @@ describe('M2 in Chromium: the sign-in form never navigates off-site', () => {
     try {
       const page = await context.newPage();
       const offSite: string[] = [];
-      await context.route((url) => !url.href.startsWith(suite.app.url), (route) => {
-        offSite.push(route.request().url());
-        return route.abort();
-      });
+      await context.route(
+        (url) => !url.href.startsWith(suite.app.url),
+        (route) => {
+          offSite.push(route.request().url());
+          return route.abort();
+        },
+      );
       await page.goto('/signin?callbackUrl=/%09/evil.example');
       await page.getByLabel('Username', { exact: true }).fill('alice');
       await page.getByLabel('Password', { exact: true }).fill('demo');

@@ -24,7 +24,11 @@ describe('H1: bounded request bodies', () => {
     const alice = await suite.signIn('alice');
     const before = rssMb(app.process.pid!);
     const uploads = [
-      rawRequest(app.port, head('/api/auth/callback/credentials', { 'Content-Type': 'application/x-www-form-urlencoded', 'Transfer-Encoding': 'chunked' }), chunkedBody(300 * MB)),
+      rawRequest(
+        app.port,
+        head('/api/auth/callback/credentials', { 'Content-Type': 'application/x-www-form-urlencoded', 'Transfer-Encoding': 'chunked' }),
+        chunkedBody(300 * MB),
+      ),
       rawRequest(app.port, head('/api/auth/session', { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' }), chunkedBody(300 * MB)),
       rawRequest(
         app.port,
@@ -33,7 +37,9 @@ describe('H1: bounded request bodies', () => {
       ),
     ];
     const { result, peakMb } = await withPeakRss(app.process.pid!, Promise.all(uploads));
-    console.log(`[H1] 3 × 300 MB chunked: statuses ${result.map((r) => r.status).join(', ')}; sent ${result.map((r) => (r.sent / MB).toFixed(1)).join(' / ')} MB; RSS ${before.toFixed(0)} → peak ${peakMb.toFixed(0)} MB`);
+    console.log(
+      `[H1] 3 × 300 MB chunked: statuses ${result.map((r) => r.status).join(', ')}; sent ${result.map((r) => (r.sent / MB).toFixed(1)).join(' / ')} MB; RSS ${before.toFixed(0)} → peak ${peakMb.toFixed(0)} MB`,
+    );
     for (const response of result) {
       expect(response.status).toBe(413);
       expect(JSON.parse(response.body)).toEqual({ error: { code: 'PAYLOAD_TOO_LARGE', message: `Request body too large: at most ${API_CAP} bytes here` } });
@@ -43,9 +49,16 @@ describe('H1: bounded request bodies', () => {
 
   it('a declared Content-Length over the cap is refused before the body is sent (Expect: 100-continue too)', async () => {
     const { app } = suite;
-    const declared = await rawRequest(app.port, head('/api/auth/callback/credentials', { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': String(300 * MB) }), chunkedBody(8 * MB));
+    const declared = await rawRequest(
+      app.port,
+      head('/api/auth/callback/credentials', { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': String(300 * MB) }),
+      chunkedBody(8 * MB),
+    );
     expect(declared.status).toBe(413);
-    const expecting = await rawRequest(app.port, head('/api/trpc/room.join', { 'Content-Type': 'application/json', 'Content-Length': String(API_CAP + 1), Expect: '100-continue' }));
+    const expecting = await rawRequest(
+      app.port,
+      head('/api/trpc/room.join', { 'Content-Type': 'application/json', 'Content-Length': String(API_CAP + 1), Expect: '100-continue' }),
+    );
     expect(expecting.status).toBe(413); // not 100 Continue: the client never sends the body
   });
 
@@ -69,7 +82,11 @@ describe('H1: bounded request bodies', () => {
     expect(chunked.body).toContain('chunked but small');
     // Just under the cap: refused by zod (too long a message), not by the body cap.
     const big = JSON.stringify({ toUserId: 'bob', message: 'x'.repeat(API_CAP - 100) });
-    const sized = await fetch(new URL('/api/trpc/notification.send', app.url), { method: 'POST', headers: { 'content-type': 'application/json', cookie: alice.cookie }, body: big });
+    const sized = await fetch(new URL('/api/trpc/notification.send', app.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: alice.cookie },
+      body: big,
+    });
     expect(sized.status).toBe(400);
     expect((await alice.mutate('notification.send', { toUserId: 'bob', message: 'still fine' })).ok).toBe(true);
   });

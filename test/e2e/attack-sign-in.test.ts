@@ -45,7 +45,9 @@ describe('sign-in in production with DEMO_USERS set', () => {
     const results: Array<string | null> = [];
     // 10 at a time, as fast as the server answers.
     for (let i = 0; i < 300; i += 10) {
-      const batch = await Promise.all(Array.from({ length: 10 }, (_, j) => signInAttempt(suite.app.url, 'carol', `wrong-${i + j}`, { localAddress: '127.0.0.2' })));
+      const batch = await Promise.all(
+        Array.from({ length: 10 }, (_, j) => signInAttempt(suite.app.url, 'carol', `wrong-${i + j}`, { localAddress: '127.0.0.2' })),
+      );
       results.push(...batch.map((attempt) => attempt.error));
     }
     const checked = results.filter((error) => error === 'CredentialsSignin').length;

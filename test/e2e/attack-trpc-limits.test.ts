@@ -31,7 +31,9 @@ describe('H2: batch size', () => {
       fetch(trpcUrl(paths, true), { method: 'POST', headers: { 'content-type': 'application/json', cookie: alice.cookie }, body: JSON.stringify(inputs) }),
     );
     const text = await response.text();
-    console.log(`[H2] batch of 1,500 room.join: HTTP ${response.status}, ${(text.length / 1024).toFixed(1)} KB response; RSS ${before.toFixed(0)} → peak ${peakMb.toFixed(0)} MB`);
+    console.log(
+      `[H2] batch of 1,500 room.join: HTTP ${response.status}, ${(text.length / 1024).toFixed(1)} KB response; RSS ${before.toFixed(0)} → peak ${peakMb.toFixed(0)} MB`,
+    );
     expect(response.status).toBe(400);
     expect(text).toContain('Batch call exceeds maximum size');
     expect(peakMb - before).toBeLessThan(100);
@@ -40,10 +42,22 @@ describe('H2: batch size', () => {
 
   it('a GET batch of 1,500 room.mine is refused; a batch of 10 is served', async () => {
     const bob = await suite.signIn('bob');
-    const many = await fetch(trpcUrl(Array.from({ length: 1500 }, () => 'room.mine'), true), { headers: { cookie: bob.cookie } });
+    const many = await fetch(
+      trpcUrl(
+        Array.from({ length: 1500 }, () => 'room.mine'),
+        true,
+      ),
+      { headers: { cookie: bob.cookie } },
+    );
     expect(many.status).toBe(400);
     expect(await many.text()).toContain('Batch call exceeds maximum size');
-    const ten = await fetch(trpcUrl(Array.from({ length: 10 }, () => 'room.mine'), true), { headers: { cookie: bob.cookie } });
+    const ten = await fetch(
+      trpcUrl(
+        Array.from({ length: 10 }, () => 'room.mine'),
+        true,
+      ),
+      { headers: { cookie: bob.cookie } },
+    );
     expect(ten.status).toBe(200);
     expect(await ten.json()).toHaveLength(10);
   });
@@ -104,7 +118,9 @@ describe('L2: cross-site requests never reach a procedure', () => {
       jsonCrossSite: 403,
       jsonNullOrigin: 403,
     });
-    const bodies = await Promise.all(Object.values(refused).map((response) => response.json() as Promise<{ error: { message: string; data: { code: string } } }>));
+    const bodies = await Promise.all(
+      Object.values(refused).map((response) => response.json() as Promise<{ error: { message: string; data: { code: string } } }>),
+    );
     expect(bodies[0]!.error).toMatchObject({ message: 'Cross-site request refused', data: { code: 'FORBIDDEN' } });
     expect(bodies[1]!.error).toMatchObject({ message: 'Send JSON (Content-Type: application/json)', data: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
 
@@ -121,7 +137,9 @@ describe('L2: cross-site requests never reach a procedure', () => {
     expect(await alice.query('room.mine')).toEqual({ ok: true, data: { rooms: [] } });
 
     // The app's own page (same Origin, JSON) still works, and bob saw only that.
-    expect((await send({ body: JSON.stringify({ toUserId: 'bob', message: 'same-site' }), contentType: 'application/json', origin: suite.app.url })).status).toBe(200);
+    expect(
+      (await send({ body: JSON.stringify({ toUserId: 'bob', message: 'same-site' }), contentType: 'application/json', origin: suite.app.url })).status,
+    ).toBe(200);
     await settle(300);
     expect(bobSaw.map((n) => n.message)).toEqual(['same-site']);
   });

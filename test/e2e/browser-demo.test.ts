@@ -138,9 +138,7 @@ describe('the demo app in Chromium (production build through server.ts)', () => 
     const message = unique('lunch at noon?');
     await sendNotification(pages.alice, 'bob', message);
     const started = Date.now();
-    await Promise.all(
-      [pages.bob, pages.bob2].map((page) => inbox(page).getByText(message).waitFor({ timeout: DELIVERY_MS })),
-    );
+    await Promise.all([pages.bob, pages.bob2].map((page) => inbox(page).getByText(message).waitFor({ timeout: DELIVERY_MS })));
     expect(Date.now() - started).toBeLessThanOrEqual(DELIVERY_MS + 250);
     await expect.poll(() => pages.alice.getByRole('status').filter({ hasText: 'Sent to bob.' }).count()).toBe(1);
     await expect.poll(() => inbox(pages.bob).getByText('alice').count()).toBeGreaterThan(0);
@@ -162,7 +160,9 @@ describe('the demo app in Chromium (production build through server.ts)', () => 
     await roomCard(pages.alice, room).getByText(first).waitFor({ timeout: 5000 }); // the poster is a member too
     expect(await pages.carol.getByText(first).count()).toBe(0);
 
-    await roomCard(pages.bob, room).getByRole('button', { name: `Leave ${room}` }).click();
+    await roomCard(pages.bob, room)
+      .getByRole('button', { name: `Leave ${room}` })
+      .click();
     await roomCard(pages.bob, room).waitFor({ state: 'detached' });
 
     const second = unique('after bob left');
@@ -174,7 +174,7 @@ describe('the demo app in Chromium (production build through server.ts)', () => 
     expect(await pages.bob2.getByText(second).count()).toBe(0);
   });
 
-  it("two tabs of one user: the posting tab shows its post at once and once (the server never echoes it), the other tab gets it pushed once", async () => {
+  it('two tabs of one user: the posting tab shows its post at once and once (the server never echoes it), the other tab gets it pushed once', async () => {
     const room = `tabs-${Math.random().toString(36).slice(2, 6)}`;
     await joinRoom(pages.bob, room);
     await pages.bob2.reload(); // the other tab learns of the new room on load (or on focus)
@@ -224,7 +224,9 @@ describe('the demo app in Chromium (production build through server.ts)', () => 
     await joinRoom(pages.carol, room);
     await expect.poll(() => roomCard(pages.carol, room).locator('.message__text').allTextContents()).toEqual(posts);
     await expect.poll(() => pages.carol.getByTestId(`presence-${room}`).textContent()).toContain('alice');
-    await roomCard(pages.carol, room).getByRole('button', { name: `Leave ${room}` }).click();
+    await roomCard(pages.carol, room)
+      .getByRole('button', { name: `Leave ${room}` })
+      .click();
   });
 
   it('at 390 px wide nothing sticks out sideways: the sign-in page and a busy home page', async () => {
@@ -251,7 +253,9 @@ describe('the demo app in Chromium (production build through server.ts)', () => 
     expect(await horizontalOverflow(page)).toEqual({ scrollWidth: 390, viewport: 390 });
     const signOut = await page.getByRole('button', { name: 'Sign out' }).boundingBox();
     expect(signOut!.x + signOut!.width).toBeLessThanOrEqual(390);
-    await roomCard(page, room).getByRole('button', { name: `Leave ${room}` }).click();
+    await roomCard(page, room)
+      .getByRole('button', { name: `Leave ${room}` })
+      .click();
     await context.close();
   });
 
@@ -265,10 +269,18 @@ describe('the demo app in Chromium (production build through server.ts)', () => 
     expect(await connectionBadge(fourth).textContent()).toBe('Disconnected');
 
     await third.close();
-    await expect.poll(async () => {
-      await notice.getByRole('button', { name: 'Try again' }).click({ timeout: 2000 }).catch(() => undefined);
-      return fourth.getByTestId('connection-badge').getAttribute('data-status');
-    }, { timeout: 15_000, interval: 1000 }).toBe('connected');
+    await expect
+      .poll(
+        async () => {
+          await notice
+            .getByRole('button', { name: 'Try again' })
+            .click({ timeout: 2000 })
+            .catch(() => undefined);
+          return fourth.getByTestId('connection-badge').getAttribute('data-status');
+        },
+        { timeout: 15_000, interval: 1000 },
+      )
+      .toBe('connected');
     expect(await notice.count()).toBe(0);
     await fourth.close();
   });
@@ -302,9 +314,7 @@ describe('the demo app in Chromium (production build through server.ts)', () => 
     const form = pages.admin.getByTestId('broadcast-form');
     await form.getByLabel('Announcement', { exact: true }).fill(message);
     await form.getByRole('button', { name: 'Broadcast' }).click();
-    await Promise.all(
-      Object.values(pages).map((page) => page.getByTestId('announcement').getByText(message).waitFor({ timeout: 5000 })),
-    );
+    await Promise.all(Object.values(pages).map((page) => page.getByTestId('announcement').getByText(message).waitFor({ timeout: 5000 })));
   });
 
   it('opens no socket on a signed-out page', async () => {

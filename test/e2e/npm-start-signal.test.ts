@@ -164,7 +164,10 @@ async function heldRequest(url: string) {
     `POST /api/auth/callback/credentials HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
       `Content-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`,
   );
-  await waitFor(() => received.startsWith('HTTP/1.1 100 Continue'), () => `no 100 Continue: ${JSON.stringify(received)}`);
+  await waitFor(
+    () => received.startsWith('HTTP/1.1 100 Continue'),
+    () => `no 100 Continue: ${JSON.stringify(received)}`,
+  );
   return { finish: () => socket.end(body) };
 }
 
@@ -182,7 +185,11 @@ async function expectStopped(run: NpmRun, signal: NodeJS.Signals): Promise<void>
   await expect(fetch(new URL('/api/health', run.url)), 'something still answers on the port').rejects.toThrow();
   // npm has exited; give any process it left a moment to go before calling it an orphan.
   const pgid = run.npm.pid!;
-  await waitFor(() => !groupAlive(pgid), () => `processes of the npm run outlived it:\n${describeGroup(pgid)}\n${run.output()}`, 2000);
+  await waitFor(
+    () => !groupAlive(pgid),
+    () => `processes of the npm run outlived it:\n${describeGroup(pgid)}\n${run.output()}`,
+    2000,
+  );
 }
 
 describe('npm start (compiled server, plain node)', () => {

@@ -24,8 +24,6 @@ afterEach(async () => {
   app = undefined;
 });
 
-
-
 /** Resolves with the exit code, or rejects if the process is still running after `timeoutMs`. */
 function exitWithin(server: AppServer, timeoutMs: number): Promise<number | null> {
   if (server.process.exitCode !== null) return Promise.resolve(server.process.exitCode);
@@ -103,7 +101,12 @@ async function rawHttp(port: number) {
  */
 async function startSlowRequest(port: number, request: { path: string; headers?: Record<string, string>; body: string; sentBody: string }) {
   const connection = await rawHttp(port);
-  const headers = Object.entries({ Host: `localhost:${port}`, ...request.headers, 'Content-Length': String(Buffer.byteLength(request.body)), Expect: '100-continue' })
+  const headers = Object.entries({
+    Host: `localhost:${port}`,
+    ...request.headers,
+    'Content-Length': String(Buffer.byteLength(request.body)),
+    Expect: '100-continue',
+  })
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
   connection.write(`POST ${request.path} HTTP/1.1\r\n${headers}\r\n`);
@@ -121,7 +124,10 @@ function parseResponses(raw: string): Array<{ status: number; body: unknown }> {
       const status = Number(response.slice(9, 12));
       const [head = '', rest = ''] = response.split('\r\n\r\n');
       const body = /transfer-encoding: chunked/i.test(head)
-        ? rest.split('\r\n').filter((_, i) => i % 2 === 1).join('')
+        ? rest
+            .split('\r\n')
+            .filter((_, i) => i % 2 === 1)
+            .join('')
         : rest.slice(0, Number(/content-length: (\d+)/i.exec(head)?.[1] ?? rest.length));
       return { status, body: body ? (JSON.parse(body) as unknown) : undefined };
     });
@@ -142,7 +148,11 @@ describe('graceful shutdown', () => {
     app = await startAppServer();
     const server = app;
     const [alice, bob] = await Promise.all([signIn(server.url, 'alice'), signIn(server.url, 'bob')]);
-    const sockets = [track(await openSocket(app!.url, alice, 'websocket')), track(await openSocket(app!.url, alice, 'polling')), track(await openSocket(app!.url, bob, 'websocket'))];
+    const sockets = [
+      track(await openSocket(app!.url, alice, 'websocket')),
+      track(await openSocket(app!.url, alice, 'polling')),
+      track(await openSocket(app!.url, bob, 'websocket')),
+    ];
     const sawDisconnect = Promise.all(sockets.map((socket) => nextDisconnect(socket)));
 
     // Serving: 200 with the live connection count.

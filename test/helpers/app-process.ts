@@ -169,7 +169,9 @@ function sessionFromJar(baseUrl: string, jar: Map<string, string>): Session {
     query: (path, input) => trpcCall(baseUrl, jar, 'query', path, input),
     mutate: (path, input) => trpcCall(baseUrl, jar, 'mutation', path, input),
     async signOut() {
-      const { csrfToken: token } = (await (await fetch(new URL('/api/auth/csrf', baseUrl), { headers: { cookie: cookieHeader(jar) } })).json()) as { csrfToken: string };
+      const { csrfToken: token } = (await (await fetch(new URL('/api/auth/csrf', baseUrl), { headers: { cookie: cookieHeader(jar) } })).json()) as {
+        csrfToken: string;
+      };
       const response = await fetch(new URL('/api/auth/signout', baseUrl), {
         method: 'POST',
         redirect: 'manual',

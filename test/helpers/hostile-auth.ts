@@ -38,14 +38,25 @@ export const userIdArb = fc.stringMatching(/^[a-z][a-z0-9_-]{0,30}$/);
 export const validTokenArb = userIdArb.map((sub) => signHs256(HS256, validClaims(sub)));
 
 const anyString = fc.string({ unit: 'binary', maxLength: 64 });
-const notOurAudience = fc.oneof(anyString, fc.constant('socket-gateway'), fc.constant(SOCKET_TOKEN_AUDIENCE.toUpperCase())).filter((aud) => aud !== SOCKET_TOKEN_AUDIENCE);
+const notOurAudience = fc
+  .oneof(anyString, fc.constant('socket-gateway'), fc.constant(SOCKET_TOKEN_AUDIENCE.toUpperCase()))
+  .filter((aud) => aud !== SOCKET_TOKEN_AUDIENCE);
 const notOurIssuer = fc.oneof(anyString, fc.constant('next-auth')).filter((iss) => iss !== SOCKET_TOKEN_ISSUER);
-const notAString = fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }));
+const notAString = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }),
+);
 
 /** Our claims with exactly one thing wrong, signed with OUR key and an HS256 header. */
 const badClaimsArb: fc.Arbitrary<{ why: string; claims: Claims }> = fc.oneof(
   fc.tuple(userIdArb, notOurAudience).map(([sub, aud]) => ({ why: 'wrong audience', claims: { ...validClaims(sub), aud } })),
-  fc.tuple(userIdArb, fc.array(notOurAudience, { maxLength: 3 })).map(([sub, aud]) => ({ why: 'audience list without ours', claims: { ...validClaims(sub), aud } })),
+  fc
+    .tuple(userIdArb, fc.array(notOurAudience, { maxLength: 3 }))
+    .map(([sub, aud]) => ({ why: 'audience list without ours', claims: { ...validClaims(sub), aud } })),
   userIdArb.map((sub) => {
     const { aud: _aud, ...claims } = validClaims(sub);
     return { why: 'no audience', claims };
@@ -66,12 +77,19 @@ const badClaimsArb: fc.Arbitrary<{ why: string; claims: Claims }> = fc.oneof(
     const { exp: _exp, ...claims } = validClaims(sub);
     return { why: 'no exp', claims };
   }),
-  fc.tuple(userIdArb, notAString.filter((v) => typeof v !== 'number')).map(([sub, exp]) => ({ why: 'non-numeric exp', claims: { ...validClaims(sub), exp } })),
+  fc
+    .tuple(
+      userIdArb,
+      notAString.filter((v) => typeof v !== 'number'),
+    )
+    .map(([sub, exp]) => ({ why: 'non-numeric exp', claims: { ...validClaims(sub), exp } })),
   userIdArb.map((sub) => {
     const { iat: _iat, ...claims } = validClaims(sub);
     return { why: 'no iat', claims };
   }),
-  fc.tuple(userIdArb, fc.integer({ min: 60, max: 10 ** 8 })).map(([sub, ahead]) => ({ why: 'nbf in the future', claims: { ...validClaims(sub), nbf: nowSeconds() + ahead } })),
+  fc
+    .tuple(userIdArb, fc.integer({ min: 60, max: 10 ** 8 }))
+    .map(([sub, ahead]) => ({ why: 'nbf in the future', claims: { ...validClaims(sub), nbf: nowSeconds() + ahead } })),
 );
 
 /** Headers that are not ours: `none`, asymmetric algorithms (alg confusion), other HMACs, junk. */
@@ -125,13 +143,20 @@ export const hostileTokenArb: fc.Arbitrary<{ why: string; token: string }> = fc.
     const i = at % token.length;
     return { why: `flipped byte ${i} with mask ${mask}`, token: token.slice(0, i) + String.fromCharCode(token.charCodeAt(i) ^ mask) + token.slice(i + 1) };
   }),
-  fc.tuple(validTokenArb, fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_')).filter(([token, c]) => !token.endsWith(c)).map(([token, c]) => ({
-    why: `last character swapped for ${c}`,
-    token: token.slice(0, -1) + c,
-  })),
+  fc
+    .tuple(validTokenArb, fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'))
+    .filter(([token, c]) => !token.endsWith(c))
+    .map(([token, c]) => ({
+      why: `last character swapped for ${c}`,
+      token: token.slice(0, -1) + c,
+    })),
   // A valid token, decorated.
-  fc.tuple(validTokenArb, fc.constantFrom(' ', '\n', '=', '==', '.', '.x', '\u0000', 'A')).map(([token, extra]) => ({ why: `valid token + ${JSON.stringify(extra)}`, token: token + extra })),
-  fc.tuple(validTokenArb, fc.constantFrom(' ', 'Bearer ', '\t')).map(([token, prefix]) => ({ why: `${JSON.stringify(prefix)} + valid token`, token: prefix + token })),
+  fc
+    .tuple(validTokenArb, fc.constantFrom(' ', '\n', '=', '==', '.', '.x', '\u0000', 'A'))
+    .map(([token, extra]) => ({ why: `valid token + ${JSON.stringify(extra)}`, token: token + extra })),
+  fc
+    .tuple(validTokenArb, fc.constantFrom(' ', 'Bearer ', '\t'))
+    .map(([token, prefix]) => ({ why: `${JSON.stringify(prefix)} + valid token`, token: prefix + token })),
   validTokenArb.map((token) => ({ why: 'segments reordered', token: token.split('.').reverse().join('.') })),
   validTokenArb.map((token) => ({ why: 'signature removed', token: token.slice(0, token.lastIndexOf('.') + 1) })),
   // Junk: random strings, JWT-looking junk, huge strings.
@@ -141,7 +166,9 @@ export const hostileTokenArb: fc.Arbitrary<{ why: string; token: string }> = fc.
     why: `huge string (${n} chars)`,
     token: unit.repeat(Math.ceil(n / unit.length)).slice(0, n),
   })),
-  fc.tuple(validTokenArb, fc.integer({ min: 1, max: 100_000 })).map(([token, n]) => ({ why: 'valid token padded past the length cap', token: token + 'A'.repeat(Math.max(n, MAX_TOKEN_LENGTH + 1 - token.length)) })),
+  fc
+    .tuple(validTokenArb, fc.integer({ min: 1, max: 100_000 }))
+    .map(([token, n]) => ({ why: 'valid token padded past the length cap', token: token + 'A'.repeat(Math.max(n, MAX_TOKEN_LENGTH + 1 - token.length)) })),
 );
 
 /** A whole handshake `auth` value that must be refused. */

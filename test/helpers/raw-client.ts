@@ -118,7 +118,11 @@ export function openRaw(baseUrl: string, options: RawConnectOptions = {}): Promi
       );
     },
     closed(timeoutMs = 3000) {
-      return waitUntil(() => closeCode, timeoutMs, () => `socket still open after ${timeoutMs} ms`);
+      return waitUntil(
+        () => closeCode,
+        timeoutMs,
+        () => `socket still open after ${timeoutMs} ms`,
+      );
     },
     isClosed: () => closeCode !== undefined,
     send(frame) {

@@ -3,7 +3,16 @@
  * by the seed's parameter-passing unit and property tests; delivery is tested for real in
  * test/integration.
  */
-import { createDirectSink, createMemoryMembershipStore, createMemoryPresenceStore, createMemoryRateLimitStore, createMemoryRevocationStore, createMemoryRoomHistoryStore, type GatewayParts, type GatewayServer } from '@/socket-gateway';
+import {
+  createDirectSink,
+  createMemoryMembershipStore,
+  createMemoryPresenceStore,
+  createMemoryRateLimitStore,
+  createMemoryRevocationStore,
+  createMemoryRoomHistoryStore,
+  type GatewayParts,
+  type GatewayServer,
+} from '@/socket-gateway';
 
 export type IoCall =
   | { op: 'emit'; room: string | null; event: string; args: unknown[] }
@@ -37,7 +46,13 @@ export function recordingParts(io: GatewayServer): GatewayParts {
   return {
     target: io,
     sink: createDirectSink(io),
-    stores: { membership: createMemoryMembershipStore(), revocations: createMemoryRevocationStore(), rateLimits: createMemoryRateLimitStore(), presence: createMemoryPresenceStore(), history: createMemoryRoomHistoryStore() },
+    stores: {
+      membership: createMemoryMembershipStore(),
+      revocations: createMemoryRevocationStore(),
+      rateLimits: createMemoryRateLimitStore(),
+      presence: createMemoryPresenceStore(),
+      history: createMemoryRoomHistoryStore(),
+    },
     maxRoomsPerUser: 50,
     roomHistoryLimit: 100,
     validatePayloads: false,

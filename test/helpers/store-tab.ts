@@ -109,7 +109,8 @@ export async function openStoreTab({ session, userId, port, proxy: given }: Stor
     async waitForSyncs(count, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       while (syncs.length < count) {
-        if (Date.now() > deadline) throw new Error(`${userId}: ${syncs.length} of ${count} gateway:sync within ${timeoutMs} ms (status ${JSON.stringify(store.getSnapshot())})`);
+        if (Date.now() > deadline)
+          throw new Error(`${userId}: ${syncs.length} of ${count} gateway:sync within ${timeoutMs} ms (status ${JSON.stringify(store.getSnapshot())})`);
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     },

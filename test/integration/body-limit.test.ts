@@ -41,7 +41,11 @@ describe('request body cap', () => {
   });
 
   it('passes bodies within the cap, chunked or sized, whole', async () => {
-    const chunked = await rawRequest(port, head('/api/trpc/x', 'Transfer-Encoding: chunked'), [Buffer.from('400\r\n'), Buffer.alloc(1024, 'a'), Buffer.from('\r\n0\r\n\r\n')]);
+    const chunked = await rawRequest(port, head('/api/trpc/x', 'Transfer-Encoding: chunked'), [
+      Buffer.from('400\r\n'),
+      Buffer.alloc(1024, 'a'),
+      Buffer.from('\r\n0\r\n\r\n'),
+    ]);
     expect(chunked).toMatchObject({ status: 200, body: 'got 1024' });
     const sized = await rawRequest(port, head('/api/trpc/x', 'Content-Length: 5'), [Buffer.from('hello')]);
     expect(sized).toMatchObject({ status: 200, body: 'got 5' });
@@ -59,7 +63,10 @@ describe('request body cap', () => {
   });
 
   it('keeps pipelined requests working behind a chunked one', async () => {
-    const pipelined = await rawRequest(port, `POST /api/trpc/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\nConnection: close`);
+    const pipelined = await rawRequest(
+      port,
+      `POST /api/trpc/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\nConnection: close`,
+    );
     expect(pipelined.status).toBe(200);
     expect(pipelined.body).toContain('got 5');
   });

@@ -12,7 +12,12 @@ afterEach(() => server.stop());
 describe('handshake', () => {
   it('connects with a valid token and lands in user:{id}', async () => {
     const client = await server.connectAs('alice');
-    expect(server.io.of('/').adapter.rooms.get(userRoom('alice'))?.has(client.id ?? '')).toBe(true);
+    expect(
+      server.io
+        .of('/')
+        .adapter.rooms.get(userRoom('alice'))
+        ?.has(client.id ?? ''),
+    ).toBe(true);
   });
 
   it.each([
@@ -31,6 +36,11 @@ describe('handshake', () => {
   it('puts a new socket in the rooms its user joined before it connected', async () => {
     await server.stores.membership.join('alice', 'lobby', 50);
     const client = await server.connectAs('alice');
-    expect(server.io.of('/').adapter.rooms.get('lobby')?.has(client.id ?? '')).toBe(true);
+    expect(
+      server.io
+        .of('/')
+        .adapter.rooms.get('lobby')
+        ?.has(client.id ?? ''),
+    ).toBe(true);
   });
 });

@@ -106,4 +106,3 @@ describe('packet size cap (maxHttpBufferSize)', () => {
     await expectServerHealthy(server, bob, 'oversized poll');
   });
 });
-

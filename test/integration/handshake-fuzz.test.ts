@@ -72,7 +72,10 @@ describe('handshake fuzzing against a real server', () => {
 
   it('refuses CONNECT packets whose auth is not an object, or not JSON at all (100 runs, raw websocket)', async () => {
     const notAnObject = fc.oneof(
-      fc.jsonValue().filter((value) => typeof value !== 'object' || value === null || Array.isArray(value)).map((value) => JSON.stringify(value)),
+      fc
+        .jsonValue()
+        .filter((value) => typeof value !== 'object' || value === null || Array.isArray(value))
+        .map((value) => JSON.stringify(value)),
       fc.string({ unit: 'binary', maxLength: 200 }),
     );
     const acceptedBefore = accepted;

@@ -109,7 +109,9 @@ describe('events', () => {
     const received = Promise.all([a1, a2].map((c) => new Promise((resolve) => c.once('notification', resolve))));
     const bytesBefore = await value('bytes_out_total');
     const delivered = await growth('deliveries_total', { target: 'user' }, async () => {
-      expect(await growth('events_emitted_total', { event: 'notification', target: 'user' }, () => gateway.emitToUser('alice', 'notification', message('hi')))).toBe(1);
+      expect(
+        await growth('events_emitted_total', { event: 'notification', target: 'user' }, () => gateway.emitToUser('alice', 'notification', message('hi'))),
+      ).toBe(1);
       await received;
     });
     expect(delivered).toBe(2);

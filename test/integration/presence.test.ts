@@ -8,7 +8,8 @@ import { createCaller } from '@/server/trpc/root';
 import { gateway, type PresenceChange } from '@/socket-gateway';
 import { collectEvents, settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 
-const as = (id: string) => createCaller({ session: { user: { id, name: id, role: 'user' }, expires: new Date(Date.now() + 3_600_000).toISOString(), signedInAt: Date.now() } });
+const as = (id: string) =>
+  createCaller({ session: { user: { id, name: id, role: 'user' }, expires: new Date(Date.now() + 3_600_000).toISOString(), signedInAt: Date.now() } });
 
 let server: TestServer;
 beforeAll(async () => {
@@ -33,10 +34,12 @@ describe('presence', () => {
     expect(await gateway.isOnline('bob')).toBe(true);
 
     bob2.disconnect();
-    await vi.waitFor(() => expect(seen).toEqual([
-      { room: 'team', userId: 'bob', online: true },
-      { room: 'team', userId: 'bob', online: false },
-    ]));
+    await vi.waitFor(() =>
+      expect(seen).toEqual([
+        { room: 'team', userId: 'bob', online: true },
+        { room: 'team', userId: 'bob', online: false },
+      ]),
+    );
     expect(await gateway.isOnline('bob')).toBe(false);
   });
 

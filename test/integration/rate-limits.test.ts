@@ -33,7 +33,9 @@ describe('rate limits', () => {
     const victim = await server.connectAs('victim-1');
     const seen = collectEvents(victim, 'notification');
     const mallory = as('mallory-1');
-    const { passed, refused } = await burst(Array.from({ length: 100 }, (_, i) => () => mallory.notification.send({ toUserId: 'victim-1', message: `spam ${i}` })));
+    const { passed, refused } = await burst(
+      Array.from({ length: 100 }, (_, i) => () => mallory.notification.send({ toUserId: 'victim-1', message: `spam ${i}` })),
+    );
     expect(passed).toBeGreaterThanOrEqual(emit.burst);
     expect(passed).toBeLessThanOrEqual(emit.burst + 2); // refills at emit.ratePerSecond while the burst runs
     for (const error of refused) {

@@ -54,7 +54,9 @@ async function open(url: string, userId: string, resume?: { epoch: string; posit
   const client: TestClient = connect(url, { auth: { token, ...(resume ? { resume } : {}) }, transports: ['websocket'], reconnection: false, forceNew: true });
   clients.push(client);
   const got: string[] = [];
-  client.onAny((event: string, payload: { message?: string } | SyncInfo) => got.push(event === 'gateway:sync' ? `sync:${(payload as SyncInfo).replayed}` : `${event}:${(payload as { message?: string }).message}`));
+  client.onAny((event: string, payload: { message?: string } | SyncInfo) =>
+    got.push(event === 'gateway:sync' ? `sync:${(payload as SyncInfo).replayed}` : `${event}:${(payload as { message?: string }).message}`),
+  );
   const sync = new Promise<SyncInfo>((resolve) => (client as unknown as { once(e: string, l: (s: SyncInfo) => void): void }).once('gateway:sync', resolve));
   return { client, got, sync };
 }

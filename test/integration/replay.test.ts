@@ -122,8 +122,15 @@ describe('replay on reconnect', () => {
     // A raw handshake claiming a position in another epoch.
     const token = (await mintSocketToken('bob')).token;
     const { io } = await import('socket.io-client');
-    const client = io(url, { auth: { token, resume: { epoch: `${epoch}-old`, position: '0-1' } }, transports: ['websocket'], forceNew: true, reconnection: false });
-    const sync = await new Promise<SyncInfo>((resolve) => (client as unknown as { once(e: string, l: (s: SyncInfo) => void): void }).once('gateway:sync', resolve));
+    const client = io(url, {
+      auth: { token, resume: { epoch: `${epoch}-old`, position: '0-1' } },
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+    });
+    const sync = await new Promise<SyncInfo>((resolve) =>
+      (client as unknown as { once(e: string, l: (s: SyncInfo) => void): void }).once('gateway:sync', resolve),
+    );
     client.close();
     expect(sync).toMatchObject({ epoch, resync: true, replayed: 0 });
   });
@@ -141,7 +148,9 @@ describe('replay on reconnect', () => {
       const client = io(url, { auth: { token, resume: { epoch, position } }, transports: ['websocket'], forceNew: true, reconnection: false });
       const got: string[] = [];
       client.on('notification', (m) => got.push(m.message));
-      const sync = await new Promise<SyncInfo>((resolve) => (client as unknown as { once(e: string, l: (s: SyncInfo) => void): void }).once('gateway:sync', resolve));
+      const sync = await new Promise<SyncInfo>((resolve) =>
+        (client as unknown as { once(e: string, l: (s: SyncInfo) => void): void }).once('gateway:sync', resolve),
+      );
       client.close();
       return { got, sync };
     };

@@ -9,7 +9,8 @@ import { startSocketServer, type TestServer } from '../helpers/socket-server';
 
 const LOGGER_KEY = Symbol.for('socket-gateway.logger');
 const holder = globalThis as { [LOGGER_KEY]?: Logger };
-const caller = (id: string) => createCaller({ session: { user: { id, name: id, role: 'user' }, expires: new Date(Date.now() + 3_600_000).toISOString(), signedInAt: Date.now() } });
+const caller = (id: string) =>
+  createCaller({ session: { user: { id, name: id, role: 'user' }, expires: new Date(Date.now() + 3_600_000).toISOString(), signedInAt: Date.now() } });
 
 let server: TestServer | undefined;
 let previous: Logger | undefined;
@@ -32,7 +33,8 @@ describe('tracing hook', () => {
     await caller('alice').notification.send({ toUserId: 'carol', message: 'traced too' });
     const emits = lines.filter((line) => line.event === 'emit');
     expect(emits).toHaveLength(2);
-    for (const emit of emits) expect(emit).toMatchObject({ name: 'notification', target: 'user', procedure: 'notification.send', requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    for (const emit of emits)
+      expect(emit).toMatchObject({ name: 'notification', target: 'user', procedure: 'notification.send', requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     expect(emits[0]!.requestId).not.toBe(emits[1]!.requestId);
     expect(JSON.stringify(emits)).not.toContain('traced'); // no payload in the log
   });

@@ -16,7 +16,8 @@ const RUNS = { numRuns: 100 };
 /** User ids as real systems have them: unicode, colons, long. */
 const userIdArb = fc.oneof(
   fc.string({ unit: 'binary', minLength: 1, maxLength: 512 }),
-  fc.array(fc.oneof(fc.constant(':'), fc.string({ unit: 'grapheme', maxLength: 8 })), { minLength: 1, maxLength: 40 })
+  fc
+    .array(fc.oneof(fc.constant(':'), fc.string({ unit: 'grapheme', maxLength: 8 })), { minLength: 1, maxLength: 40 })
     .map((parts) => parts.join(''))
     .filter((id) => id.length > 0 && id.length <= 512),
   fc.uuid(),
@@ -106,7 +107,7 @@ describe('Property 2: anything but a valid token is refused', () => {
 describe('Property 3: emitToUser(U, event, data) emits to user:{U} with that event and data', () => {
   it('for any user id and payload', () => {
     fc.assert(
-      fc.property(userIdArb, fc.constantFrom('notification', 'announcement') , payloadArb, (userId, event, data) => {
+      fc.property(userIdArb, fc.constantFrom('notification', 'announcement'), payloadArb, (userId, event, data) => {
         const { io, calls } = createRecordingIo();
         new SocketGateway(() => recordingParts(io)).emitToUser(userId, event, data);
         expect(calls).toEqual([{ op: 'emit', room: `user:${userId}`, event, args: [data] }]);

@@ -1,12 +1,6 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import {
-  authenticate,
-  socketTokenKey,
-  mintSocketToken,
-  SOCKET_TOKEN_AUDIENCE,
-  SOCKET_TOKEN_ISSUER,
-} from '@/socket-gateway';
+import { authenticate, socketTokenKey, mintSocketToken, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway';
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -25,7 +19,10 @@ describe('mintSocketToken', () => {
   it('signs an HS256 token with sub, aud, iat and exp, expiring after the TTL', async () => {
     const before = Date.now();
     const { token, expiresAt } = await mintSocketToken('alice');
-    const [header, payload] = token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>);
+    const [header, payload] = token
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>);
     expect(header).toMatchObject({ alg: 'HS256', typ: 'JWT' });
     expect(payload).toMatchObject({ sub: 'alice', aud: SOCKET_TOKEN_AUDIENCE });
     expect(payload?.exp).toBe((payload?.iat as number) + 300);

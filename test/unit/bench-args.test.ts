@@ -12,7 +12,16 @@ const options = (line: string) => {
 
 describe('bench arguments', () => {
   it('quick mode by default; --full widens sizes and adds the variants', () => {
-    expect(options('')).toMatchObject({ mode: 'quick', sizes: [1000], repeats: 3, rounds: 30, warmupRounds: 5, concurrency: 200, variants: [], servers: MAIN_SERVERS });
+    expect(options('')).toMatchObject({
+      mode: 'quick',
+      sizes: [1000],
+      repeats: 3,
+      rounds: 30,
+      warmupRounds: 5,
+      concurrency: 200,
+      variants: [],
+      servers: MAIN_SERVERS,
+    });
     expect(options('').e2e).toMatchObject({ calls: 500, rebuild: false });
     expect(options('--full')).toMatchObject({ mode: 'full', sizes: [1000, 5000, 10_000], variants: VARIANT_SERVERS, variantSizes: [5000] });
     expect(options('--full --no-variants').variants).toEqual([]);

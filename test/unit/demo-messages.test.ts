@@ -7,13 +7,20 @@ import { trpcErrorMessage, UNREACHABLE_MESSAGE } from '@/trpc/errors';
 describe('describeConnectionError', () => {
   it('says why the tab past the per-user cap is not live, and offers to try again', () => {
     const { text, action } = describeConnectionError('Too many connections: at most 10 per user', 'disconnected');
-    expect(text).toBe('This tab is not live: your account already has 10 tabs open with live updates, the most it can have. Close one of them, then try again.');
+    expect(text).toBe(
+      'This tab is not live: your account already has 10 tabs open with live updates, the most it can have. Close one of them, then try again.',
+    );
     expect(action).toBe('retry');
   });
 
-  it.each(['xhr poll error', 'websocket error', 'timeout', 'Could not get a socket token, retrying: Failed to fetch'])('%s while reconnecting: the server cannot be reached, nothing to do', (error) => {
-    expect(describeConnectionError(error, 'reconnecting')).toEqual({ text: "Can't reach the server. Live updates resume by themselves as soon as it is back." });
-  });
+  it.each(['xhr poll error', 'websocket error', 'timeout', 'Could not get a socket token, retrying: Failed to fetch'])(
+    '%s while reconnecting: the server cannot be reached, nothing to do',
+    (error) => {
+      expect(describeConnectionError(error, 'reconnecting')).toEqual({
+        text: "Can't reach the server. Live updates resume by themselves as soon as it is back.",
+      });
+    },
+  );
 
   it('a refused or missing session asks to sign in again', () => {
     for (const error of ['Unauthorized', 'Could not get a socket token: Sign in first']) {
@@ -35,7 +42,9 @@ describe('trpcErrorMessage', () => {
   });
 
   it("keeps the server's own message for errors it explains (rate limits, room rules)", () => {
-    const limited = new TRPCClientError('Too many messages: try again in 2 s', { result: { error: { message: 'Too many messages: try again in 2 s', code: -32029, data: { code: 'TOO_MANY_REQUESTS', httpStatus: 429 } } } });
+    const limited = new TRPCClientError('Too many messages: try again in 2 s', {
+      result: { error: { message: 'Too many messages: try again in 2 s', code: -32029, data: { code: 'TOO_MANY_REQUESTS', httpStatus: 429 } } },
+    });
     expect(trpcErrorMessage(limited)).toBe('Too many messages: try again in 2 s');
   });
 });

@@ -20,7 +20,11 @@ describe('parseEnv', () => {
   });
 
   it('reads overrides', () => {
-    const env = parseEnv({ SOCKET_ALLOWED_ORIGINS: 'https://a.test, http://b.test:8080', SOCKET_MAX_CONNECTIONS_PER_USER: '3', SOCKET_TOKEN_TTL_SECONDS: '60' });
+    const env = parseEnv({
+      SOCKET_ALLOWED_ORIGINS: 'https://a.test, http://b.test:8080',
+      SOCKET_MAX_CONNECTIONS_PER_USER: '3',
+      SOCKET_TOKEN_TTL_SECONDS: '60',
+    });
     expect(env.socket.allowedOrigins).toEqual(['https://a.test', 'http://b.test:8080']);
     expect(env.socket.maxConnectionsPerUser).toBe(3);
     expect(env.socketToken.ttlSeconds).toBe(60);
@@ -127,7 +131,9 @@ describe('hardening settings (issue 9)', () => {
   });
 
   it('refuses a headers timeout longer than the request timeout', () => {
-    expect(() => parseEnv({ HTTP_HEADERS_TIMEOUT_MS: '30000', HTTP_REQUEST_TIMEOUT_MS: '10000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS \(30000\) must not exceed HTTP_REQUEST_TIMEOUT_MS \(10000\)/);
+    expect(() => parseEnv({ HTTP_HEADERS_TIMEOUT_MS: '30000', HTTP_REQUEST_TIMEOUT_MS: '10000' })).toThrow(
+      /HTTP_HEADERS_TIMEOUT_MS \(30000\) must not exceed HTTP_REQUEST_TIMEOUT_MS \(10000\)/,
+    );
   });
 });
 

@@ -18,13 +18,22 @@ describe('logger', () => {
     logger.info({ event: 'handshake_refused', reason: 'Unauthorized' }, 'handshake refused: Unauthorized');
     expect(lines).toHaveLength(1);
     expect(lines[0]!.trim().split('\n')).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'info', pid: process.pid, event: 'handshake_refused', reason: 'Unauthorized', msg: 'handshake refused: Unauthorized' });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 'info',
+      pid: process.pid,
+      event: 'handshake_refused',
+      reason: 'Unauthorized',
+      msg: 'handshake refused: Unauthorized',
+    });
     expect(typeof JSON.parse(lines[0]!).time).toBe('number');
   });
 
   it('censors tokens, cookies, secrets, passwords and Authorization headers', () => {
     const { logger, lines } = capture();
-    logger.info({ token: 'tok-1', secret: 'sec-1', password: 'pw-1', auth: { token: 'tok-2' }, headers: { cookie: 'ck-1', authorization: 'Bearer au-1' } }, 'x');
+    logger.info(
+      { token: 'tok-1', secret: 'sec-1', password: 'pw-1', auth: { token: 'tok-2' }, headers: { cookie: 'ck-1', authorization: 'Bearer au-1' } },
+      'x',
+    );
     const text = lines.join('');
     for (const value of ['tok-1', 'tok-2', 'sec-1', 'pw-1', 'ck-1', 'au-1']) expect(text).not.toContain(value);
     expect(text).toContain('[redacted]');

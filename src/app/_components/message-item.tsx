@@ -3,7 +3,17 @@ import type { MessagePayload } from '@/socket-gateway/events';
 import { formatTime } from './format-time';
 
 /** One message: who, when, what. `pending`: one of this tab's own posts the server has not confirmed yet. */
-export function MessageItem({ message, self, pending, children }: { message: MessagePayload; self?: string; pending?: 'sending' | 'failed'; children?: ReactNode }) {
+export function MessageItem({
+  message,
+  self,
+  pending,
+  children,
+}: {
+  message: MessagePayload;
+  self?: string;
+  pending?: 'sending' | 'failed';
+  children?: ReactNode;
+}) {
   const mine = message.from === self;
   const className = ['message', mine && 'message--mine', pending && `message--${pending}`].filter(Boolean).join(' ');
   return (
@@ -14,7 +24,11 @@ export function MessageItem({ message, self, pending, children }: { message: Mes
       <div className="message__body">
         <div className="message__meta">
           <span className="message__from">{mine ? 'You' : message.from}</span>
-          {pending === 'sending' ? <span className="message__state">Sending…</span> : <time dateTime={new Date(message.sentAt).toISOString()}>{formatTime(message.sentAt)}</time>}
+          {pending === 'sending' ? (
+            <span className="message__state">Sending…</span>
+          ) : (
+            <time dateTime={new Date(message.sentAt).toISOString()}>{formatTime(message.sentAt)}</time>
+          )}
         </div>
         <p className="message__text">{message.message}</p>
         {children}

@@ -49,14 +49,7 @@ export function RoomsPanel({ self }: { self: string }) {
         <form className="form form--inline" onSubmit={onSubmit} aria-describedby={join.error ? errorId : undefined}>
           <div className="field field--grow">
             <label htmlFor={`${id}-room`}>Room name</label>
-            <input
-              id={`${id}-room`}
-              name="room"
-              placeholder="e.g. design-team"
-              autoComplete="off"
-              value={room}
-              onChange={(e) => setRoom(e.target.value)}
-            />
+            <input id={`${id}-room`} name="room" placeholder="e.g. design-team" autoComplete="off" value={room} onChange={(e) => setRoom(e.target.value)} />
           </div>
           <button className="button button--primary" type="submit" disabled={join.isPending}>
             {join.isPending ? 'Joining…' : 'Join'}

@@ -63,15 +63,23 @@ export function useRoomFeed(room: string, self: string) {
   if (seen !== history.data) {
     setSeen(history.data);
     const arrived = new Set(history.data?.messages.map((message) => message.id));
-    if (own.some((p) => p.state === 'sent' && arrived.has(p.message.id))) setOwn((posts) => posts.filter((p) => !(p.state === 'sent' && arrived.has(p.message.id))));
+    if (own.some((p) => p.state === 'sent' && arrived.has(p.message.id)))
+      setOwn((posts) => posts.filter((p) => !(p.state === 'sent' && arrived.has(p.message.id))));
   }
 
   const server = dedupe(history.data?.messages ?? []);
   const known = new Set(server.map((message) => message.id));
   const confirmed = own.filter((p) => p.state === 'sent' && !known.has(p.message.id)).map((p) => ({ key: p.message.id, message: p.message }));
-  const waiting = own.filter((p) => p.state !== 'sent').map((p) => ({ key: p.key, message: p.message, pending: p.state as 'sending' | 'failed', error: p.error }));
-  const items: FeedItem[] = [...mergeBySentAt(server.map((message) => ({ key: message.id, message })), confirmed), ...waiting];
-
+  const waiting = own
+    .filter((p) => p.state !== 'sent')
+    .map((p) => ({ key: p.key, message: p.message, pending: p.state as 'sending' | 'failed', error: p.error }));
+  const items: FeedItem[] = [
+    ...mergeBySentAt(
+      server.map((message) => ({ key: message.id, message })),
+      confirmed,
+    ),
+    ...waiting,
+  ];
 
   return {
     items,

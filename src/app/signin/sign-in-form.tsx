@@ -88,13 +88,21 @@ export function SignInForm({ accounts, demoPassword, callbackUrl }: { accounts: 
       {accounts.length > 0 && (
         <section className="demo-accounts" aria-labelledby="demo-accounts-title">
           <h2 id="demo-accounts-title" className="section-label">
-            Demo accounts{demoPassword && <span className="muted"> · password <code>{demoPassword}</code></span>}
+            Demo accounts
+            {demoPassword && (
+              <span className="muted">
+                {' '}
+                · password <code>{demoPassword}</code>
+              </span>
+            )}
           </h2>
           <ul className="account-list">
             {accounts.map((account) => (
               <li key={account.id}>
                 <button type="button" className="account" onClick={() => pick(account)} aria-label={`Use the ${account.id} account`}>
-                  <span className="avatar" aria-hidden="true">{account.id.slice(0, 1).toUpperCase()}</span>
+                  <span className="avatar" aria-hidden="true">
+                    {account.id.slice(0, 1).toUpperCase()}
+                  </span>
                   <span className="account__name">{account.id}</span>
                   <span className={`role role--${account.role}`}>{account.role}</span>
                 </button>

@@ -36,7 +36,11 @@ export function limitConnections(server: HttpServer, limits: ConnectionLimits): 
     const key = addressKey(socket.remoteAddress ?? 'unknown');
     const fromAddress = byAddress.get(key) ?? 0;
     const refusal =
-      total >= limits.maxConnections ? TOO_MANY_CONNECTIONS : limits.perAddress && fromAddress >= limits.maxConnectionsPerAddress ? TOO_MANY_FROM_ADDRESS : null;
+      total >= limits.maxConnections
+        ? TOO_MANY_CONNECTIONS
+        : limits.perAddress && fromAddress >= limits.maxConnectionsPerAddress
+          ? TOO_MANY_FROM_ADDRESS
+          : null;
     if (refusal) return refuse(socket, refusal);
     total += 1;
     byAddress.set(key, fromAddress + 1);

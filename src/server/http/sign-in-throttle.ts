@@ -61,7 +61,10 @@ export function createSignInThrottle(options: SignInThrottleOptions): SignInThro
   return {
     refusal(username, address) {
       const at = now();
-      const waitMs = Math.max(blockedFor(userKey(username), options.maxFailuresPerUsername, at), blockedFor(`addr:${address}`, options.maxFailuresPerAddress, at));
+      const waitMs = Math.max(
+        blockedFor(userKey(username), options.maxFailuresPerUsername, at),
+        blockedFor(`addr:${address}`, options.maxFailuresPerAddress, at),
+      );
       return waitMs > 0 ? `Too many sign-in attempts, try again in ${Math.ceil(waitMs / 1000)} s` : null;
     },
     failed(username, address) {

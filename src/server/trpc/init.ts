@@ -31,9 +31,7 @@ const t = initTRPC.context<TRPCContext>().create({
   errorFormatter({ shape, error }) {
     if (error.cause instanceof RateLimitedError) return { ...shape, data: { ...shape.data, zodError: null, retryAfterMs: error.cause.retryAfterMs } };
     if (!(error.cause instanceof ZodError)) return { ...shape, data: { ...shape.data, zodError: null } };
-    const message = error.cause.issues
-      .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
-      .join('; ');
+    const message = error.cause.issues.map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');
     return { ...shape, message, data: { ...shape.data, zodError: z.flattenError(error.cause) } };
   },
 });

@@ -15,7 +15,10 @@ export interface MemberPresence {
  * `initial` changes (a refetch, a resync), it starts over from the new answer.
  */
 export function useRoomPresence(room: string, initial: readonly MemberPresence[] | undefined): MemberPresence[] {
-  const [state, setState] = useState<{ from: readonly MemberPresence[] | undefined; members: MemberPresence[] }>({ from: initial, members: [...(initial ?? [])] });
+  const [state, setState] = useState<{ from: readonly MemberPresence[] | undefined; members: MemberPresence[] }>({
+    from: initial,
+    members: [...(initial ?? [])],
+  });
   // A new answer replaces what the events built (derived state, set during render as React recommends).
   // @see https://react.dev/learn/you-might-not-need-an-effect#adjusting-some-state-when-a-prop-changes
   let current = state;

@@ -18,11 +18,7 @@ export interface UseSocketEventOptions {
  * every render: the listener is added once per event name, and on unmount (or when
  * `enabled` turns false) only this hook's own listener is removed.
  */
-export function useSocketEvent<E extends ServerEventName>(
-  event: E,
-  handler: (payload: EventPayload<E>) => void,
-  options: UseSocketEventOptions = {},
-): void {
+export function useSocketEvent<E extends ServerEventName>(event: E, handler: (payload: EventPayload<E>) => void, options: UseSocketEventOptions = {}): void {
   const store = useSocketStore('useSocketEvent');
   const { enabled = true } = options;
   const handlerRef = useRef(handler);

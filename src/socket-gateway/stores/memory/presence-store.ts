@@ -1,10 +1,4 @@
-import {
-  DEFAULT_FORGET_AFTER_MS,
-  DEFAULT_HEARTBEAT_TTL_MS,
-  DEFAULT_SWEEP_MAX_FIELDS,
-  type PresenceOptions,
-  type PresenceStore,
-} from '../presence';
+import { DEFAULT_FORGET_AFTER_MS, DEFAULT_HEARTBEAT_TTL_MS, DEFAULT_SWEEP_MAX_FIELDS, type PresenceOptions, type PresenceStore } from '../presence';
 
 /** Presence in this process's memory (tests; one process stands in for every node). */
 export function createMemoryPresenceStore(options: PresenceOptions = {}): PresenceStore {

@@ -27,7 +27,12 @@ export function createGatewayRedisClient(url: string): GatewayRedisClient {
 }
 
 /** Connects `client`, waiting at most `timeoutMs`; throws a message naming the URL (without its password). */
-export async function connectRedis(client: GatewayRedisClient, url: string, timeoutMs: number, onStateChange?: RedisConnectionOptions['onStateChange']): Promise<GatewayRedisClient> {
+export async function connectRedis(
+  client: GatewayRedisClient,
+  url: string,
+  timeoutMs: number,
+  onStateChange?: RedisConnectionOptions['onStateChange'],
+): Promise<GatewayRedisClient> {
   let lastError = '';
   const onError = (error: Error) => {
     lastError = error.message;
@@ -43,7 +48,9 @@ export async function connectRedis(client: GatewayRedisClient, url: string, time
     ]);
   } catch {
     client.destroy();
-    throw new Error(`Redis at ${redactUrl(url)} did not answer within ${timeoutMs} ms${lastError ? ` (${lastError})` : ''}. Start it, or unset REDIS_URL to run one node on the embedded database.`);
+    throw new Error(
+      `Redis at ${redactUrl(url)} did not answer within ${timeoutMs} ms${lastError ? ` (${lastError})` : ''}. Start it, or unset REDIS_URL to run one node on the embedded database.`,
+    );
   } finally {
     clearTimeout(timer);
   }

@@ -1,12 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  DEFAULT_EVENT_LOG_RETENTION,
-  isPosition,
-  type EventAddress,
-  type EventLog,
-  type EventLogRetention,
-  type LogEntry,
-} from '../event-log';
+import { DEFAULT_EVENT_LOG_RETENTION, isPosition, type EventAddress, type EventLog, type EventLogRetention, type LogEntry } from '../event-log';
 import { EventLogResyncError, guardedSubscriber } from '../event-log-subscription';
 import type { RedisStoreClient, RedisStoreOptions } from './client';
 import { defineLuaScript } from './lua-script';

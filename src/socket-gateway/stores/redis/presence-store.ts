@@ -148,8 +148,7 @@ const BATCH = 200;
  */
 export function createRedisPresenceStore(
   client: RedisStoreClient,
-  { keyPrefix, heartbeatTtlMs = DEFAULT_HEARTBEAT_TTL_MS, forgetAfterMs = DEFAULT_FORGET_AFTER_MS }: RedisStoreOptions &
-    PresenceOptions,
+  { keyPrefix, heartbeatTtlMs = DEFAULT_HEARTBEAT_TTL_MS, forgetAfterMs = DEFAULT_FORGET_AFTER_MS }: RedisStoreOptions & PresenceOptions,
 ): PresenceStore {
   const nodes = `${keyPrefix}nodes`;
   const presenceKey = (userId: string) => `${keyPrefix}presence:${userId}`;
@@ -160,23 +159,14 @@ export function createRedisPresenceStore(
     async connected(userId, nodeId, maxConnections): Promise<ConnectResult> {
       if (Number.isNaN(maxConnections)) throw new RangeError('connected: maxConnections must be a number, got NaN');
       // -1 means no cap; Lua cannot parse 'Infinity', so clamp to what means the same.
-      const max =
-        maxConnections === undefined ? '-1' : String(Math.max(0, Math.min(maxConnections, Number.MAX_SAFE_INTEGER)));
-      const reply = await CONNECTED_SCRIPT.run(
-        client,
-        [nodes, presenceKey(userId), nodeUsersKey(nodeId)],
-        [nodeId, userId, max, ttl],
-      );
+      const max = maxConnections === undefined ? '-1' : String(Math.max(0, Math.min(maxConnections, Number.MAX_SAFE_INTEGER)));
+      const reply = await CONNECTED_SCRIPT.run(client, [nodes, presenceKey(userId), nodeUsersKey(nodeId)], [nodeId, userId, max, ttl]);
       const [ok, count] = Array.isArray(reply) ? reply : [];
       const n = asInteger(count, 'connected');
       return asInteger(ok, 'connected') === 1 ? { ok: true, count: n } : { ok: false, reason: 'limit', count: n };
     },
     async disconnected(userId, nodeId) {
-      const reply = await DISCONNECTED_SCRIPT.run(
-        client,
-        [nodes, presenceKey(userId), nodeUsersKey(nodeId)],
-        [nodeId, userId, ttl],
-      );
+      const reply = await DISCONNECTED_SCRIPT.run(client, [nodes, presenceKey(userId), nodeUsersKey(nodeId)], [nodeId, userId, ttl]);
       return asInteger(reply, 'disconnected');
     },
     async isOnline(userIds) {
@@ -230,17 +220,10 @@ export function createRedisPresenceStore(
       while (visited < maxFields) {
         const nodeId = await FIND_DEAD_SCRIPT.run(client, [nodes], [String(forgetAfterMs)]);
         if (typeof nodeId !== 'string' || skipped.has(nodeId)) return removed;
-        const users = asStrings(
-          await PICK_USERS_SCRIPT.run(client, [nodeUsersKey(nodeId)], [String(Math.min(BATCH, maxFields - visited))]),
-          'sweep',
-        );
+        const users = asStrings(await PICK_USERS_SCRIPT.run(client, [nodeUsersKey(nodeId)], [String(Math.min(BATCH, maxFields - visited))]), 'sweep');
         visited += Math.max(1, users.length);
         const reply = asInteger(
-          await FORGET_SCRIPT.run(
-            client,
-            [nodes, nodeUsersKey(nodeId), ...users.map(presenceKey)],
-            [nodeId, String(forgetAfterMs), ...users],
-          ),
+          await FORGET_SCRIPT.run(client, [nodes, nodeUsersKey(nodeId), ...users.map(presenceKey)], [nodeId, String(forgetAfterMs), ...users]),
           'sweep',
         );
         if (reply < 0) skipped.add(nodeId);

@@ -1,12 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  DEFAULT_EVENT_LOG_RETENTION,
-  isPosition,
-  type EventAddress,
-  type EventLog,
-  type EventLogRetention,
-  type LogEntry,
-} from '../event-log';
+import { DEFAULT_EVENT_LOG_RETENTION, isPosition, type EventAddress, type EventLog, type EventLogRetention, type LogEntry } from '../event-log';
 import { EventLogResyncError, guardedSubscriber } from '../event-log-subscription';
 import type { SqliteDatabase } from './open-database';
 
@@ -69,9 +62,7 @@ export function createSqliteEventLog(
   const range = db.prepare<[number, number, number]>(
     'SELECT id, at, address, event, data, except_socket_id FROM event_log WHERE id > ? AND id <= ? ORDER BY id LIMIT ?',
   );
-  const firstYoung = db.prepare<[number, number, number]>(
-    'SELECT id FROM event_log WHERE id > ? AND id <= ? AND at >= ? ORDER BY id LIMIT 1',
-  ).pluck();
+  const firstYoung = db.prepare<[number, number, number]>('SELECT id FROM event_log WHERE id > ? AND id <= ? AND at >= ? ORDER BY id LIMIT 1').pluck();
   const deleteThrough = db.prepare<[number]>('DELETE FROM event_log WHERE id <= ?');
 
   // The epoch: written once per file. IMMEDIATE, so two processes opening a new file agree on one.

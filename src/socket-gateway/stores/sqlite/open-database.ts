@@ -90,9 +90,7 @@ function migrate(db: SqliteDatabase): void {
   db.transaction(() => {
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > MIGRATIONS.length) {
-      throw new Error(
-        `database schema version ${version} is newer than this code knows (${MIGRATIONS.length}): refusing to open it`,
-      );
+      throw new Error(`database schema version ${version} is newer than this code knows (${MIGRATIONS.length}): refusing to open it`);
     }
     for (const step of MIGRATIONS.slice(version)) db.exec(step);
     if (version !== MIGRATIONS.length) db.pragma(`user_version = ${MIGRATIONS.length}`);

@@ -12,10 +12,7 @@ const REFUSALS = {
 
 function refuse(code: keyof typeof REFUSALS, message: string, path: string): Response {
   const { status, jsonRpc } = REFUSALS[code];
-  return Response.json(
-    { error: { message, code: jsonRpc, data: { code, httpStatus: status, path } } },
-    { status, headers: { 'cache-control': 'no-store' } },
-  );
+  return Response.json({ error: { message, code: jsonRpc, data: { code, httpStatus: status, path } } }, { status, headers: { 'cache-control': 'no-store' } });
 }
 
 /**
@@ -61,7 +58,8 @@ function handler(req: Request) {
       responseMeta: () => ({ headers: { 'cache-control': 'no-store' } }),
       onError({ error, path: failed }) {
         // One line, the message only (no stack, no input: it may hold what users typed).
-        if (error.code === 'INTERNAL_SERVER_ERROR') getLogger().error({ event: 'trpc_error', procedure: failed ?? '?', error: error.message }, `tRPC ${failed ?? '?'} failed: ${error.message}`);
+        if (error.code === 'INTERNAL_SERVER_ERROR')
+          getLogger().error({ event: 'trpc_error', procedure: failed ?? '?', error: error.message }, `tRPC ${failed ?? '?'} failed: ${error.message}`);
       },
     })
   );
