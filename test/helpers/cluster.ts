@@ -32,6 +32,8 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /** Origins allowed besides the nodes' own (a proxy a browser loads the app through). */
   extraOrigins?: string[];
+  /** Extra environment for one node, e.g. NEXTAUTH_URL = the proxy its browser tab comes through. */
+  nodeEnv?: (node: ClusterNode) => Record<string, string>;
 }
 
 export interface Cluster {
@@ -55,7 +57,7 @@ export interface Cluster {
 export const CLUSTER_DEMO_USERS = 'alice:demo:user,bob:demo:user,carol:demo:user,admin:demo:admin';
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
-  const { nodes: count = 2, keyPrefix, env = {}, extraOrigins = [] } = options;
+  const { nodes: count = 2, keyPrefix, env = {}, extraOrigins = [], nodeEnv = () => ({}) } = options;
   if (count > 2) throw new Error('at most 2 nodes at once on this machine');
   const redis = await startRedisServer();
   const secret = randomBytes(32).toString('base64url');
@@ -86,6 +88,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       RECIPIENT_RATE_BURST: '100000',
       SHUTDOWN_TIMEOUT_MS: '3000',
       ...env,
+      ...nodeEnv(node),
     });
   };
   const kill = async (node: ClusterNode, signal: NodeJS.Signals = 'SIGTERM') => {

@@ -134,6 +134,8 @@ export function createSocketStore({ getToken, initialUserId, url, options, onRes
   let currentUser: string | null = null;
   /** Bumped on every start/stop, so a token that arrives late for an old attempt is dropped. */
   let generation = 0;
+  /** Bumped on every handshake's `auth` call: only the newest one's token is sent. */
+  let handshakes = 0;
   let everConnected = false;
   /** Why the last token fetch failed; shown instead of the server's bare `Unauthorized`. */
   let tokenError: string | null = null;
@@ -157,16 +159,21 @@ export function createSocketStore({ getToken, initialUserId, url, options, onRes
    */
   const auth = (send: (data: object) => void) => {
     const attempt = generation;
+    // socket.io-client calls this once per opened connection and sends whatever it is given on
+    // the connection open at that moment. An answer for a connection that has dropped since
+    // must not be sent: two handshakes on one connection are two server sockets (every event twice).
+    const handshake = (handshakes += 1);
+    const stale = () => attempt !== generation || handshake !== handshakes;
     const tryFetch = (failures: number) => {
       fetchToken().then(
         (result) => {
-          if (attempt !== generation) return;
+          if (stale()) return;
           tokenError = null;
           handshakeResumed = cursor !== null;
           send({ token: typeof result === 'string' ? result : result.token, ...(cursor ? { resume: cursor } : {}) });
         },
         (error: unknown) => {
-          if (attempt !== generation) return;
+          if (stale()) return;
           const reason = error instanceof Error ? error.message : String(error);
           if (isSignedOutError(error)) {
             // Definitive: the server refuses the handshake and the status shows why.
@@ -177,7 +184,7 @@ export function createSocketStore({ getToken, initialUserId, url, options, onRes
           tokenError = null;
           set({ status: everConnected ? 'reconnecting' : 'connecting', error: `Could not get a socket token, retrying: ${reason}` });
           const delay = Math.random() * Math.min(TOKEN_RETRY_MAX_MS, TOKEN_RETRY_BASE_MS * 2 ** failures);
-          setTimeout(() => tryFetch(failures + 1), delay);
+          setTimeout(() => stale() || tryFetch(failures + 1), delay);
         },
       );
     };
