@@ -60,7 +60,11 @@ beforeAll(async () => {
   // B's public URL (NEXTAUTH_URL: the one origin B accepts tRPC mutations from, as behind a load
   // balancer). alice's tab talks to A directly, at A's own URL.
   proxy = await startTcpProxy(1);
-  const starting = startCluster({ keyPrefix: 'cluster-browser:', extraOrigins: [proxy.url], nodeEnv: (node): Record<string, string> => (node.name === 'B' ? { NEXTAUTH_URL: proxy.url } : {}) });
+  const starting = startCluster({
+    keyPrefix: 'cluster-browser:',
+    extraOrigins: [proxy.url],
+    nodeEnv: (node): Record<string, string> => (node.name === 'B' ? { NEXTAUTH_URL: proxy.url } : {}),
+  });
   [cluster, browser] = await Promise.all([starting, launchBrowser()]);
   [A, B] = cluster.nodes as [ClusterNode, ClusterNode];
   proxy.retarget(B.port);
@@ -72,7 +76,10 @@ beforeAll(async () => {
   bobPage.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => bobWire.push(String(payload))));
   bobPage.on('response', (response) => {
     if (response.url().includes('/socket.io/') && response.request().method() === 'GET') {
-      response.text().then((body) => bobWire.push(body), () => undefined);
+      response.text().then(
+        (body) => bobWire.push(body),
+        () => undefined,
+      );
     }
   });
   await signInThroughUi(bobPage, 'bob');
