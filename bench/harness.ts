@@ -17,8 +17,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Child, fileLimits, hasTaskset } from './lib/child';
 import type { ClientCommand, ClientReply, ServerCommand, ServerReply, ServerSpec } from './lib/protocol';
+import type { Check, PartContext, PartName, PartResult } from './lib/part';
 import { fmt, fmtRatio, fmtSpread, markdownTable, ratio, spread, type Spread } from './lib/stats';
+import { renderSvg, type Chart } from './lib/svg-chart';
 import type { E2EResult } from './e2e';
+import { PARTS } from './parts';
+
+export type { Check } from './lib/part';
 
 export const MAIN_SERVERS: ServerSpec[] = [
   { name: 'raw ws', kind: 'ws' },
@@ -51,9 +56,11 @@ export interface BenchOptions {
   concurrency: number;
   /** The end-to-end part against the real app (needs a Next build). */
   e2e: false | { calls: number; concurrency: number; warmup: number; distDir: string; rebuild: boolean };
-  /** Where the JSON goes (null: not written). */
+  /** The parts beyond the single-node sweep (bench/parts), in PARTS order. */
+  parts: PartName[];
+  /** Where the JSON (and, next to it, the SVG charts) go (null: not written). */
   outDir: string | null;
-  mode: string;
+  mode: 'quick' | 'full' | 'smoke';
   log: (line: string) => void;
 }
 
@@ -89,13 +96,6 @@ export interface Summary {
   missing: number;
 }
 
-export interface Check {
-  target: string;
-  n: number;
-  value: string;
-  met: boolean;
-}
-
 export interface BenchReport {
   mode: string;
   command: string;
@@ -105,9 +105,13 @@ export interface BenchReport {
   trials: TrialResult[];
   summary: Summary[];
   e2e: E2EResult | null;
+  parts: PartResult[];
   checks: Check[];
   table: string;
+  /** Charts of the sweep and of every part (SVG files written next to the JSON). */
+  charts: Chart[];
   file: string | null;
+  chartFiles: string[];
 }
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -383,6 +387,29 @@ export function evaluateTargets(summary: readonly Summary[], e2e: E2EResult | nu
   return checks;
 }
 
+/** Fan-out p99 and CPU per delivery against N, one line per server (only when the sweep has several sizes). */
+export function sweepCharts(summary: readonly Summary[]): Chart[] {
+  const sizes = new Set(summary.map((s) => s.n));
+  if (sizes.size < 2) return [];
+  const main = MAIN_SERVERS.map((spec) => spec.name).filter((name) => summary.some((s) => s.server === name));
+  const line = (pick: (s: Summary) => Spread) =>
+    main.map((name) => {
+      const rows = summary.filter((s) => s.server === name).sort((a, b) => a.n - b.n);
+      return { name, points: rows.map((s): [number, number] => [s.n, pick(s).median]), spread: rows.map((s): [number, number] => [pick(s).min, pick(s).max]) };
+    });
+  return [
+    { id: 'single-fanout-p99', title: 'One node: fan-out p99 against N', xLabel: 'clients (N)', yLabel: 'p99 ms', kind: 'line', series: line((s) => s.p99) },
+    {
+      id: 'single-cpu-per-delivery',
+      title: 'One node: server CPU per 1,000 deliveries',
+      xLabel: 'clients (N)',
+      yLabel: 'CPU ms / 1k deliveries',
+      kind: 'line',
+      series: line((s) => s.cpuPer1k),
+    },
+  ];
+}
+
 export function machineInfo(): Record<string, unknown> {
   const limits = fileLimits();
   return {
@@ -447,13 +474,38 @@ export async function runBench(options: BenchOptions, command = 'npm run bench')
     e2e = await runE2E({ ...options.e2e, root: ROOT, log, env: benchEnv() });
   }
 
+  const parts: PartResult[] = [];
+  const context: PartContext = { mode: options.mode, repeats: options.repeats, root: ROOT, env: benchEnv(), concurrency: options.concurrency, log };
+  for (const part of PARTS.filter((p) => options.parts.includes(p.name))) {
+    const t0 = Date.now();
+    log(`\npart ${part.name}: ${part.summary}`);
+    parts.push(await part.run(context));
+    log(`part ${part.name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+
   const summary = summarise(trials);
   const table = renderTable(summary);
-  const checks = evaluateTargets(summary, e2e);
+  const checks = [...evaluateTargets(summary, e2e), ...parts.flatMap((p) => p.checks)];
+  const charts = [...sweepCharts(summary), ...parts.flatMap((p) => p.charts)];
   const date = new Date().toISOString();
   machine.loadAvgAtEnd = loadavg().map((v) => +v.toFixed(2));
   const { log: _log, outDir, ...kept } = options;
-  const report: BenchReport = { mode: options.mode, command, date, machine, options: kept, trials, summary, e2e, checks, table, file: null };
+  const report: BenchReport = {
+    mode: options.mode,
+    command,
+    date,
+    machine,
+    options: kept,
+    trials,
+    summary,
+    e2e,
+    parts,
+    checks,
+    table,
+    charts,
+    file: null,
+    chartFiles: [],
+  };
 
   log('');
   log(table);
@@ -462,6 +514,12 @@ export async function runBench(options: BenchOptions, command = 'npm run bench')
   if (e2e) {
     log('');
     log(renderE2E(e2e));
+  }
+  for (const part of parts) {
+    log('');
+    log(`## ${part.title}`);
+    log('');
+    log(part.markdown);
   }
   log('');
   log(
@@ -475,8 +533,13 @@ export async function runBench(options: BenchOptions, command = 'npm run bench')
     mkdirSync(outDir, { recursive: true });
     const file = join(outDir, `${date.replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
     report.file = file;
+    for (const chart of charts) {
+      const svg = file.replace(/\.json$/, `-${chart.id}.svg`);
+      writeFileSync(svg, renderSvg(chart));
+      report.chartFiles.push(svg);
+    }
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-    log(`\nwrote ${file}`);
+    log(`\nwrote ${file}${charts.length ? ` and ${charts.length} charts next to it` : ''}`);
   }
   return report;
 }

@@ -7,6 +7,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MAIN_SERVERS, VARIANT_SERVERS, type BenchOptions } from '../harness';
+import { PARTS } from '../parts';
+import type { PartName } from './part';
 
 export const USAGE = `usage: npm run bench [-- flags]
 
@@ -20,6 +22,11 @@ export const USAGE = `usage: npm run bench [-- flags]
   --concurrency 200          connection attempts in flight at once
   --variants, --no-variants  run the Socket.IO tuning variants (default: only with --full)
   --variant-sizes 1000       sizes the variants run at (default 1000; with --full 5000)
+  --parts ${PARTS.map((p) => p.name).join(',') || '(none registered)'}
+                             the parts beyond the one-node sweep (default: all)
+${PARTS.map((p) => `                               ${p.name.padEnd(9)}${p.summary}`).join('\n')}
+  --no-parts                 only the one-node sweep (and the end-to-end part)
+  --no-sweep                 skip the one-node sweep (e.g. --no-sweep --no-e2e --parts storm)
   --no-e2e                   skip the end-to-end part (it needs a Next build)
   --e2e-only                 only the end-to-end part
   --e2e-calls 500            notification.send calls in the end-to-end part
@@ -57,6 +64,16 @@ function serverKinds(raw: string): Set<string> {
   return kinds;
 }
 
+function partNames(raw: string): PartName[] {
+  const names = raw.split(',');
+  for (const name of names) {
+    if (!PARTS.some((p) => p.name === name)) {
+      throw new UsageError(`--parts: unknown part ${JSON.stringify(name)} (known: ${PARTS.map((p) => p.name).join(', ')})`);
+    }
+  }
+  return names as PartName[];
+}
+
 /** The bench options for `argv` (without node and the script), or 'help' for --help. */
 export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   let values;
@@ -77,6 +94,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
         // Spelled out rather than `allowNegative`, which needs Node 20.16 (engines allows 20.9).
         'no-variants': { type: 'boolean' },
         'variant-sizes': { type: 'string' },
+        parts: { type: 'string' },
+        'no-parts': { type: 'boolean' },
+        'no-sweep': { type: 'boolean' },
         'no-e2e': { type: 'boolean' },
         'e2e-only': { type: 'boolean' },
         'e2e-calls': { type: 'string' },
@@ -96,6 +116,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   if (values.variants && values['no-variants']) throw new UsageError('--variants and --no-variants contradict each other');
   if (values.out !== undefined && values['no-write']) throw new UsageError('--out and --no-write contradict each other');
 
+  if (values.parts !== undefined && values['no-parts']) throw new UsageError('--parts and --no-parts contradict each other');
+
   const full = values.full ?? false;
   const e2eOnly = values['e2e-only'] ?? false;
   const variants = values['no-variants'] ? false : full || (values.variants ?? false);
@@ -103,15 +125,16 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   const e2eCalls = values['e2e-calls'] === undefined ? 500 : wholeNumber('e2e-calls', values['e2e-calls'], 1);
   return {
     mode: full ? 'full' : 'quick',
-    sizes: e2eOnly ? [] : values.sizes === undefined ? (full ? [1000, 5000, 10_000] : [1000]) : numberList('sizes', values.sizes),
+    sizes: e2eOnly || values['no-sweep'] ? [] : values.sizes === undefined ? (full ? [1000, 5000, 10_000] : [1000]) : numberList('sizes', values.sizes),
     repeats: values.repeats === undefined ? 3 : wholeNumber('repeats', values.repeats, 1),
     warmupRounds: values.warmup === undefined ? 5 : wholeNumber('warmup', values.warmup, 0),
     rounds: values.rounds === undefined ? 30 : wholeNumber('rounds', values.rounds, 1),
     userBursts: 3,
     servers: kinds ? MAIN_SERVERS.filter((s) => kinds.has(s.kind)) : MAIN_SERVERS,
-    variants: variants && !e2eOnly ? VARIANT_SERVERS : [],
+    variants: variants && !e2eOnly && !values['no-sweep'] ? VARIANT_SERVERS : [],
     variantSizes: values['variant-sizes'] === undefined ? [full ? 5000 : 1000] : numberList('variant-sizes', values['variant-sizes']),
     concurrency: values.concurrency === undefined ? 200 : wholeNumber('concurrency', values.concurrency, 1),
+    parts: values['no-parts'] || e2eOnly ? [] : values.parts === undefined ? PARTS.map((p) => p.name) : partNames(values.parts),
     e2e: values['no-e2e'] ? false : { calls: e2eCalls, concurrency: 50, warmup: 50, distDir: '.next-bench', rebuild: values.rebuild ?? false },
     outDir: values['no-write'] ? null : resolve(values.out ?? 'bench/results'),
     log: (line) => console.log(line),

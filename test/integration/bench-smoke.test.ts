@@ -34,6 +34,7 @@ describe('benchmark harness at tiny N', () => {
         variantSizes: [N],
         concurrency: 10,
         e2e: false,
+        parts: [],
         outDir,
         log: () => undefined,
       },

@@ -1,0 +1,4 @@
+/** Every bench part, in the order they run (see ../lib/part.ts). */
+import type { Part } from '../lib/part';
+
+export const PARTS: Part[] = [];
