@@ -22,6 +22,7 @@ import { fmt, fmtRatio, fmtSpread, markdownTable, ratio, spread, type Spread } f
 import { renderSvg, type Chart } from './lib/svg-chart';
 import type { E2EResult } from './e2e';
 import { PARTS } from './parts';
+import { renderReportMarkdown } from './lib/report-markdown';
 
 export type { Check } from './lib/part';
 
@@ -110,8 +111,12 @@ export interface BenchReport {
   table: string;
   /** Charts of the sweep and of every part (SVG files written next to the JSON). */
   charts: Chart[];
+  /** Wall time of the whole run (every part), in seconds. */
+  durationS: number;
   file: string | null;
   chartFiles: string[];
+  /** The same report as Markdown (tables, targets, charts linked), written next to the JSON. */
+  markdownFile: string | null;
 }
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -427,6 +432,7 @@ export function machineInfo(): Record<string, unknown> {
 
 export async function runBench(options: BenchOptions, command = 'npm run bench'): Promise<BenchReport> {
   const log = options.log;
+  const startedAt = Date.now();
   const machine = machineInfo();
   const { hard } = fileLimits();
   const largest = Math.max(...options.sizes, ...(options.variants.length ? options.variantSizes : []));
@@ -503,8 +509,10 @@ export async function runBench(options: BenchOptions, command = 'npm run bench')
     checks,
     table,
     charts,
+    durationS: 0,
     file: null,
     chartFiles: [],
+    markdownFile: null,
   };
 
   log('');
@@ -529,6 +537,7 @@ export async function runBench(options: BenchOptions, command = 'npm run bench')
     ),
   );
 
+  report.durationS = Math.round((Date.now() - startedAt) / 1000);
   if (outDir) {
     mkdirSync(outDir, { recursive: true });
     const file = join(outDir, `${date.replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
@@ -538,6 +547,9 @@ export async function runBench(options: BenchOptions, command = 'npm run bench')
       writeFileSync(svg, renderSvg(chart));
       report.chartFiles.push(svg);
     }
+    report.durationS = Math.round((Date.now() - startedAt) / 1000);
+    report.markdownFile = file.replace(/\.json$/, '.md');
+    writeFileSync(report.markdownFile, renderReportMarkdown(report));
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     log(`\nwrote ${file}${charts.length ? ` and ${charts.length} charts next to it` : ''}`);
   }

@@ -60,5 +60,9 @@ describe('benchmark harness at tiny N', () => {
     const written = JSON.parse(readFileSync(report.file!, 'utf8')) as BenchReport;
     expect(written.trials).toHaveLength(report.trials.length);
     expect(written.machine).toHaveProperty('nproc');
+    // The Markdown twin of the JSON: the table and the targets, as RESULTS.md quotes them.
+    const markdown = readFileSync(report.markdownFile!, 'utf8');
+    expect(markdown).toContain('| gateway |');
+    expect(markdown).toContain('## Targets');
   });
 });
