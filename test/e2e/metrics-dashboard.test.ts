@@ -3,7 +3,7 @@
  * (server.ts) sharing a real Redis: the page charts every series with a line per node, and its
  * numbers move when a socket connects to the OTHER node and when events are sent there. A signed-in
  * non-admin opening the page gets a 403 and no data from `metrics.dashboard` (asserted on the
- * network answer), an anonymous caller a 401.
+ * network answer), an anonymous caller a 401. Each node also serves /metrics on its METRICS_PORT listener.
  *
  * UPDATE_DASHBOARD_SCREENSHOT=1 also stages some live traffic and saves docs/dashboard.png.
  */
@@ -44,7 +44,7 @@ async function signedInPage(username: string): Promise<Page> {
 assertChromiumInstalled();
 
 beforeAll(async () => {
-  [cluster, browser] = await Promise.all([startCluster({ keyPrefix: 'dash-e2e:' }), launchBrowser()]);
+  [cluster, browser] = await Promise.all([startCluster({ keyPrefix: 'dash-e2e:', env: { METRICS_PORT: '0' } }), launchBrowser()]);
   admin = await signedInPage('admin');
 });
 
@@ -109,6 +109,15 @@ describe('live metrics page', () => {
     expect(body).not.toContain('samples');
     await alice.getByRole('alert').filter({ hasText: 'Admins only' }).waitFor();
     expect(await alice.locator('.chart').count()).toBe(0);
+  });
+
+  it("serves each node's Prometheus metrics on its METRICS_PORT listener, with Redis command latency", async () => {
+    const url = /> Metrics on (\S+)/.exec(nodeB().app!.output())?.[1];
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    const text = await (await fetch(url!)).text();
+    expect(text).toMatch(/^socket_gateway_redis_command_duration_seconds_count\{command="EVALSHA"\} [1-9]/m);
+    expect(text).toMatch(/^socket_gateway_sockets_connected [1-9]/m);
+    expect((await fetch(new URL('/api/metrics', url))).status).toBe(404);
   });
 
   it('answers an anonymous caller 401 with no data', async () => {
