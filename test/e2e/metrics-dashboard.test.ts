@@ -112,7 +112,7 @@ describe('live metrics page', () => {
   });
 
   it("serves each node's Prometheus metrics on its METRICS_PORT listener, with Redis command latency", async () => {
-    const url = /> Metrics on (\S+)/.exec(nodeB().app!.output())?.[1];
+    const url = /> Metrics on (http:\/\/[^\s"]+)/.exec(nodeB().app!.output())?.[1];
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     const text = await (await fetch(url!)).text();
     expect(text).toMatch(/^socket_gateway_redis_command_duration_seconds_count\{command="EVALSHA"\} [1-9]/m);
