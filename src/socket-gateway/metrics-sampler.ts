@@ -136,11 +136,16 @@ export interface MetricsSampler {
 }
 
 export function createMetricsSampler(options: MetricsSamplerOptions): MetricsSampler {
-  const { nodeId, board, intervalMs = 1000, capacity = 180, metrics = getMetrics(), onError = () => {} } = options;
+  const { nodeId, board, intervalMs = 1000, capacity = 180, metrics = getMetrics() } = options;
   const ring = createRingBuffer<NodeSample>(capacity);
   let previous: Reading | undefined;
   let timer: NodeJS.Timeout | undefined;
   let busy = false;
+  let closed = false;
+  // A publish still out when the node shuts down fails on the closed connection: not worth a warning.
+  const onError = (error: Error) => {
+    if (!closed) options.onError?.(error);
+  };
 
   const take = async (): Promise<Reading> => {
     const totals = await readCounterTotals(metrics);
@@ -169,7 +174,7 @@ export function createMetricsSampler(options: MetricsSamplerOptions): MetricsSam
       return [own(), ...others.filter((series) => series.nodeId !== nodeId)].sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0));
     },
     start() {
-      if (timer) return;
+      if (timer || closed) return;
       const tick = () => {
         // A slow Redis must not pile samples up: skip a tick while the last one is still out.
         if (busy) return;
@@ -184,6 +189,7 @@ export function createMetricsSampler(options: MetricsSamplerOptions): MetricsSam
       tick();
     },
     close() {
+      closed = true;
       clearInterval(timer);
       timer = undefined;
     },

@@ -61,6 +61,14 @@ const holder = globalThis as { [SUBSCRIBED]?: boolean };
 export function observeRedisCommands(metrics: GatewayMetrics = getMetrics()): void {
   if (holder[SUBSCRIBED]) return;
   holder[SUBSCRIBED] = true;
+  // One child per label, made once: observe() on a child skips prom-client's label hashing per command.
+  const timers = new Map<string, { observe(seconds: number): void }>();
+  const timerOf = (command: string) => {
+    const label = commandLabel(command);
+    let timer = timers.get(label);
+    if (!timer) timers.set(label, (timer = metrics.redisCommandDuration.labels({ command: label })));
+    return timer;
+  };
   const channel = tracingChannel<unknown, Timed>(REDIS_COMMAND_CHANNEL);
   channel.subscribe({
     start(context) {
@@ -70,7 +78,7 @@ export function observeRedisCommands(metrics: GatewayMetrics = getMetrics()): vo
     asyncStart() {},
     asyncEnd(context) {
       const started = context[STARTED];
-      if (started !== undefined) metrics.redisCommandDuration.observe({ command: commandLabel(context.command) }, (performance.now() - started) / 1000);
+      if (started !== undefined) timerOf(context.command).observe((performance.now() - started) / 1000);
     },
     error(context) {
       metrics.redisCommandErrors.inc({ command: commandLabel(context.command) });
