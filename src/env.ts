@@ -156,6 +156,8 @@ const schema = z.object({
   // Observability (src/socket-gateway/metrics.ts, src/app/api/metrics).
   METRICS_TOKEN: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  // Benchmarks only (bench/parts/http.ts): the no-op route src/app/api/bench-noop.
+  BENCH_NOOP_ROUTE: optionalString.refine((raw) => raw === undefined || raw === '0' || raw === '1', 'must be 1 (on) or 0 (off)'),
 });
 
 /** Files and sockets this process may hold open at once (the soft limit), or undefined where unknown. */
@@ -224,6 +226,8 @@ export interface Env {
   metricsToken?: string;
   /** pino level: `info` by default, `silent` in tests. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Whether /api/bench-noop answers (204, for the HTTP benchmark's baseline); off (404) unless BENCH_NOOP_ROUTE=1. */
+  benchNoopRoute: boolean;
 }
 
 /** What parseEnv reads from the machine rather than the environment. */
@@ -341,6 +345,7 @@ export function parseEnv(raw: RawEnv, system: SystemLimits = { openFileLimit: re
     },
     metricsToken: v.METRICS_TOKEN,
     logLevel: v.LOG_LEVEL ?? (v.NODE_ENV === 'test' ? 'silent' : 'info'),
+    benchNoopRoute: v.BENCH_NOOP_ROUTE === '1',
   };
 }
 
