@@ -14,8 +14,8 @@
  * only; their check still runs on every call.
  *
  * With a profile (full mode, or --http-profile), a second server with the inspector on is put
- * under the 50-in-flight `send` load and its CPU profile summarised by category
- * (bench/lib/cpu-profile.ts): where the time goes.
+ * under each target's 50-in-flight load in turn and each CPU profile summarised by category
+ * (bench/lib/cpu-profile.ts), per call side by side: where `send`'s time goes beyond the bare route's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,7 +41,7 @@ const LABEL: Record<HttpTarget, string> = { noop: 'bare route (204)', send: 'not
 /** Seconds per cell and of warm-up, by mode. */
 const TIMING = {
   smoke: { cellMs: 300, warmupMs: 300, profileMs: 500 },
-  quick: { cellMs: 1500, warmupMs: 1500, profileMs: 3000 },
+  quick: { cellMs: 1200, warmupMs: 1000, profileMs: 3000 },
   full: { cellMs: 5000, warmupMs: 3000, profileMs: 8000 },
 } as const;
 
@@ -271,26 +271,61 @@ export function renderHttp(rows: readonly HttpSummaryRow[]): string {
   );
 }
 
-async function profileUnderLoad(context: PartContext, bundle: string, durationMs: number, warmupMs: number) {
+export interface ProfiledTarget {
+  target: HttpTarget;
+  file: string;
+  stats: LoadStats;
+  summary: ProfileSummary;
+}
+
+/** Both targets at 50 in flight on one server with the inspector on, one profile each (bare route first). */
+async function profileUnderLoad(context: PartContext, bundle: string, durationMs: number, warmupMs: number): Promise<ProfiledTarget[]> {
   const app = await startServer(context, bundle, true);
   const load = startLoad(context, app.url);
   try {
     const wsUrl = inspectorUrl(app.output());
     if (!wsUrl) throw new Error(`no inspector URL in the server's output:\n${app.output()}`);
     await load.waitFor('ready', undefined, 60_000);
-    await load.request({ type: 'run', target: 'send', inFlight: 50, durationMs: warmupMs }, 'result', warmupMs + 60_000);
     const profiler = await connectProfiler(wsUrl);
-    await profiler.start();
-    const { stats } = await load.request({ type: 'run', target: 'send', inFlight: 50, durationMs }, 'result', durationMs + 60_000);
-    const profile = await profiler.stop();
-    profiler.close();
-    const file = join(tmpdir(), `bench-http-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
-    writeFileSync(file, JSON.stringify(profile));
-    return { file, stats, summary: summariseProfile(profile) };
+    const profiled: ProfiledTarget[] = [];
+    try {
+      for (const target of TARGETS) {
+        await load.request({ type: 'run', target, inFlight: 50, durationMs: warmupMs }, 'result', warmupMs + 60_000);
+        await profiler.start();
+        const { stats } = await load.request({ type: 'run', target, inFlight: 50, durationMs }, 'result', durationMs + 60_000);
+        const profile = await profiler.stop();
+        const file = join(tmpdir(), `bench-http-${target}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
+        writeFileSync(file, JSON.stringify(profile));
+        profiled.push({ target, file, stats, summary: summariseProfile(profile) });
+      }
+    } finally {
+      profiler.close();
+    }
+    return profiled;
   } finally {
     await load.stop();
     await app.stop();
   }
+}
+
+/** CPU per call by category, bare route against notification.send: where send's extra time goes. */
+export function renderProfileDiff(profiled: readonly ProfiledTarget[]): string {
+  const noop = profiled.find((p) => p.target === 'noop');
+  const send = profiled.find((p) => p.target === 'send');
+  if (!noop || !send) return '';
+  const perCall = (p: ProfiledTarget, category: string) => (p.summary.categories.find((c) => c.category === category)?.ms ?? 0) / Math.max(1, p.stats.calls);
+  const categories = [...new Set([...send.summary.categories, ...noop.summary.categories].map((c) => c.category))].filter((c) => c !== 'idle');
+  const rows = categories
+    .map((category) => ({ category, noop: perCall(noop, category), send: perCall(send, category) }))
+    .sort((a, b) => b.send - b.noop - (a.send - a.noop));
+  const total = (p: ProfiledTarget) => p.summary.busyMs / Math.max(1, p.stats.calls);
+  return markdownTable(
+    ['category', 'bare route ms/call', 'notification.send ms/call', 'difference'],
+    [
+      ...rows.map((r) => [r.category, fmt(r.noop), fmt(r.send), fmt(r.send - r.noop)]),
+      ['**busy CPU per call**', fmt(total(noop)), fmt(total(send)), fmt(total(send) - total(noop))],
+    ],
+  );
 }
 
 async function run(context: PartContext): Promise<PartResult> {
@@ -330,12 +365,13 @@ async function run(context: PartContext): Promise<PartResult> {
   }
 
   const rows = summariseCells(cells);
-  let profile: Awaited<ReturnType<typeof profileUnderLoad>> | undefined;
+  let profiled: ProfiledTarget[] = [];
   if (context.profile || mode === 'full') {
-    log('  profiling notification.send at 50 in flight (inspector on a fresh server) ...');
-    profile = await profileUnderLoad(context, bundle, timing.profileMs, timing.warmupMs);
-    log(`  profile written to ${profile.file} (open it in Chrome DevTools or summarise it: npx tsx bench/profile-summary.ts <file>)`);
+    log('  profiling both targets at 50 in flight (inspector on a fresh server) ...');
+    profiled = await profileUnderLoad(context, bundle, timing.profileMs, timing.warmupMs);
+    for (const p of profiled) log(`  ${LABEL[p.target]} profile: ${p.file} (Chrome DevTools, or: npx tsx bench/profile-summary.ts <file>)`);
   }
+  const send = profiled.find((p) => p.target === 'send');
   const seconds = (Date.now() - started) / 1000;
   const markdown = [
     renderHttp(rows),
@@ -346,12 +382,18 @@ async function run(context: PartContext): Promise<PartResult> {
       `Rate limits raised through env for the bench (EMIT_RATE_* and RECIPIENT_RATE_* = 100,000; still checked on every call). ` +
       `The bare route is /api/bench-noop (on only with BENCH_NOOP_ROUTE=1), sent the same cookie and body. ` +
       `This part took ${seconds.toFixed(0)} s (${((Date.now() - measuredFrom) / 1000).toFixed(0)} s without the build).`,
-    ...(profile
+    ...(send
       ? [
           '',
-          `### Where the time goes (notification.send, 50 in flight, ${fmt(profile.stats.perSec)} calls/s under the inspector)`,
+          `### Where the time goes (50 in flight, under the inspector: ${profiled.map((p) => `${LABEL[p.target]} ${fmt(p.stats.perSec)} calls/s`).join(', ')})`,
           '',
-          renderProfile(profile.summary),
+          'Server CPU per call by category (self time of each sample, given to the nearest caller a rule names; bench/lib/cpu-profile.ts):',
+          '',
+          renderProfileDiff(profiled),
+          '',
+          '`notification.send` alone:',
+          '',
+          renderProfile(send.summary),
         ]
       : []),
   ].join('\n');
@@ -361,7 +403,7 @@ async function run(context: PartContext): Promise<PartResult> {
     markdown,
     checks: httpChecks(rows),
     charts: httpCharts(rows),
-    data: { built, seconds, cells, rows, profile: profile ? { file: profile.file, stats: profile.stats, summary: profile.summary } : null },
+    data: { built, seconds, cells, rows, profiles: profiled },
   };
 }
 
