@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { EncryptJWT } from 'jose';
 import { decode, encode } from 'next-auth/jwt';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { decodeSessionToken, sessionEncryptionKey } from '@/server/session-decode';
 
 const secret = process.env.NEXTAUTH_SECRET!;
@@ -31,6 +31,8 @@ const raw = (claims: Record<string, unknown>, key = sessionEncryptionKey(secret)
   new EncryptJWT(claims).setProtectedHeader({ alg: 'dir', enc: 'A256GCM' }).encrypt(key);
 
 describe('decodeSessionToken', () => {
+  afterEach(() => vi.useRealTimers());
+
   it('decodes what next-auth encodes, with the same payload (property)', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -63,6 +65,29 @@ describe('decodeSessionToken', () => {
   it('accepts what next-auth accepts: no token (null), expiry within the 15 s tolerance', async () => {
     expect(await expectSame({ token: undefined, secret })).toEqual({ ok: true, value: null });
     expect(await expectSame({ token: await raw({ sub: 'alice', exp: now() - 5 }), secret })).toMatchObject({ ok: true, value: { sub: 'alice' } });
+  });
+
+  it('checks a kept token’s expiry again on every call, exactly where next-auth starts refusing it', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Math.floor(Date.now() / 1000) * 1000;
+    vi.setSystemTime(t0);
+    const token = await encode({ token: { sub: 'alice', signedInAt: 1 }, secret, maxAge: 60 });
+    expect(await expectSame({ token, secret })).toMatchObject({ ok: true });
+    for (const [seconds, ok] of [
+      [60 + 14, true],
+      [60 + 15, false],
+      [60 + 30, false],
+    ] as const) {
+      vi.setSystemTime(t0 + seconds * 1000);
+      expect(await expectSame({ token, secret }), `${seconds} s`).toMatchObject({ ok });
+    }
+  });
+
+  it('hands out a copy: changing one result does not change the next', async () => {
+    const token = await encode({ token: { sub: 'alice', role: 'user' }, secret, maxAge: 60 });
+    const first = (await decodeSessionToken({ token, secret }))!;
+    first.role = 'admin';
+    expect(await decodeSessionToken({ token, secret })).toMatchObject({ sub: 'alice', role: 'user' });
   });
 
   it('derives the key once per secret and salt', () => {
