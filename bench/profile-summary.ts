@@ -5,7 +5,8 @@
  *
  * Profiles come from the http part (`npm run bench -- --no-sweep --parts http --http-profile`,
  * or any `--full` run; the path is printed) or from `node --cpu-prof`. `--category` lists the
- * heaviest functions of one category only.
+ * heaviest functions of one category only. Summarise a profile before the next build: Next's
+ * chunks are resolved through the source maps next to them, which a rebuild replaces.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
