@@ -119,7 +119,14 @@ async function startServer(context: PartContext, bundle: string, inspect: boolea
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start within 60 s:\n${output}`)), 60_000);
     child.stdout?.on('data', () => {
       if (output.includes('> Ready on')) {
@@ -132,18 +139,12 @@ async function startServer(context: PartContext, bundle: string, inspect: boolea
       reject(new Error(`server exited before it was ready:\n${output}`));
     });
   });
-  return {
-    url: `http://localhost:${port}`,
-    pid: child.pid!,
-    output: () => output,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  // A server that never got ready is not left running.
+  await ready.catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  return { url: `http://localhost:${port}`, pid: child.pid!, output: () => output, stop };
 }
 
 function startLoad(context: PartContext, url: string): Child<LoadCommand, LoadReply> {
