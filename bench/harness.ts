@@ -20,7 +20,6 @@ import type { ClientCommand, ClientReply, ServerCommand, ServerReply, ServerSpec
 import type { Check, PartContext, PartName, PartResult } from './lib/part';
 import { fmt, fmtRatio, fmtSpread, markdownTable, ratio, spread, type Spread } from './lib/stats';
 import { renderSvg, type Chart } from './lib/svg-chart';
-import type { E2EResult } from './e2e';
 import { PARTS } from './parts';
 import { renderReportMarkdown } from './lib/report-markdown';
 
@@ -55,10 +54,11 @@ export interface BenchOptions {
   variantSizes: number[];
   /** Connection attempts in flight at once in the load generator. */
   concurrency: number;
-  /** The end-to-end part against the real app (needs a Next build). */
-  e2e: false | { calls: number; concurrency: number; warmup: number; distDir: string; rebuild: boolean };
   /** The parts beyond the single-node sweep (bench/parts), in PARTS order. */
   parts: PartName[];
+  /** Passed to the parts (see PartContext): a fresh Next build, a CPU profile of the HTTP path. */
+  rebuild?: boolean;
+  profile?: boolean;
   /** Where the JSON (and, next to it, the SVG charts) go (null: not written). */
   outDir: string | null;
   mode: 'quick' | 'full' | 'smoke';
@@ -105,7 +105,6 @@ export interface BenchReport {
   options: Omit<BenchOptions, 'log' | 'outDir'>;
   trials: TrialResult[];
   summary: Summary[];
-  e2e: E2EResult | null;
   parts: PartResult[];
   checks: Check[];
   table: string;
@@ -346,7 +345,7 @@ export function renderCpuSplit(summary: readonly Summary[]): string {
   );
 }
 
-export function evaluateTargets(summary: readonly Summary[], e2e: E2EResult | null): Check[] {
+export function evaluateTargets(summary: readonly Summary[]): Check[] {
   const checks: Check[] = [];
   const sizes = [...new Set(summary.map((s) => s.n))].sort((a, b) => a - b);
   for (const n of sizes) {
@@ -380,14 +379,6 @@ export function evaluateTargets(summary: readonly Summary[], e2e: E2EResult | nu
     if (n >= 10_000) {
       checks.push({ target: 'gateway broadcast p99 < 400 ms', n, value: `${fmt(gw.p99.median)} ms`, met: gw.p99.median < 400 });
     }
-  }
-  if (e2e) {
-    checks.push({
-      target: 'notification.send e2e p50 < 10 ms (sequential)',
-      n: 1,
-      value: `${fmt(e2e.sequential.p50)} ms`,
-      met: e2e.sequential.p50 < 10,
-    });
   }
   return checks;
 }
@@ -474,14 +465,17 @@ export async function runBench(options: BenchOptions, command = 'npm run bench')
     }
   }
 
-  let e2e: E2EResult | null = null;
-  if (options.e2e) {
-    const { runE2E } = await import('./e2e');
-    e2e = await runE2E({ ...options.e2e, root: ROOT, log, env: benchEnv() });
-  }
-
   const parts: PartResult[] = [];
-  const context: PartContext = { mode: options.mode, repeats: options.repeats, root: ROOT, env: benchEnv(), concurrency: options.concurrency, log };
+  const context: PartContext = {
+    mode: options.mode,
+    repeats: options.repeats,
+    root: ROOT,
+    env: benchEnv(),
+    concurrency: options.concurrency,
+    log,
+    rebuild: options.rebuild,
+    profile: options.profile,
+  };
   for (const part of PARTS.filter((p) => options.parts.includes(p.name))) {
     const t0 = Date.now();
     log(`\npart ${part.name}: ${part.summary}`);
@@ -491,7 +485,7 @@ export async function runBench(options: BenchOptions, command = 'npm run bench')
 
   const summary = summarise(trials);
   const table = renderTable(summary);
-  const checks = [...evaluateTargets(summary, e2e), ...parts.flatMap((p) => p.checks)];
+  const checks = [...evaluateTargets(summary), ...parts.flatMap((p) => p.checks)];
   const charts = [...sweepCharts(summary), ...parts.flatMap((p) => p.charts)];
   const date = new Date().toISOString();
   machine.loadAvgAtEnd = loadavg().map((v) => +v.toFixed(2));
@@ -504,7 +498,6 @@ export async function runBench(options: BenchOptions, command = 'npm run bench')
     options: kept,
     trials,
     summary,
-    e2e,
     parts,
     checks,
     table,
@@ -519,10 +512,6 @@ export async function runBench(options: BenchOptions, command = 'npm run bench')
   log(table);
   log('');
   log(renderCpuSplit(summary));
-  if (e2e) {
-    log('');
-    log(renderE2E(e2e));
-  }
   for (const part of parts) {
     log('');
     log(`## ${part.title}`);
@@ -554,30 +543,4 @@ export async function runBench(options: BenchOptions, command = 'npm run bench')
     log(`\nwrote ${file}${charts.length ? ` and ${charts.length} charts next to it` : ''}`);
   }
   return report;
-}
-
-export function renderE2E(e2e: E2EResult): string {
-  return markdownTable(
-    ['notification.send → socket delivery', 'calls', 'p50 ms', 'p99 ms', 'max ms', 'HTTP response p50 ms', 'calls/s'],
-    [
-      [
-        'sequential',
-        String(e2e.sequential.calls),
-        fmt(e2e.sequential.p50),
-        fmt(e2e.sequential.p99),
-        fmt(e2e.sequential.max),
-        fmt(e2e.sequential.httpP50),
-        fmt(e2e.sequential.perSec),
-      ],
-      [
-        `${e2e.concurrency} concurrent`,
-        String(e2e.concurrent.calls),
-        fmt(e2e.concurrent.p50),
-        fmt(e2e.concurrent.p99),
-        fmt(e2e.concurrent.max),
-        fmt(e2e.concurrent.httpP50),
-        fmt(e2e.concurrent.perSec),
-      ],
-    ],
-  );
 }

@@ -158,6 +158,8 @@ const schema = z.object({
   METRICS_PORT: optionalInt(0, 65_535),
   METRICS_HOSTNAME: optionalString.transform((raw) => raw ?? '127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  // Benchmarks only (bench/parts/http.ts): the no-op route src/app/api/bench-noop.
+  BENCH_NOOP_ROUTE: optionalString.refine((raw) => raw === undefined || raw === '0' || raw === '1', 'must be 1 (on) or 0 (off)'),
 });
 
 /** Files and sockets this process may hold open at once (the soft limit), or undefined where unknown. */
@@ -228,6 +230,8 @@ export interface Env {
   metricsListen?: { port: number; hostname: string };
   /** pino level: `info` by default, `silent` in tests. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Whether /api/bench-noop answers (204, for the HTTP benchmark's baseline); off (404) unless BENCH_NOOP_ROUTE=1. */
+  benchNoopRoute: boolean;
 }
 
 /** What parseEnv reads from the machine rather than the environment. */
@@ -349,6 +353,7 @@ export function parseEnv(raw: RawEnv, system: SystemLimits = { openFileLimit: re
     metricsToken: v.METRICS_TOKEN,
     ...(v.METRICS_PORT === undefined ? {} : { metricsListen: { port: v.METRICS_PORT, hostname: v.METRICS_HOSTNAME } }),
     logLevel: v.LOG_LEVEL ?? (v.NODE_ENV === 'test' ? 'silent' : 'info'),
+    benchNoopRoute: v.BENCH_NOOP_ROUTE === '1',
   };
 }
 
