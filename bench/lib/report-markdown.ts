@@ -1,11 +1,11 @@
 /**
  * One bench run as Markdown, written next to its JSON: the command, machine and duration, the
- * one-node sweep, the end-to-end figures, every part's tables and charts, and the targets.
+ * one-node sweep, every part's tables and charts, and the targets.
  * RESULTS.md quotes it and adds the reasons; the file itself is the unedited record.
  */
 import { basename } from 'node:path';
 import type { BenchReport } from '../harness';
-import { renderCpuSplit, renderE2E } from '../harness';
+import { renderCpuSplit } from '../harness';
 import { fmt, markdownTable } from './stats';
 
 export function renderReportMarkdown(report: BenchReport): string {
@@ -29,7 +29,6 @@ export function renderReportMarkdown(report: BenchReport): string {
     '',
   ];
   if (report.summary.length) lines.push('## One node', '', report.table, '', renderCpuSplit(report.summary), '');
-  if (report.e2e) lines.push('## End to end (`notification.send` → socket)', '', renderE2E(report.e2e), '');
   for (const part of report.parts) {
     lines.push(`## ${part.title}`, '', part.markdown, '');
     for (const chart of part.charts) {
