@@ -1,7 +1,7 @@
 /**
  * Delivery from the event log, and the catch-up protocol on reconnect.
  *
- * Each node reads the log (the embedded log calls back inside `append`; the Redis log tails its
+ * Each node reads the log (the embedded log calls back before `append` resolves; the Redis log tails its
  * stream) and delivers every entry to its OWN sockets (`io.local`), with the entry's position as
  * the last argument. A client remembers the last position it saw and sends it when it connects
  * again (`auth.resume = { epoch, position }`, to this node or another); the server replays every
