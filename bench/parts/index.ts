@@ -1,5 +1,6 @@
 /** Every bench part, in the order they run (see ../lib/part.ts). */
 import type { Part } from '../lib/part';
+import { catchupPart } from './catchup';
 import { logPart } from './log';
 
-export const PARTS: Part[] = [logPart];
+export const PARTS: Part[] = [logPart, catchupPart];
