@@ -40,8 +40,8 @@ interface Plan {
 
 const PLANS: Record<PartContext['mode'], Omit<Plan, 'repeats'>> = {
   smoke: { members: 20, warmupRounds: 1, blocks: 2, roundsPerBlock: 2, burst: 40, inFlight: 20 },
-  quick: { members: 1000, warmupRounds: 3, blocks: 2, roundsPerBlock: 5, burst: 5_000, inFlight: 500 },
-  full: { members: 1000, warmupRounds: 5, blocks: 6, roundsPerBlock: 10, burst: 20_000, inFlight: 500 },
+  quick: { members: 1000, warmupRounds: 10, blocks: 2, roundsPerBlock: 10, burst: 2_000, inFlight: 500 },
+  full: { members: 1000, warmupRounds: 20, blocks: 4, roundsPerBlock: 20, burst: 10_000, inFlight: 500 },
 };
 
 const BACKENDS: Backend[] = ['sqlite', 'redis'];
