@@ -79,7 +79,9 @@ function planFor(context: PartContext): Plan {
 }
 
 async function runTrial(context: PartContext, backend: BackendHandle, repeat: number, plan: Plan): Promise<LogBlock[]> {
+  const t0 = Date.now();
   const { node, port } = await startNode(context, backend, `log-${backend.backend}-${repeat}`, plan.members);
+  const t1 = Date.now();
   let client: ClientChild | undefined;
   try {
     client = Child.start<ClientCommand, ClientReply>({
@@ -94,6 +96,9 @@ async function runTrial(context: PartContext, backend: BackendHandle, repeat: nu
     const connected = await c.request({ type: 'connect', n: plan.members, concurrency: context.concurrency }, 'connected', 120_000);
     if (connected.ok !== plan.members) throw new Error(`log part: ${connected.failed} of ${plan.members} clients failed to connect: ${connected.firstError}`);
     await sleep(200); // the gateway:sync frames of the handshakes arrive before the first round
+    context.log(
+      `  [${repeat + 1}] ${backend.backend}: node up in ${fmt((t1 - t0) / 1000)} s, ${plan.members} clients connected in ${fmt((Date.now() - t1) / 1000)} s`,
+    );
 
     const expect = async (count: number) => {
       const id = c.id();

@@ -135,7 +135,7 @@ export async function startDelivery(io: GatewayServer, log: EventLog, onError: (
       let after = request.position;
       let replayed = 0;
       replaying.add(socket.id);
-      const window = createWriteWindow(socket.conn as unknown as DrainableConnection, REPLAY_WINDOW_BYTES);
+      const writes = createWriteWindow(socket.conn as unknown as DrainableConnection, REPLAY_WINDOW_BYTES);
       try {
         for (;;) {
           const until = readerPosition;
@@ -147,8 +147,8 @@ export async function startDelivery(io: GatewayServer, log: EventLog, onError: (
             if (!addressedTo(entry, userId, roomSet, request.socketId)) continue;
             untyped(socket).emit(entry.event, entry.data, entry.position);
             replayed += 1;
-            if (window.full()) {
-              await window.pause();
+            if (writes.full()) {
+              await writes.pause();
               if (!socket.connected) return;
             }
           }
@@ -157,7 +157,7 @@ export async function startDelivery(io: GatewayServer, log: EventLog, onError: (
         // Caught up with the reader in this very tick: join now, and live delivery takes over.
         finish({ position: after, replayed, resync: false });
       } finally {
-        window.stop();
+        writes.stop();
         replaying.delete(socket.id);
       }
     },
