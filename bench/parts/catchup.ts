@@ -80,7 +80,8 @@ async function runBackend(context: PartContext, backend: BackendHandle, plan: Pl
       const user = userId(offset);
       const cursor = await c.request({ type: 'first', user }, 'first', 30_000);
       await sleep(50); // the node sees the socket go
-      await node.request({ type: 'emitToUsers', sink: 'log', count: missed, users: 1, offset, inFlight: 1_000 }, 'sent', 120_000);
+      const sent = await node.request({ type: 'emitToUsers', sink: 'log', count: missed, users: 1, offset, inFlight: 1_000 }, 'sent', 120_000);
+      if (sent.failed) throw new Error(`catchup part: ${sent.failed} of ${missed} emits were rejected: ${sent.error}`);
       // The SQLite reader has delivered (to nobody) before the appends resolve; the Redis one tails the stream.
       if (backend.backend === 'redis') await sleep(Math.min(1_000, 100 + missed / 50));
       const before = await sampleCpu(node, backend);

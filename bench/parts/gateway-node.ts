@@ -31,7 +31,8 @@ export type NodeCommand =
 export type NodeReply =
   | { type: 'ready'; port: number; mode: 'embedded' | 'redis' }
   | { type: 'stats'; id: number; user: number; system: number; rss: number }
-  | { type: 'sent'; id: number; startedAt: number; endedAt: number };
+  /** `failed`: emits that rejected (the log could not take them, e.g. a Redis command timed out); `error`: the first one's message. */
+  | { type: 'sent'; id: number; startedAt: number; endedAt: number; failed: number; error?: string };
 
 const members = Number(process.env.BENCH_MEMBERS ?? '0');
 const httpServer = createServer();
@@ -55,15 +56,20 @@ const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 async function emitToUsers(command: Extract<NodeCommand, { type: 'emitToUsers' }>): Promise<void> {
   const target = gateways[command.sink];
   const startedAt = monoMs();
+  const failures = { failed: 0, error: undefined as string | undefined };
+  const fail = (error: unknown) => {
+    failures.failed += 1;
+    failures.error ??= error instanceof Error ? error.message || error.name : String(error);
+  };
   for (let first = 0; first < command.count; first += command.inFlight) {
     const last = Math.min(command.count, first + command.inFlight);
     const pending: Promise<void>[] = [];
-    for (let i = first; i < last; i++) pending.push(target.emitToUser(userId(command.offset + (i % command.users)), USER_EVENT, userPayload(i)));
+    for (let i = first; i < last; i++) pending.push(target.emitToUser(userId(command.offset + (i % command.users)), USER_EVENT, userPayload(i)).catch(fail));
     await Promise.all(pending);
     // Lets sockets flush and pings through between chunks, as a steady producer would.
     await yieldToIo();
   }
-  reply({ type: 'sent', id: command.id, startedAt, endedAt: monoMs() });
+  reply({ type: 'sent', id: command.id, startedAt, endedAt: monoMs(), ...failures });
 }
 
 process.on('message', (message: NodeCommand) => {
@@ -75,9 +81,10 @@ process.on('message', (message: NodeCommand) => {
     }
     case 'fanout': {
       const startedAt = monoMs();
-      void gateways[message.sink]
-        .emitToRoom(BENCH_ROOM, FANOUT_EVENT, fanoutPayload(message.round))
-        .then(() => reply({ type: 'sent', id: message.id, startedAt, endedAt: monoMs() }));
+      void gateways[message.sink].emitToRoom(BENCH_ROOM, FANOUT_EVENT, fanoutPayload(message.round)).then(
+        () => reply({ type: 'sent', id: message.id, startedAt, endedAt: monoMs(), failed: 0 }),
+        (error: Error) => reply({ type: 'sent', id: message.id, startedAt, endedAt: monoMs(), failed: 1, error: error.message || error.name }),
+      );
       break;
     }
     case 'emitToUsers':

@@ -112,7 +112,8 @@ async function runTrial(context: PartContext, backend: BackendHandle, repeat: nu
       for (let i = 0; i < rounds; i++) {
         const done = expect(plan.members);
         await sleep(0);
-        await node.request({ type: 'fanout', sink, round: round++ }, 'sent');
+        const sent = await node.request({ type: 'fanout', sink, round: round++ }, 'sent');
+        if (sent.failed) context.log(`  ${backend.backend} ${sink}: emitToRoom rejected: ${sent.error}`);
         missing += plan.members - (await done).received;
       }
       return missing;
@@ -125,6 +126,7 @@ async function runTrial(context: PartContext, backend: BackendHandle, repeat: nu
         'sent',
         120_000,
       );
+      if (sent.failed) context.log(`  ${backend.backend} ${sink}: ${sent.failed} emitToUser rejected: ${sent.error}`);
       const result = await done;
       return { received: result.received, seconds: (result.lastAt - sent.startedAt) / 1000 };
     };
