@@ -247,6 +247,64 @@ describe('redis event log', () => {
     await server?.stop();
   });
 
+  /** How many script calls (EVALSHA and EVAL) Redis has served so far. */
+  const scriptCalls = async () => {
+    const stats = (await client.sendCommand(['INFO', 'commandstats'])) as string;
+    return [...stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+  };
+
+  it('appends made together travel in one script call, in call order; the payload is taken at the call; a bad one fails alone', async () => {
+    const log = open();
+    // The epoch exists and Redis knows the script (no NOSCRIPT retry): the calls counted below are appends only.
+    const warm = await log.append(input(-1));
+    const before = await scriptCalls();
+    const entries = await Promise.all([0, 1, 2, 3, 4].map((n) => log.append(input(n))));
+    expect(await scriptCalls()).toBe(before + 1);
+    const seqs = entries.map((entry) => Number(entry.position.split('-')[1]));
+    expect(seqs).toEqual([2, 3, 4, 5, 6]);
+    expect(entries.map((entry) => entry.event)).toEqual(['ev0', 'ev1', 'ev2', 'ev3', 'ev4']);
+    expect((await log.readRange(warm.position, entries[4]!.position, 10)) as LogEntry[]).toEqual(entries);
+
+    const data = { n: 5 };
+    const pending = log.append({ to: { kind: 'all' }, event: 'ev5', data });
+    data.n = 6;
+    expect((await pending).data).toEqual({ n: 5 });
+
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const [first, bad, last] = await Promise.allSettled([
+      log.append(input(6)),
+      log.append({ to: { kind: 'all' }, event: 'bad', data: circular }),
+      log.append(input(7)),
+    ]);
+    expect(bad.status).toBe('rejected');
+    expect(first.status === 'fulfilled' && last.status === 'fulfilled').toBe(true);
+    const positions = [first, last].map((r) => (r as PromiseFulfilledResult<LogEntry>).value.position.split('-')[1]);
+    expect(positions).toEqual(['8', '9']);
+  });
+
+  it('a burst larger than one batch goes in several calls, one after another, every entry once and in call order', async () => {
+    const log = open();
+    await log.append(input(-1));
+    const before = await scriptCalls();
+    const entries = await Promise.all(Array.from({ length: 1_234 }, (_, n) => log.append(input(n))));
+    expect(await scriptCalls()).toBe(before + 3); // 500 + 500 + 234
+    expect(entries.map((entry) => Number(entry.position.split('-')[1]))).toEqual(Array.from({ length: 1_234 }, (_, n) => n + 2));
+    expect(entries.map((entry) => entry.event)).toEqual(Array.from({ length: 1_234 }, (_, n) => `ev${n}`));
+  });
+
+  it('appends keep their call order across a script cache flush (NOSCRIPT, as after a restart)', async () => {
+    const log = open();
+    await log.head();
+    await client.sendCommand(['SCRIPT', 'FLUSH']);
+    const first = log.append(input(0));
+    await Promise.resolve(); // the first call is under way (EVALSHA, then EVAL) when the rest are made
+    const rest = [1, 2, 3].map((n) => log.append(input(n)));
+    const entries = await Promise.all([first, ...rest]);
+    expect(entries.map((entry) => entry.event)).toEqual(['ev0', 'ev1', 'ev2', 'ev3']);
+    expect(entries.map((entry) => Number(entry.position.split('-')[1]))).toEqual([1, 2, 3, 4]);
+  });
+
   it('keeps two keys, and a trim down to nothing leaves the (empty) stream in place', async () => {
     const keyPrefix = prefix();
     const log = open({ keyPrefix, retention: { retentionMs: 1, maxEntries: 100 } });
