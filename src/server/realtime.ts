@@ -11,11 +11,14 @@ import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Env } from '@/env';
 import { addressKey, clientAddress } from '@/server/http/client-address';
+import { reportPublishFailures } from '@/server/redis-publisher';
 import {
   createMemoryPresenceStore,
   createMemoryRateLimitStore,
   createSocketServer,
+  createThrottle,
   getLogger,
+  getMetrics,
   type EventLog,
   type GatewayStores,
   type SocketServerHandle,
@@ -76,7 +79,23 @@ function embeddedBackend(env: Env): Backend {
   };
 }
 
+/** A cross-node publish that failed: counted, and logged once per distinct message per 10 s (a Redis outage fails every one). */
+function createPublishFailureReporter(): (error: Error) => void {
+  const throttle = createThrottle();
+  return (error) => {
+    getMetrics().redisErrors.inc();
+    const message = error.message || error.name;
+    throttle(`publish:${message}`, (suppressed) =>
+      getLogger().error(
+        { event: 'background_error', error: `adapter publish: ${message}`, ...(suppressed ? { suppressed } : {}) },
+        `socket-gateway: adapter publish failed: ${message}`,
+      ),
+    );
+  };
+}
+
 async function redisBackend(redis: NonNullable<Env['redis']>, env: Env, onStateChange: (state: 'up' | 'down', detail?: string) => void): Promise<Backend> {
+  const onPublishFailure = createPublishFailureReporter();
   const timeout = redis.connectTimeoutMs;
   const client = await connectRedis(createGatewayRedisClient(redis.url), redis.url, timeout, onStateChange);
   const connected: GatewayRedisClient[] = [client];
@@ -99,7 +118,7 @@ async function redisBackend(redis: NonNullable<Env['redis']>, env: Env, onStateC
         history: createRedisRoomHistoryStore(client, options),
       },
       log: createRedisEventLog(client, { ...options, retention: env.eventLog, blockingClient: blocking }),
-      adapter: createAdapter(pub, sub, { key: `${redis.keyPrefix}socket.io` }),
+      adapter: createAdapter(reportPublishFailures(pub, onPublishFailure), sub, { key: `${redis.keyPrefix}socket.io` }),
       dependencies: () => ({ redis: connected.every((c) => c.isReady) ? 'up' : 'down' }),
       async close() {
         await Promise.all(connected.map((c) => c.close().catch(() => c.destroy())));
