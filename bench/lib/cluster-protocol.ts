@@ -28,6 +28,7 @@ export type NodeCommand =
 /** node → part */
 export type NodeReply =
   | { type: 'ready'; port: number; pid: number }
-  | { type: 'stats'; id: number; user: number; system: number; rss: number; heapUsed: number; connections: number }
+  /** emitFailures: gateway emits the event log refused so far (node-redis fails a command queued for over 5 s). */
+  | { type: 'stats'; id: number; user: number; system: number; rss: number; heapUsed: number; connections: number; emitFailures: number }
   | { type: 'sent'; id: number; startedAt: number; endedAt: number }
   | { type: 'done'; id: number; ms: number };

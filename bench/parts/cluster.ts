@@ -48,6 +48,8 @@ export interface ClusterTrial {
   /** CPU ms per 1,000 fan-out deliveries: both nodes and redis-server, and each apart. */
   fanoutCpuPer1k: { total: number; nodeA: number; nodeB: number; redis: number };
   emitToUser: { perSec: number; cpuPer1k: number; missing: number };
+  /** Gateway emits refused by the event log during the trial (counted as missing deliveries too). */
+  emitFailures: number;
 }
 
 export interface ClusterSummary {
@@ -101,6 +103,8 @@ async function closeSetup(setup: Setup): Promise<void> {
 async function runTrial(setup: Setup, n: number, repeat: number, plan: (typeof PLAN)['full'], context: PartContext): Promise<ClusterTrial> {
   const { server, cluster, client: c } = setup;
   const [a] = cluster.nodes as [ClusterNode, ClusterNode];
+  const failures = async () => (await a.child.request({ type: 'stats' }, 'stats')).emitFailures;
+  const failuresBefore = await failures();
   const connected = await c.request({ type: 'connect', n, concurrency: context.concurrency }, 'connected', 300_000);
   const entered = await a.child.request({ type: 'enterRoom', n, room: BENCH_ROOM }, 'done', 300_000);
   try {
@@ -159,6 +163,7 @@ async function runTrial(setup: Setup, n: number, repeat: number, plan: (typeof P
       fanout: { rounds: plan.rounds, deliveries, missing, p50: latency.p50, p99: latency.p99, max: latency.max },
       fanoutCpuPer1k: { total: per1k(nodeMs(0) + nodeMs(1) + redisMs), nodeA: per1k(nodeMs(0)), nodeB: per1k(nodeMs(1)), redis: per1k(redisMs) },
       emitToUser: { perSec: spread(userRates).median, cpuPer1k: spread(userCpu).median, missing: userMissing },
+      emitFailures: (await failures()) - failuresBefore,
     };
   } finally {
     // Out of the room first (its members would otherwise be told of every disconnect), then every
@@ -303,7 +308,7 @@ export const clusterPart: Part = {
             context.log(
               `  [${r + 1}/${repeats}] N=${n} ${setup.server.name.padEnd(30)} p50 ${fmt(trial.fanout.p50)} ms, p99 ${fmt(trial.fanout.p99)} ms, ` +
                 `CPU ${fmt(trial.fanoutCpuPer1k.total)} ms/1k (redis ${fmt(trial.fanoutCpuPer1k.redis)}), emitToUser ${fmt(trial.emitToUser.perSec)}/s` +
-                `${trial.fanout.missing || trial.connectFailed || trial.emitToUser.missing ? ` MISSING ${trial.fanout.missing}+${trial.emitToUser.missing}, failed ${trial.connectFailed} (${trial.connectError ?? ''})` : ''}` +
+                `${trial.fanout.missing || trial.connectFailed || trial.emitToUser.missing ? ` MISSING ${trial.fanout.missing}+${trial.emitToUser.missing}, failed ${trial.connectFailed} (${trial.connectError ?? ''}), emits refused ${trial.emitFailures}` : ''}` +
                 ` (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
             );
           }

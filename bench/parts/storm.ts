@@ -10,6 +10,9 @@
  * Users are in rooms of STORM_ROOM_SIZE, stored before anyone connects (the connect path joins
  * them, and announces presence to them as in production). A fifth of the stream goes to rooms,
  * the rest to single users.
+ *
+ * BENCH_STORM_CPU_PROF=<dir> runs node B with `--cpu-prof` (the profile is written when B exits,
+ * which it does on its own once the part closes its IPC channel).
  */
 import { createClient } from 'redis';
 import { createGatewayEmitter, type GatewayEmitter } from '../../src/socket-gateway/emitter';
@@ -33,21 +36,22 @@ import {
 
 /** recoveryTimeoutMs bounds the wait for the last client (and so the part's time); verifyTimeoutMs the wait for late events. */
 const PLAN = {
-  full: { n: 5000, recoveryTimeoutMs: 60_000, verifyTimeoutMs: 15_000 },
-  quick: { n: 1000, recoveryTimeoutMs: 8_000, verifyTimeoutMs: 2_000 },
-  smoke: { n: 30, recoveryTimeoutMs: 30_000, verifyTimeoutMs: 15_000 },
+  full: { n: 5000, steadyMs: 2_000, recoveryTimeoutMs: 60_000, verifyTimeoutMs: 15_000 },
+  quick: { n: 1000, steadyMs: 1_000, recoveryTimeoutMs: 8_000, verifyTimeoutMs: 2_000 },
+  smoke: { n: 30, steadyMs: 1_000, recoveryTimeoutMs: 30_000, verifyTimeoutMs: 15_000 },
 };
 /** Events per second streamed through the emitter, before, during and after the storm. */
 const STREAM_RATE = 25;
 /** Every ROOM_EVERY-th streamed event goes to a room (the others to one user each). */
 const ROOM_EVERY = 5;
-const STEADY_MS = 2_000;
 const AFTER_MS = 1_000;
 const SAMPLE_MS = 100;
 
 export interface StormTrial {
   n: number;
   repeat: number;
+  /** How long the stream ran before the kill. */
+  steadyMs: number;
   connected: number;
   connectFailed: number;
   connectError?: string;
@@ -174,7 +178,7 @@ async function runTrial(n: number, repeat: number, plan: (typeof PLAN)['full'], 
     await redis.connect();
     const logLength = () => redis!.xLen('bench:log');
     const stream = startStream(emitter, n);
-    await sleep(STEADY_MS);
+    await sleep(plan.steadyMs);
     await c.request({ type: 'failover', port: b.port }, 'failedOver');
     const rssBefore = readProcStat(b.pid).rss;
     const sampler = startSampler(b, cluster.redis.pid);
@@ -203,6 +207,7 @@ async function runTrial(n: number, repeat: number, plan: (typeof PLAN)['full'], 
     return {
       n,
       repeat,
+      steadyMs: plan.steadyMs,
       connected: connected.ok,
       connectFailed: connected.failed,
       ...(connected.firstError ? { connectError: connected.firstError } : {}),
@@ -313,7 +318,7 @@ function renderStorm(trials: readonly StormTrial[]): string {
     '',
     `Two gateway nodes (\`createRealtime\` in Redis mode, TRUST_PROXY=1 with one X-Forwarded-For address per client) and one redis-server on core 0, ` +
       `the load generator and the emitter on core 1. Users are in rooms of ${STORM_ROOM_SIZE} (memberships stored before connecting); ` +
-      `the emitter streams ${STREAM_RATE} events/s (1 in ${ROOM_EVERY} to a room, the rest to one user each) from ${STEADY_MS / 1000} s before the kill ` +
+      `the emitter streams ${STREAM_RATE} events/s (1 in ${ROOM_EVERY} to a room, the rest to one user each) from ${fmt((trials[0]?.steadyMs ?? 0) / 1000)} s before the kill ` +
       `until ${AFTER_MS / 1000} s after the last client caught up. Clients reconnect to node B with socket.io-client's default backoff ` +
       `(0.5–1.5 s, then doubling to at most 5 s, ±50%) and resume with \`auth.resume\`. "Caught up" is the \`gateway:sync\` that ends a client's replay. ` +
       `Lost counts every streamed event some addressed client never got; presence events are the gateway's own \`presence:changed\`.`,
