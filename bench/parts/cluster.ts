@@ -30,7 +30,7 @@ const SIO = SERVERS[1]!.name;
 
 const PLAN = {
   full: { sizes: [1000, 5000, 10_000], warmup: 5, rounds: 30, userBursts: 2 },
-  quick: { sizes: [1000], warmup: 3, rounds: 20, userBursts: 1 },
+  quick: { sizes: [1000], warmup: 2, rounds: 15, userBursts: 1 },
   smoke: { sizes: [20], warmup: 1, rounds: 3, userBursts: 1 },
 };
 
@@ -293,7 +293,8 @@ export const clusterPart: Part = {
   summary: '2 nodes + Redis: gateway vs Socket.IO + redis-adapter fan-out, CPU per delivery (nodes + redis)',
   async run(context): Promise<PartResult> {
     const plan = PLAN[context.mode];
-    const repeats = context.mode === 'smoke' ? 1 : context.repeats;
+    // Quick mode (npm run bench) has 30 s for this part: at most 2 repeats there.
+    const repeats = context.mode === 'smoke' ? 1 : context.mode === 'quick' ? Math.min(2, context.repeats) : context.repeats;
     const trials: ClusterTrial[] = [];
     for (const n of plan.sizes) {
       // Both clusters start together (their start-up may use both cores), then idle in turn.
