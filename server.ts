@@ -11,10 +11,11 @@ import { trackConnections } from './src/server/graceful-shutdown';
 import { bodyLimitFor, declaredLengthFits, limitRequestBody, refuseTooLarge } from './src/server/http/body-limit';
 import { CLIENT_ADDRESS_HEADER, clientAddress } from './src/server/http/client-address';
 import { limitConnections } from './src/server/http/connection-limits';
+import { startMetricsListener, type MetricsListener } from './src/server/http/metrics-listener';
 import { applySecurityHeaders } from './src/server/http/security-headers';
 import { setServerPhase } from './src/server/lifecycle';
 import { createRealtime } from './src/server/realtime';
-import { getLogger } from './src/socket-gateway';
+import { getLogger, getMetrics } from './src/socket-gateway';
 
 /**
  * A log reader that went away (a closed pipe) must not take the server down: writes to it
@@ -80,6 +81,8 @@ async function main(): Promise<void> {
   });
   const realtime = await createRealtime(httpServer, env);
   const connections = trackConnections(httpServer);
+  // METRICS_PORT: /metrics on a private address of its own (src/server/http/metrics-listener.ts).
+  let metricsListener: MetricsListener | undefined;
 
   let stopping: { signal: NodeJS.Signals; at: number } | undefined;
   const stop = async (signal: NodeJS.Signals) => {
@@ -102,6 +105,7 @@ async function main(): Promise<void> {
       beforeClose: () => realtime.drain(),
     });
     await realtime.close().catch(() => undefined);
+    await metricsListener?.close();
     await app.close().catch(() => undefined);
     logger[clean ? 'info' : 'warn'](
       { event: 'shutdown', phase: clean ? 'closed' : 'timed_out' },
@@ -118,6 +122,10 @@ async function main(): Promise<void> {
     httpServer.once('error', reject);
     httpServer.listen(env.port, env.hostname, () => resolve());
   });
+  if (env.metricsListen) {
+    metricsListener = await startMetricsListener({ ...env.metricsListen, registry: getMetrics().registry, token: env.metricsToken });
+    logger.info({ event: 'metrics_listening', url: metricsListener.url }, `> Metrics on ${metricsListener.url}`);
+  }
   if (stopping) return;
   setServerPhase('serving');
   const state = realtime.mode === 'redis' ? `Redis ${env.redis?.keyPrefix ?? ''} as node ${realtime.sockets.nodeId}` : `embedded database ${env.databasePath}`;

@@ -20,8 +20,8 @@ import type { ClientCommand, ClientReply, ServerCommand, ServerReply, ServerSpec
 import type { Check, PartContext, PartName, PartResult } from './lib/part';
 import { fmt, fmtRatio, fmtSpread, markdownTable, ratio, spread, type Spread } from './lib/stats';
 import { renderSvg, type Chart } from './lib/svg-chart';
-import type { E2EResult } from './e2e';
 import { PARTS } from './parts';
+import { renderReportMarkdown } from './lib/report-markdown';
 
 export type { Check } from './lib/part';
 
@@ -54,10 +54,11 @@ export interface BenchOptions {
   variantSizes: number[];
   /** Connection attempts in flight at once in the load generator. */
   concurrency: number;
-  /** The end-to-end part against the real app (needs a Next build). */
-  e2e: false | { calls: number; concurrency: number; warmup: number; distDir: string; rebuild: boolean };
   /** The parts beyond the single-node sweep (bench/parts), in PARTS order. */
   parts: PartName[];
+  /** Passed to the parts (see PartContext): a fresh Next build, a CPU profile of the HTTP path. */
+  rebuild?: boolean;
+  profile?: boolean;
   /** Where the JSON (and, next to it, the SVG charts) go (null: not written). */
   outDir: string | null;
   mode: 'quick' | 'full' | 'smoke';
@@ -104,14 +105,17 @@ export interface BenchReport {
   options: Omit<BenchOptions, 'log' | 'outDir'>;
   trials: TrialResult[];
   summary: Summary[];
-  e2e: E2EResult | null;
   parts: PartResult[];
   checks: Check[];
   table: string;
   /** Charts of the sweep and of every part (SVG files written next to the JSON). */
   charts: Chart[];
+  /** Wall time of the whole run (every part), in seconds. */
+  durationS: number;
   file: string | null;
   chartFiles: string[];
+  /** The same report as Markdown (tables, targets, charts linked), written next to the JSON. */
+  markdownFile: string | null;
 }
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -341,7 +345,7 @@ export function renderCpuSplit(summary: readonly Summary[]): string {
   );
 }
 
-export function evaluateTargets(summary: readonly Summary[], e2e: E2EResult | null): Check[] {
+export function evaluateTargets(summary: readonly Summary[]): Check[] {
   const checks: Check[] = [];
   const sizes = [...new Set(summary.map((s) => s.n))].sort((a, b) => a - b);
   for (const n of sizes) {
@@ -375,14 +379,6 @@ export function evaluateTargets(summary: readonly Summary[], e2e: E2EResult | nu
     if (n >= 10_000) {
       checks.push({ target: 'gateway broadcast p99 < 400 ms', n, value: `${fmt(gw.p99.median)} ms`, met: gw.p99.median < 400 });
     }
-  }
-  if (e2e) {
-    checks.push({
-      target: 'notification.send e2e p50 < 10 ms (sequential)',
-      n: 1,
-      value: `${fmt(e2e.sequential.p50)} ms`,
-      met: e2e.sequential.p50 < 10,
-    });
   }
   return checks;
 }
@@ -427,6 +423,7 @@ export function machineInfo(): Record<string, unknown> {
 
 export async function runBench(options: BenchOptions, command = 'npm run bench'): Promise<BenchReport> {
   const log = options.log;
+  const startedAt = Date.now();
   const machine = machineInfo();
   const { hard } = fileLimits();
   const largest = Math.max(...options.sizes, ...(options.variants.length ? options.variantSizes : []));
@@ -468,14 +465,17 @@ export async function runBench(options: BenchOptions, command = 'npm run bench')
     }
   }
 
-  let e2e: E2EResult | null = null;
-  if (options.e2e) {
-    const { runE2E } = await import('./e2e');
-    e2e = await runE2E({ ...options.e2e, root: ROOT, log, env: benchEnv() });
-  }
-
   const parts: PartResult[] = [];
-  const context: PartContext = { mode: options.mode, repeats: options.repeats, root: ROOT, env: benchEnv(), concurrency: options.concurrency, log };
+  const context: PartContext = {
+    mode: options.mode,
+    repeats: options.repeats,
+    root: ROOT,
+    env: benchEnv(),
+    concurrency: options.concurrency,
+    log,
+    rebuild: options.rebuild,
+    profile: options.profile,
+  };
   for (const part of PARTS.filter((p) => options.parts.includes(p.name))) {
     const t0 = Date.now();
     log(`\npart ${part.name}: ${part.summary}`);
@@ -485,7 +485,7 @@ export async function runBench(options: BenchOptions, command = 'npm run bench')
 
   const summary = summarise(trials);
   const table = renderTable(summary);
-  const checks = [...evaluateTargets(summary, e2e), ...parts.flatMap((p) => p.checks)];
+  const checks = [...evaluateTargets(summary), ...parts.flatMap((p) => p.checks)];
   const charts = [...sweepCharts(summary), ...parts.flatMap((p) => p.charts)];
   const date = new Date().toISOString();
   machine.loadAvgAtEnd = loadavg().map((v) => +v.toFixed(2));
@@ -498,23 +498,20 @@ export async function runBench(options: BenchOptions, command = 'npm run bench')
     options: kept,
     trials,
     summary,
-    e2e,
     parts,
     checks,
     table,
     charts,
+    durationS: 0,
     file: null,
     chartFiles: [],
+    markdownFile: null,
   };
 
   log('');
   log(table);
   log('');
   log(renderCpuSplit(summary));
-  if (e2e) {
-    log('');
-    log(renderE2E(e2e));
-  }
   for (const part of parts) {
     log('');
     log(`## ${part.title}`);
@@ -529,6 +526,7 @@ export async function runBench(options: BenchOptions, command = 'npm run bench')
     ),
   );
 
+  report.durationS = Math.round((Date.now() - startedAt) / 1000);
   if (outDir) {
     mkdirSync(outDir, { recursive: true });
     const file = join(outDir, `${date.replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
@@ -538,34 +536,11 @@ export async function runBench(options: BenchOptions, command = 'npm run bench')
       writeFileSync(svg, renderSvg(chart));
       report.chartFiles.push(svg);
     }
+    report.durationS = Math.round((Date.now() - startedAt) / 1000);
+    report.markdownFile = file.replace(/\.json$/, '.md');
+    writeFileSync(report.markdownFile, renderReportMarkdown(report));
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     log(`\nwrote ${file}${charts.length ? ` and ${charts.length} charts next to it` : ''}`);
   }
   return report;
-}
-
-export function renderE2E(e2e: E2EResult): string {
-  return markdownTable(
-    ['notification.send → socket delivery', 'calls', 'p50 ms', 'p99 ms', 'max ms', 'HTTP response p50 ms', 'calls/s'],
-    [
-      [
-        'sequential',
-        String(e2e.sequential.calls),
-        fmt(e2e.sequential.p50),
-        fmt(e2e.sequential.p99),
-        fmt(e2e.sequential.max),
-        fmt(e2e.sequential.httpP50),
-        fmt(e2e.sequential.perSec),
-      ],
-      [
-        `${e2e.concurrency} concurrent`,
-        String(e2e.concurrent.calls),
-        fmt(e2e.concurrent.p50),
-        fmt(e2e.concurrent.p99),
-        fmt(e2e.concurrent.max),
-        fmt(e2e.concurrent.httpP50),
-        fmt(e2e.concurrent.perSec),
-      ],
-    ],
-  );
 }

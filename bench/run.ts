@@ -20,7 +20,7 @@ if (parsed === 'help') {
   process.exit(0);
 }
 const options = parsed;
-// The harness (and the e2e client socket) share core 1 with the load generator; core 0 is the server's.
+// The harness shares core 1 with the load generators; core 0 is the servers'.
 pinProcess(process.pid, 1);
 const started = Date.now();
 await runBench(options, `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`);

@@ -155,7 +155,11 @@ const schema = z.object({
   SIGN_IN_THROTTLE_WINDOW_MS: int(1000, 86_400_000, 60_000),
   // Observability (src/socket-gateway/metrics.ts, src/app/api/metrics).
   METRICS_TOKEN: optionalString,
+  METRICS_PORT: optionalInt(0, 65_535),
+  METRICS_HOSTNAME: optionalString.transform((raw) => raw ?? '127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  // Benchmarks only (bench/parts/http.ts): the no-op route src/app/api/bench-noop.
+  BENCH_NOOP_ROUTE: optionalString.refine((raw) => raw === undefined || raw === '0' || raw === '1', 'must be 1 (on) or 0 (off)'),
 });
 
 /** Files and sockets this process may hold open at once (the soft limit), or undefined where unknown. */
@@ -222,8 +226,12 @@ export interface Env {
   signIn: { maxFailuresPerUsername: number; maxFailuresPerAddress: number; windowMs: number };
   /** The bearer token /api/metrics answers to; unset: the endpoint is off (404). */
   metricsToken?: string;
+  /** METRICS_PORT: a private listener serving only /metrics (src/server/http/metrics-listener.ts); unset: none. */
+  metricsListen?: { port: number; hostname: string };
   /** pino level: `info` by default, `silent` in tests. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Whether /api/bench-noop answers (204, for the HTTP benchmark's baseline); off (404) unless BENCH_NOOP_ROUTE=1. */
+  benchNoopRoute: boolean;
 }
 
 /** What parseEnv reads from the machine rather than the environment. */
@@ -281,6 +289,9 @@ export function parseEnv(raw: RawEnv, system: SystemLimits = { openFileLimit: re
   const appUrl = v.NEXTAUTH_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${v.PORT}`;
   const appOrigin = parseOrigin(appUrl);
   if (!appOrigin) problems.push(`NEXTAUTH_URL must be an http(s) URL, got ${JSON.stringify(appUrl)}`);
+  if (v.METRICS_PORT !== undefined && v.METRICS_PORT !== 0 && v.METRICS_PORT === v.PORT) {
+    problems.push(`METRICS_PORT (${v.METRICS_PORT}) must differ from PORT: the metrics listener is a second, private address`);
+  }
   if (v.HTTP_HEADERS_TIMEOUT_MS > v.HTTP_REQUEST_TIMEOUT_MS) {
     problems.push(`HTTP_HEADERS_TIMEOUT_MS (${v.HTTP_HEADERS_TIMEOUT_MS}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${v.HTTP_REQUEST_TIMEOUT_MS})`);
   }
@@ -340,7 +351,9 @@ export function parseEnv(raw: RawEnv, system: SystemLimits = { openFileLimit: re
       windowMs: v.SIGN_IN_THROTTLE_WINDOW_MS,
     },
     metricsToken: v.METRICS_TOKEN,
+    ...(v.METRICS_PORT === undefined ? {} : { metricsListen: { port: v.METRICS_PORT, hostname: v.METRICS_HOSTNAME } }),
     logLevel: v.LOG_LEVEL ?? (v.NODE_ENV === 'test' ? 'silent' : 'info'),
+    benchNoopRoute: v.BENCH_NOOP_ROUTE === '1',
   };
 }
 

@@ -25,12 +25,12 @@ export const USAGE = `usage: npm run bench [-- flags]
   --parts ${PARTS.map((p) => p.name).join(',') || '(none registered)'}
                              the parts beyond the one-node sweep (default: all)
 ${PARTS.map((p) => `                               ${p.name.padEnd(9)}${p.summary}`).join('\n')}
-  --no-parts                 only the one-node sweep (and the end-to-end part)
-  --no-sweep                 skip the one-node sweep (e.g. --no-sweep --no-e2e --parts storm)
-  --no-e2e                   skip the end-to-end part (it needs a Next build)
-  --e2e-only                 only the end-to-end part
-  --e2e-calls 500            notification.send calls in the end-to-end part
-  --rebuild                  force a fresh Next build for the end-to-end part
+  --no-parts                 only the one-node sweep
+  --no-sweep                 skip the one-node sweep (e.g. --no-sweep --parts storm)
+  --no-e2e                   skip the end-to-end part, the http part (it needs a Next build)
+  --e2e-only                 only the end-to-end part: the same as --no-sweep --parts http
+  --http-profile             the http part also profiles the server under load (always with --full)
+  --rebuild                  force a fresh Next build for the http part
   --out bench/results        where the JSON report goes
   --no-write                 do not write the JSON report
   --help                     this text
@@ -99,7 +99,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
         'no-sweep': { type: 'boolean' },
         'no-e2e': { type: 'boolean' },
         'e2e-only': { type: 'boolean' },
-        'e2e-calls': { type: 'string' },
+        'http-profile': { type: 'boolean' },
         rebuild: { type: 'boolean' },
         out: { type: 'string' },
         'no-write': { type: 'boolean' },
@@ -117,12 +117,14 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   if (values.out !== undefined && values['no-write']) throw new UsageError('--out and --no-write contradict each other');
 
   if (values.parts !== undefined && values['no-parts']) throw new UsageError('--parts and --no-parts contradict each other');
+  if (values['e2e-only'] && (values.parts !== undefined || values['no-parts'])) throw new UsageError('--e2e-only already chooses the parts (http only)');
 
   const full = values.full ?? false;
   const e2eOnly = values['e2e-only'] ?? false;
   const variants = values['no-variants'] ? false : full || (values.variants ?? false);
   const kinds = values.servers === undefined ? undefined : serverKinds(values.servers);
-  const e2eCalls = values['e2e-calls'] === undefined ? 500 : wholeNumber('e2e-calls', values['e2e-calls'], 1);
+  // The end-to-end figures (notification.send → socket) come from the http part.
+  const parts = values['no-parts'] ? [] : e2eOnly ? ['http' as const] : values.parts === undefined ? PARTS.map((p) => p.name) : partNames(values.parts);
   return {
     mode: full ? 'full' : 'quick',
     sizes: e2eOnly || values['no-sweep'] ? [] : values.sizes === undefined ? (full ? [1000, 5000, 10_000] : [1000]) : numberList('sizes', values.sizes),
@@ -134,8 +136,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     variants: variants && !e2eOnly && !values['no-sweep'] ? VARIANT_SERVERS : [],
     variantSizes: values['variant-sizes'] === undefined ? [full ? 5000 : 1000] : numberList('variant-sizes', values['variant-sizes']),
     concurrency: values.concurrency === undefined ? 200 : wholeNumber('concurrency', values.concurrency, 1),
-    parts: values['no-parts'] || e2eOnly ? [] : values.parts === undefined ? PARTS.map((p) => p.name) : partNames(values.parts),
-    e2e: values['no-e2e'] ? false : { calls: e2eCalls, concurrency: 50, warmup: 50, distDir: '.next-bench', rebuild: values.rebuild ?? false },
+    parts: values['no-e2e'] ? parts.filter((name) => name !== 'http') : parts,
+    rebuild: values.rebuild ?? false,
+    profile: values['http-profile'] ?? false,
     outDir: values['no-write'] ? null : resolve(values.out ?? 'bench/results'),
     log: (line) => console.log(line),
   };

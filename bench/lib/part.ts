@@ -26,6 +26,10 @@ export interface PartContext {
   /** Connection attempts in flight at once in load generators. */
   concurrency: number;
   log: (line: string) => void;
+  /** Build Next afresh even when the cached build is newer than the sources (--rebuild; the http part). */
+  rebuild?: boolean;
+  /** Also take a CPU profile and say where the time goes (--http-profile; the http part, always in full mode). */
+  profile?: boolean;
 }
 
 export interface PartResult {

@@ -13,14 +13,18 @@ import type { Env } from '@/env';
 import { addressKey, clientAddress } from '@/server/http/client-address';
 import { reportPublishFailures } from '@/server/redis-publisher';
 import {
+  createMetricsSampler,
   createMemoryPresenceStore,
+  createThrottle,
   createMemoryRateLimitStore,
   createSocketServer,
-  createThrottle,
   getLogger,
   getMetrics,
+  registerMetricsSampler,
+  unregisterMetricsSampler,
   type EventLog,
   type GatewayStores,
+  type SampleBoard,
   type SocketServerHandle,
 } from '@/socket-gateway';
 import {
@@ -32,6 +36,7 @@ import {
   createRedisRateLimitStore,
   createRedisRevocationStore,
   createRedisRoomHistoryStore,
+  createRedisSampleBoard,
   type GatewayRedisClient,
 } from '@/socket-gateway/stores/redis';
 import {
@@ -57,6 +62,8 @@ interface Backend {
   stores: GatewayStores;
   log: EventLog;
   adapter?: ReturnType<typeof createAdapter>;
+  /** Where the dashboard's samples of every node meet (cluster mode only). */
+  sampleBoard?: SampleBoard;
   dependencies(): Record<string, 'up' | 'down'>;
   close(): Promise<void>;
 }
@@ -119,6 +126,7 @@ async function redisBackend(redis: NonNullable<Env['redis']>, env: Env, onStateC
       },
       log: createRedisEventLog(client, { ...options, retention: env.eventLog, blockingClient: blocking }),
       adapter: createAdapter(reportPublishFailures(pub, onPublishFailure), sub, { key: `${redis.keyPrefix}socket.io` }),
+      sampleBoard: createRedisSampleBoard(client, options),
       dependencies: () => ({ redis: connected.every((c) => c.isReady) ? 'up' : 'down' }),
       async close() {
         await Promise.all(connected.map((c) => c.close().catch(() => c.destroy())));
@@ -158,12 +166,24 @@ export async function createRealtime(httpServer: HttpServer, env: Env): Promise<
   });
   presence.restore = sockets.restorePresence;
   await sockets.ready;
+  // The admin dashboard's samples (metrics-sampler.ts): this node's, every second, shared through Redis in cluster mode.
+  const throttle = createThrottle();
+  const sampler = createMetricsSampler({
+    nodeId: sockets.nodeId,
+    board: backend.sampleBoard,
+    onError: (error) =>
+      throttle('metrics_sampler', (suppressed) => logger.warn({ event: 'metrics_sampler_failed', suppressed }, `> Dashboard samples: ${error.message}`)),
+  });
+  registerMetricsSampler(sampler);
+  sampler.start();
   return {
     sockets,
     mode: env.redis ? 'redis' : 'embedded',
     dependencies: () => backend.dependencies(),
     drain: () => sockets.drain(),
     async close() {
+      sampler.close();
+      unregisterMetricsSampler(sampler);
       await sockets.close();
       await backend.log.close?.();
       await backend.close();

@@ -27,3 +27,15 @@ export type { EmitTarget, GatewayServer, GatewaySocket, SocketData } from './typ
 export { eventLabel, getMetrics, type GatewayMetrics, type HandshakeOutcome, type RateLimitBucket } from './metrics';
 export { createLogger, createThrottle, formatLine, getLogger, REDACT_PATHS, type Logger } from './logger';
 export { currentRequestContext, runWithRequestContext, type RequestContext } from './request-context';
+export {
+  createMetricsSampler,
+  createRingBuffer,
+  findMetricsSampler,
+  registerMetricsSampler,
+  unregisterMetricsSampler,
+  type MetricsSampler,
+  type NodeSample,
+  type NodeSeries,
+  type SampleBoard,
+} from './metrics-sampler';
+export { observeRedisCommands } from './redis-command-metrics';

@@ -1,7 +1,7 @@
 /**
  * Delivery from the event log, and the catch-up protocol on reconnect.
  *
- * Each node reads the log (the embedded log calls back inside `append`; the Redis log tails its
+ * Each node reads the log (the embedded log calls back before `append` resolves; the Redis log tails its
  * stream) and delivers every entry to its OWN sockets (`io.local`), with the entry's position as
  * the last argument. A client remembers the last position it saw and sends it when it connects
  * again (`auth.resume = { epoch, position }`, to this node or another); the server replays every
@@ -16,6 +16,7 @@
 import type { SyncInfo } from './events';
 import { comparePositions, isPosition, type EventLog, type LogEntry } from './stores/event-log';
 import { EventLogResyncError } from './stores/event-log-subscription';
+import { createWriteWindow, type DrainableConnection } from './backpressure';
 import { getMetrics } from './metrics';
 import { selectTarget } from './sinks';
 import { userRoom } from './rooms';
@@ -44,6 +45,12 @@ export function parseResume(auth: unknown): ResumeRequest | undefined {
 }
 
 const REPLAY_BATCH = 1_000;
+/**
+ * A replay pauses whenever it has queued this much for the socket, until it is written out (see
+ * backpressure.ts): far below SOCKET_MAX_BACKLOG_BYTES (1 MiB by default), so a long catch-up is
+ * paced by the client instead of cut as a slow consumer.
+ */
+const REPLAY_WINDOW_BYTES = 64 * 1024;
 
 /** Log entries carry names and payloads checked when they were emitted; the position rides as an extra argument. */
 const untyped = (socket: GatewaySocket) => socket as unknown as { emit(event: string, ...args: unknown[]): boolean };
@@ -128,6 +135,7 @@ export async function startDelivery(io: GatewayServer, log: EventLog, onError: (
       let after = request.position;
       let replayed = 0;
       replaying.add(socket.id);
+      const writes = createWriteWindow(socket.conn as unknown as DrainableConnection, REPLAY_WINDOW_BYTES);
       try {
         for (;;) {
           const until = readerPosition;
@@ -139,12 +147,17 @@ export async function startDelivery(io: GatewayServer, log: EventLog, onError: (
             if (!addressedTo(entry, userId, roomSet, request.socketId)) continue;
             untyped(socket).emit(entry.event, entry.data, entry.position);
             replayed += 1;
+            if (writes.full()) {
+              await writes.pause();
+              if (!socket.connected) return;
+            }
           }
           after = batch.length === REPLAY_BATCH ? batch.at(-1)!.position : until;
         }
         // Caught up with the reader in this very tick: join now, and live delivery takes over.
         finish({ position: after, replayed, resync: false });
       } finally {
+        writes.stop();
         replaying.delete(socket.id);
       }
     },

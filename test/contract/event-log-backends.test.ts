@@ -99,6 +99,71 @@ describe('sqlite event log', () => {
     db.close();
   });
 
+  it('appends of one tick go in as one batch: one commit, one onEntries call in call order, delivered before any append resolves', async () => {
+    const db = openDatabase(tempPath());
+    const log = createSqliteEventLog(db);
+    const calls: string[][] = [];
+    const subscription = log.subscribe(await log.head(), (entries) => calls.push(entries.map((entry) => entry.position)));
+    const walFrames = () => (db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0]!.log;
+    db.pragma('wal_checkpoint(TRUNCATE)');
+
+    const deliveredWhenResolved: number[] = [];
+    const appends = [0, 1, 2].map((n) => log.append(input(n)).then((entry) => (deliveredWhenResolved.push(calls.length), entry)));
+    expect(calls).toEqual([]); // inserted in a microtask, after this synchronous run
+    const entries = await Promise.all(appends);
+    expect(entries.map((entry) => entry.position)).toEqual(['0-1', '0-2', '0-3']);
+    expect(entries.map((entry) => entry.event)).toEqual(['ev0', 'ev1', 'ev2']);
+    expect(calls).toEqual([['0-1', '0-2', '0-3']]);
+    expect(deliveredWhenResolved).toEqual([1, 1, 1]);
+    // One transaction: the commit wrote the table's page and sqlite_sequence's once, not three times.
+    const framesForThree = walFrames();
+    expect(framesForThree).toBeGreaterThan(0);
+    expect(framesForThree).toBeLessThanOrEqual(3);
+
+    // A later tick is a batch of its own.
+    expect((await log.append(input(3))).position).toBe('0-4');
+    expect(calls).toEqual([['0-1', '0-2', '0-3'], ['0-4']]);
+
+    // The payload is taken at the call: changing it afterwards changes nothing.
+    const data = { n: 5 };
+    const pending = log.append({ to: { kind: 'all' }, event: 'ev5', data });
+    data.n = 6;
+    expect((await pending).data).toEqual({ n: 5 });
+
+    // A payload that cannot be stored rejects its own append only; the rest of the batch goes in.
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const [before, bad, after] = await Promise.allSettled([
+      log.append(input(6)),
+      log.append({ to: { kind: 'all' }, event: 'bad', data: circular }),
+      log.append(input(7)),
+    ]);
+    expect(before).toMatchObject({ status: 'fulfilled', value: { position: '0-6' } });
+    expect(bad.status).toBe('rejected');
+    expect(after).toMatchObject({ status: 'fulfilled', value: { position: '0-7' } });
+    expect(await log.readRange('0-0', '0-7', 10)).toHaveLength(7);
+    await subscription.stop();
+    db.close();
+  });
+
+  it('a batch whose transaction fails rejects every append in it and stores none of them', async () => {
+    const db = openDatabase(tempPath());
+    const log = createSqliteEventLog(db);
+    await log.append(input(0));
+    // Another connection holds the write lock past the busy timeout: the batch's commit cannot start.
+    const path = db.name;
+    const other = openDatabase(path);
+    db.pragma('busy_timeout = 0');
+    other.prepare('BEGIN IMMEDIATE').run();
+    const results = await Promise.allSettled([log.append(input(1)), log.append(input(2))]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    other.prepare('ROLLBACK').run();
+    other.close();
+    expect(await log.head()).toBe('0-1');
+    expect((await log.append(input(3))).position).toBe('0-2');
+    db.close();
+  });
+
   it('trim deletes at most 10,000 rows per call by default', async () => {
     const db = openDatabase(tempPath());
     const log = createSqliteEventLog(db, { retentionMs: 1, maxEntries: 1_000_000 });

@@ -6,11 +6,17 @@
  * addressed to someone else, whatever position the client claims.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryEventLog, gateway, mintSocketToken, type SyncInfo } from '@/socket-gateway';
+import { createMemoryEventLog, gateway, getMetrics, mintSocketToken, type SyncInfo } from '@/socket-gateway';
 import type { MessagePayload } from '@/socket-gateway/events';
 import { createSocketStore, type SocketStore } from '@/socket-gateway/react/socket-store';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';
+
+/** socket_gateway_slow_consumers_cut_total, all reasons. */
+async function slowConsumerCuts(): Promise<number> {
+  const metric = await getMetrics().slowConsumersCut.get();
+  return metric.values.reduce((sum, v) => sum + v.value, 0);
+}
 
 const message = (text: string): MessagePayload => ({ id: text, from: 'server', message: text, sentAt: Date.now() });
 
@@ -158,5 +164,20 @@ describe('replay on reconnect', () => {
     const future = await resumeAs('99999999999999-0');
     expect(future.got).toEqual([]);
     expect(future.sync.resync).toBe(true);
+  });
+  it('a long catch-up is paced by the client, not cut as a slow consumer: far more than the backlog cap, all of it, in order', async () => {
+    // 3,000 notifications of ~250 bytes (~750 KB) missed, against a 300 KB backlog cap: replayed in one
+    // go they would pass the cap and the socket would be cut (then cut again on every reconnect).
+    server = await startSocketServer({ maxBacklogBytes: 300_000 });
+    const bob = await openTab(server, 'bob');
+    const cutsBefore = await slowConsumerCuts();
+    const texts = Array.from({ length: 3_000 }, (_, i) => `missed ${i} ${'x'.repeat(150)}`);
+    await away(bob.proxy, async () => {
+      await Promise.all(texts.map((text) => gateway.emitToUser('bob', 'notification', message(text))));
+    });
+    await vi.waitFor(() => expect(bob.syncs).toHaveLength(2), { timeout: 20_000 });
+    expect(bob.syncs[1]).toMatchObject({ replayed: 3_000, resync: false });
+    expect(bob.got).toEqual(texts);
+    expect(await slowConsumerCuts()).toBe(cutsBefore);
   });
 });

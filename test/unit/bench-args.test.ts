@@ -22,7 +22,7 @@ describe('bench arguments', () => {
       variants: [],
       servers: MAIN_SERVERS,
     });
-    expect(options('').e2e).toMatchObject({ calls: 500, rebuild: false });
+    expect(options('')).toMatchObject({ parts: expect.arrayContaining(['http']), rebuild: false, profile: false });
     expect(options('--full')).toMatchObject({ mode: 'full', sizes: [1000, 5000, 10_000], variants: VARIANT_SERVERS, variantSizes: [5000] });
     expect(options('--full --no-variants').variants).toEqual([]);
   });
@@ -33,10 +33,11 @@ describe('bench arguments', () => {
       repeats: 2,
       warmupRounds: 0,
       servers: MAIN_SERVERS.filter((s) => s.kind === 'ws' || s.kind === 'gateway'),
-      e2e: false,
       outDir: null,
     });
-    expect(options('--e2e-only')).toMatchObject({ sizes: [], variants: [] });
+    expect(options('--no-e2e').parts).not.toContain('http');
+    expect(options('--e2e-only')).toMatchObject({ sizes: [], variants: [], parts: ['http'] });
+    expect(options('--http-profile --rebuild')).toMatchObject({ profile: true, rebuild: true });
     expect(parse('--help')).toBe('help');
   });
 
@@ -50,6 +51,8 @@ describe('bench arguments', () => {
     ['--full yes', /Unexpected argument 'yes'/],
     ['--servers ws,socketio', /unknown kind "socketio"/],
     ['--e2e-only --no-e2e', /would run nothing/],
+    ['--e2e-only --parts http', /already chooses the parts/],
+    ['--e2e-calls 500', /Unknown option '--e2e-calls'/],
   ])('%s is refused', (line, message) => {
     expect(() => parse(line)).toThrow(UsageError);
     expect(() => parse(line)).toThrow(message);

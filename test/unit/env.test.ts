@@ -72,6 +72,14 @@ describe('parseEnv', () => {
     expect(() => parseEnv({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN must be at least 32 characters/);
   });
 
+  it('has no metrics listener without METRICS_PORT; with it, loopback unless METRICS_HOSTNAME says otherwise', () => {
+    expect(parseEnv({}).metricsListen).toBeUndefined();
+    expect(parseEnv({ METRICS_PORT: '9464' }).metricsListen).toEqual({ port: 9464, hostname: '127.0.0.1' });
+    expect(parseEnv({ METRICS_PORT: '0', METRICS_HOSTNAME: '10.0.0.5' }).metricsListen).toEqual({ port: 0, hostname: '10.0.0.5' });
+    expect(() => parseEnv({ METRICS_PORT: '70000' })).toThrow(/METRICS_PORT must be a whole number from 0 to 65535/);
+    expect(() => parseEnv({ METRICS_PORT: '3000', PORT: '3000' })).toThrow(/METRICS_PORT \(3000\) must differ from PORT/);
+  });
+
   it('logs at info by default, silently in tests, at LOG_LEVEL when set', () => {
     expect(parseEnv({ NODE_ENV: 'development' }).logLevel).toBe('info');
     expect(parseEnv({ NODE_ENV: 'test' }).logLevel).toBe('silent');

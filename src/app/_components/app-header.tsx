@@ -1,5 +1,6 @@
 'use client';
 
+import Link from 'next/link';
 import { signOut } from 'next-auth/react';
 import { ConnectionBadge } from './connection-badge';
 
@@ -7,11 +8,18 @@ export function AppHeader({ user }: { user: { id: string; role: string } }) {
   return (
     <header className="topbar">
       <div className="topbar__inner">
-        <div className="brand">
+        <Link href="/" className="brand">
           <span className="brand__mark" aria-hidden="true" />
           Relay
-        </div>
+        </Link>
         <ConnectionBadge />
+        {user.role === 'admin' && (
+          <nav aria-label="Admin">
+            <Link href="/admin/metrics" className="topbar__link">
+              Metrics
+            </Link>
+          </nav>
+        )}
         <div className="topbar__user">
           <span className="avatar avatar--small" aria-hidden="true">
             {user.id.slice(0, 1).toUpperCase()}

@@ -1,4 +1,5 @@
 import { announcementRouter } from './routers/announcement';
+import { metricsRouter } from './routers/metrics';
 import { notificationRouter } from './routers/notification';
 import { presenceRouter } from './routers/presence';
 import { roomRouter } from './routers/room';
@@ -11,6 +12,7 @@ export const appRouter = createTRPCRouter({
   room: roomRouter,
   announcement: announcementRouter,
   presence: presenceRouter,
+  metrics: metricsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -42,7 +42,7 @@ export interface EventLog {
   readRange(after: string, until: string, limit: number): Promise<LogEntry[] | 'gap'>;
   /**
    * Live: calls `onEntries` with every entry appended after `from` by ANY process, in order,
-   * each exactly once. The embedded log calls it synchronously inside `append`.
+   * each exactly once. The embedded log calls it before the `append` resolves (in a microtask: it inserts in batches).
    */
   subscribe(from: string, onEntries: (entries: LogEntry[]) => void, onError?: (error: Error) => void): { stop(): Promise<void> };
   /** Drops entries past the retention (older than `retentionMs`, beyond `maxEntries`), in bounded work. Resolves with how many it dropped. */

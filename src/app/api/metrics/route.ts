@@ -1,16 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { getEnv } from '@/env';
+import { bearerMatches } from '@/server/http/bearer-token';
 import { getMetrics } from '@/socket-gateway';
 
 export const dynamic = 'force-dynamic';
-
-const sha256 = (value: string) => createHash('sha256').update(value).digest();
-
-/** Whether the request carries `Authorization: Bearer <token>`, compared in constant time (hashes of equal length). */
-function authorized(request: Request, token: string): boolean {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get('authorization') ?? '');
-  return match !== null && timingSafeEqual(sha256(match[1]!), sha256(token));
-}
 
 /**
  * Prometheus metrics of this node (text format), only to `Authorization: Bearer <METRICS_TOKEN>`;
@@ -19,7 +11,7 @@ function authorized(request: Request, token: string): boolean {
 export async function GET(request: Request) {
   const token = getEnv().metricsToken;
   if (!token) return new Response('Not Found', { status: 404 });
-  if (!authorized(request, token)) {
+  if (!bearerMatches(request.headers.get('authorization'), token)) {
     return new Response('Unauthorized', {
       status: 401,
       headers: {

@@ -7,6 +7,7 @@
  */
 import { createClient } from 'redis';
 import { getMetrics } from '../../metrics';
+import { observeRedisCommands } from '../../redis-command-metrics';
 
 export type GatewayRedisClient = ReturnType<typeof createClient>;
 
@@ -33,6 +34,8 @@ export async function connectRedis(
   timeoutMs: number,
   onStateChange?: RedisConnectionOptions['onStateChange'],
 ): Promise<GatewayRedisClient> {
+  // Command latency and failures of every client of this process (once; redis-command-metrics.ts).
+  observeRedisCommands();
   let lastError = '';
   const onError = (error: Error) => {
     lastError = error.message;

@@ -7,3 +7,4 @@ export { createRedisRoomHistoryStore } from './room-history-store';
 export { createRedisEventLog, type RedisBlockingClient, type RedisEventLogClient, type RedisEventLogOptions, type RedisOwnedConnection } from './event-log';
 export { EventLogResyncError } from '../event-log-subscription';
 export { connectRedis, createGatewayRedisClient, redactUrl, type GatewayRedisClient } from './connection';
+export { createRedisSampleBoard, DEFAULT_SAMPLES_TTL_MS } from './node-samples';
