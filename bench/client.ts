@@ -16,7 +16,8 @@ import { openRawWebSocket, type RawWebSocket } from './lib/raw-ws';
 import { monoMs, readSentAt, userId, type ClientCommand, type ClientReply, type ServerKind } from './lib/protocol';
 
 const kind = process.env.BENCH_KIND as ServerKind;
-const port = Number(process.env.BENCH_PORT);
+/** BENCH_PORTS (comma-separated, a cluster's nodes): client i connects to port i mod their count. */
+const ports = (process.env.BENCH_PORTS ?? process.env.BENCH_PORT ?? '').split(',').map(Number);
 
 const sockets: RawWebSocket[] = [];
 let pings = 0;
@@ -97,7 +98,7 @@ function openSocket(index: number, auth: string | undefined): Promise<void> {
         else if (first === CH_4 && frame[1] === CH_4) fail(new Error(`refused: ${frame.toString().slice(2, 200)}`));
       };
     }
-    const socket: RawWebSocket = openRawWebSocket(port, path, {
+    const socket: RawWebSocket = openRawWebSocket(ports[index % ports.length]!, path, {
       open: () => onOpen(),
       frame: (frame) => onFrame(frame),
       close: (error) => fail(error ?? new Error('closed during handshake')),

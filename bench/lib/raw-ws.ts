@@ -24,7 +24,8 @@ export interface RawWebSocketHandlers {
 
 const HEADER_END = Buffer.from('\r\n\r\n');
 
-export function openRawWebSocket(port: number, path: string, handlers: RawWebSocketHandlers): RawWebSocket {
+/** `headers`: extra request headers (e.g. X-Forwarded-For, so a proxy-aware server tells clients apart). */
+export function openRawWebSocket(port: number, path: string, handlers: RawWebSocketHandlers, headers: Record<string, string> = {}): RawWebSocket {
   const socket: Socket = connect({ port, host: '127.0.0.1', noDelay: true });
   const key = randomBytes(16).toString('base64');
   let upgraded = false;
@@ -55,7 +56,11 @@ export function openRawWebSocket(port: number, path: string, handlers: RawWebSoc
   socket.on('connect', () => {
     socket.write(
       `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n` +
+        Object.entries(headers)
+          .map(([name, value]) => `${name}: ${value}\r\n`)
+          .join('') +
+        '\r\n',
     );
   });
 

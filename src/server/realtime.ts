@@ -11,6 +11,7 @@ import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Env } from '@/env';
 import { addressKey, clientAddress } from '@/server/http/client-address';
+import { reportPublishFailures } from '@/server/redis-publisher';
 import {
   createMetricsSampler,
   createMemoryPresenceStore,
@@ -18,6 +19,7 @@ import {
   createMemoryRateLimitStore,
   createSocketServer,
   getLogger,
+  getMetrics,
   registerMetricsSampler,
   unregisterMetricsSampler,
   type EventLog,
@@ -84,7 +86,23 @@ function embeddedBackend(env: Env): Backend {
   };
 }
 
+/** A cross-node publish that failed: counted, and logged once per distinct message per 10 s (a Redis outage fails every one). */
+function createPublishFailureReporter(): (error: Error) => void {
+  const throttle = createThrottle();
+  return (error) => {
+    getMetrics().redisErrors.inc();
+    const message = error.message || error.name;
+    throttle(`publish:${message}`, (suppressed) =>
+      getLogger().error(
+        { event: 'background_error', error: `adapter publish: ${message}`, ...(suppressed ? { suppressed } : {}) },
+        `socket-gateway: adapter publish failed: ${message}`,
+      ),
+    );
+  };
+}
+
 async function redisBackend(redis: NonNullable<Env['redis']>, env: Env, onStateChange: (state: 'up' | 'down', detail?: string) => void): Promise<Backend> {
+  const onPublishFailure = createPublishFailureReporter();
   const timeout = redis.connectTimeoutMs;
   const client = await connectRedis(createGatewayRedisClient(redis.url), redis.url, timeout, onStateChange);
   const connected: GatewayRedisClient[] = [client];
@@ -107,7 +125,7 @@ async function redisBackend(redis: NonNullable<Env['redis']>, env: Env, onStateC
         history: createRedisRoomHistoryStore(client, options),
       },
       log: createRedisEventLog(client, { ...options, retention: env.eventLog, blockingClient: blocking }),
-      adapter: createAdapter(pub, sub, { key: `${redis.keyPrefix}socket.io` }),
+      adapter: createAdapter(reportPublishFailures(pub, onPublishFailure), sub, { key: `${redis.keyPrefix}socket.io` }),
       sampleBoard: createRedisSampleBoard(client, options),
       dependencies: () => ({ redis: connected.every((c) => c.isReady) ? 'up' : 'down' }),
       async close() {

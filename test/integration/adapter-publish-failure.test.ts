@@ -1,0 +1,68 @@
+/**
+ * A room move, a kick or a sign-out travels to the other nodes as a Redis PUBLISH that
+ * @socket.io/redis-adapter 8.3.0 sends without handling its promise. When Redis is down (the
+ * gateway's connections fail commands at once rather than queueing them) or a command waits past
+ * node-redis's 5 s timeout (a node saturated by a reconnect storm; the bench's cluster and storm
+ * parts hit it), that rejection used to be unhandled and took the whole node down. The composition
+ * root now hands the adapter a publisher whose failures are logged and counted instead.
+ * Real Redis, the real composition (createRealtime with REDIS_URL), a real client.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseEnv } from '@/env';
+import { createRealtime, type Realtime } from '@/server/realtime';
+import { gateway, getMetrics, mintSocketToken } from '@/socket-gateway';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server';
+
+let redis: RedisServer | undefined;
+let realtime: Realtime | undefined;
+let httpServer: Server | undefined;
+let client: Socket | undefined;
+afterEach(async () => {
+  client?.close();
+  await realtime?.close().catch(() => undefined);
+  await new Promise((resolve) => httpServer?.close(resolve) ?? resolve(undefined));
+  await redis?.stop();
+});
+
+describe('a Redis PUBLISH of the adapter that fails', () => {
+  it('is reported, not left as an unhandled rejection that would end the process', { timeout: 30_000 }, async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      redis = await startRedisServer();
+      const env = parseEnv({ NODE_ENV: 'test', NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'publish-failure:' });
+      httpServer = createServer();
+      realtime = await createRealtime(httpServer, env);
+      await new Promise<void>((resolve) => httpServer!.listen(0, '127.0.0.1', resolve));
+      const { port } = httpServer.address() as AddressInfo;
+      const { token } = await mintSocketToken('alice');
+      client = connect(`http://127.0.0.1:${port}`, { auth: { token }, transports: ['websocket'], reconnection: false });
+      await vi.waitFor(() => expect(client!.connected).toBe(true));
+
+      const errorsBefore = (await getMetrics().redisErrors.get()).values[0]?.value ?? 0;
+      await redis.stop();
+      // Each of these publishes to the other nodes through the adapter; Redis is gone.
+      gateway.addUserToRoom('alice', 'lobby');
+      gateway.removeUserFromRoom('alice', 'lobby');
+      gateway.disconnectUser('bob');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      expect(unhandled).toEqual([]);
+      const errorsAfter = (await getMetrics().redisErrors.get()).values[0]?.value ?? 0;
+      expect(errorsAfter).toBeGreaterThan(errorsBefore);
+
+      // Redis back (empty, same port): the node is still there and room moves work again.
+      await redis.restart();
+      await vi.waitFor(() => expect(realtime!.dependencies()).toEqual({ redis: 'up' }), { timeout: 10_000 });
+      gateway.addUserToRoom('alice', 'lobby');
+      await vi.waitFor(async () => expect((await realtime!.sockets.io.in('lobby').fetchSockets()).length).toBe(1));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});

@@ -1,0 +1,39 @@
+/**
+ * Keeps the bench's storm part (bench/parts/storm.ts) from rotting: a tiny two-node gateway
+ * cluster on a real redis-server, node A SIGKILLed while an emitter streams, every client resuming
+ * on node B through the replay protocol. Asserts that every client came back and was synced, that
+ * no streamed event was lost, duplicated or misaddressed, and the result's shape. No timing.
+ */
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { stormPart, type StormTrial } from '../../bench/parts/storm';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('bench part "storm" at tiny N', () => {
+  it('kills node A under a live stream and every client resumes on B with nothing lost', { timeout: 180_000 }, async () => {
+    const result = await stormPart.run({
+      mode: 'smoke',
+      repeats: 1,
+      root: ROOT,
+      env: { NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET!, NODE_ENV: 'production' },
+      concurrency: 10,
+      log: () => undefined,
+    });
+
+    expect(result.part).toBe('storm');
+    const { trials } = result.data as { trials: StormTrial[] };
+    expect(trials).toHaveLength(1);
+    const [trial] = trials as [StormTrial];
+    expect(trial).toMatchObject({ connected: trial.n, connectFailed: 0 });
+    expect(trial.recovery).toMatchObject({ recovered: trial.n, n: trial.n, timedOut: false, resyncs: 0 });
+    expect(trial.streamed.room + trial.streamed.user).toBeGreaterThan(0);
+    expect(trial.streamed.failed).toBe(0);
+    expect(trial.verify).toMatchObject({ lost: 0, duplicates: 0, misaddressed: 0 });
+    // Each client got its own events: the room's and its user's, first copies only.
+    expect(trial.verify.delivered).toBe(trial.streamed.room * trial.n + trial.streamed.user);
+    for (const value of [trial.allConnectedMs, trial.allCaughtUpMs, trial.b.peakCpuPercent, trial.b.peakRssMB]) expect(Number.isFinite(value)).toBe(true);
+    expect(trial.samples.length).toBeGreaterThan(0);
+    expect(result.checks.find((c) => c.target === 'storm: events lost = 0')?.met).toBe(true);
+  });
+});
