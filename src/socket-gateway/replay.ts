@@ -18,6 +18,7 @@ import { comparePositions, isPosition, type EventLog, type LogEntry } from './st
 import { EventLogResyncError } from './stores/event-log-subscription';
 import { createWriteWindow, type DrainableConnection } from './backpressure';
 import { getMetrics } from './metrics';
+import { createRecentEntries, DEFAULT_RECENT_CAPACITY } from './recent-entries';
 import { selectTarget } from './sinks';
 import { userRoom } from './rooms';
 import type { GatewayServer, GatewaySocket } from './types';
@@ -65,10 +66,24 @@ export interface Delivery {
   stop(): Promise<void>;
 }
 
+export interface DeliveryOptions {
+  /**
+   * How many of the newest entries this node keeps in memory to replay from (recent-entries.ts);
+   * never more than the log keeps. 0: every replay reads the log.
+   */
+  replayWindow?: number;
+}
+
 /** Starts reading `log` and delivering to this node's sockets. */
-export async function startDelivery(io: GatewayServer, log: EventLog, onError: (error: Error) => void = () => {}): Promise<Delivery> {
+export async function startDelivery(
+  io: GatewayServer,
+  log: EventLog,
+  onError: (error: Error) => void = () => {},
+  { replayWindow = DEFAULT_RECENT_CAPACITY }: DeliveryOptions = {},
+): Promise<Delivery> {
   let epoch = await log.epoch();
   let readerPosition = await log.head();
+  const recent = createRecentEntries(readerPosition, log.retention, replayWindow);
   const local = io.local;
   const metrics = getMetrics();
   /** How many of this node's sockets an entry reaches: the room sizes Socket.IO holds, no socket lookups. */
@@ -84,6 +99,7 @@ export async function startDelivery(io: GatewayServer, log: EventLog, onError: (
     if (error instanceof EventLogResyncError) {
       epoch = error.epoch;
       readerPosition = error.position;
+      recent.restart(readerPosition);
       (local as unknown as { emit(event: string, sync: SyncInfo): void }).emit(SYNC_EVENT, { epoch, position: readerPosition, replayed: 0, resync: true });
     }
     onError(error);
@@ -102,6 +118,7 @@ export async function startDelivery(io: GatewayServer, log: EventLog, onError: (
       const reached = reach(entry);
       if (reached > 0) metrics.deliveries.inc({ target: entry.to.kind }, reached);
     }
+    recent.push(entries);
   };
   const subscription = log.subscribe(readerPosition, deliver, onSubscriptionError);
 
@@ -140,7 +157,8 @@ export async function startDelivery(io: GatewayServer, log: EventLog, onError: (
         for (;;) {
           const until = readerPosition;
           if (comparePositions(after, until) >= 0) break;
-          const batch = await log.readRange(after, until, REPLAY_BATCH);
+          // From memory when the stretch is recent (no store read, nothing decoded again), else from the log.
+          const batch = recent.read(after, until, REPLAY_BATCH) ?? (await log.readRange(after, until, REPLAY_BATCH));
           if (!socket.connected) return;
           if (batch === 'gap') return finish({ position: readerPosition, replayed, resync: true });
           for (const entry of batch) {

@@ -74,6 +74,8 @@ export interface CreateSocketServerOptions extends Partial<SocketServerLimits> {
   pingTimeoutMs?: number;
   /** The event log every emit goes through (default: in memory). */
   log?: EventLog;
+  /** How many of the newest log entries a replay may be served from memory (default 20,000; 0: always read the log). See recent-entries.ts. */
+  replayWindow?: number;
   /** This process's id in presence counts (default: random per start, so a restart never inherits a killed node's counts). */
   nodeId?: string;
   /** A Socket.IO adapter carrying room operations across nodes (`@socket.io/redis-adapter`). */
@@ -236,11 +238,16 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   trimTimer.unref();
   let delivery: Delivery | undefined;
   const ready = heartbeat().then(async () => {
-    delivery = await startDelivery(io, log, (error) => {
-      // The log was reset: its store lost its data (Redis flushed, or restarted empty), presence too.
-      if (error instanceof EventLogResyncError && error.reason === 'reset') restorePresence().catch(onError);
-      onError(error);
-    });
+    delivery = await startDelivery(
+      io,
+      log,
+      (error) => {
+        // The log was reset: its store lost its data (Redis flushed, or restarted empty), presence too.
+        if (error instanceof EventLogResyncError && error.reason === 'reset') restorePresence().catch(onError);
+        onError(error);
+      },
+      options.replayWindow === undefined ? {} : { replayWindow: options.replayWindow },
+    );
   });
   ready.catch(onError);
 

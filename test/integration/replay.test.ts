@@ -89,6 +89,31 @@ describe('replay on reconnect', () => {
     expect(bob.onResync).not.toHaveBeenCalled();
   });
 
+  it.each([
+    ['from memory (the replay window): the log is not read', undefined, 0],
+    ['from the log when the window is off (replayWindow 0)', 0, 1],
+  ])('a recent stretch is replayed %s', async (_name, replayWindow, expectedReads) => {
+    const log = createMemoryEventLog();
+    let reads = 0;
+    const counted = {
+      ...log,
+      readRange: (...args: Parameters<typeof log.readRange>) => {
+        reads += 1;
+        return log.readRange(...args);
+      },
+    };
+    server = await startSocketServer({ log: counted, ...(replayWindow === undefined ? {} : { replayWindow }) });
+    const bob = await openTab(server, 'bob');
+    await away(bob.proxy, async () => {
+      for (const text of ['one', 'two']) await gateway.emitToUser('bob', 'notification', message(text));
+      await settle(300);
+    });
+    await vi.waitFor(() => expect(bob.syncs).toHaveLength(2), { timeout: 5000 });
+    expect(bob.syncs[1]).toMatchObject({ replayed: 2, resync: false });
+    expect(bob.got).toEqual(['one', 'two']);
+    expect(reads).toBe(expectedReads);
+  });
+
   it('replays room posts and broadcasts too, from the stored membership, and nothing addressed to others', async () => {
     server = await startSocketServer();
     await server.stores.membership.join('bob', 'lobby', 50);

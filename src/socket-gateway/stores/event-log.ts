@@ -47,6 +47,8 @@ export interface EventLog {
   subscribe(from: string, onEntries: (entries: LogEntry[]) => void, onError?: (error: Error) => void): { stop(): Promise<void> };
   /** Drops entries past the retention (older than `retentionMs`, beyond `maxEntries`), in bounded work. Resolves with how many it dropped. */
   trim(): Promise<number>;
+  /** What the log keeps (trim() enforces it); a reader's in-memory copy keeps no more (replay.ts). */
+  readonly retention: EventLogRetention;
   close?(): Promise<void>;
 }
 

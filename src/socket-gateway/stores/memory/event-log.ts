@@ -10,6 +10,7 @@ export function createMemoryEventLog(retention: EventLogRetention = DEFAULT_EVEN
   const listeners = new Set<(entries: LogEntry[]) => void>();
   const head = () => entries.at(-1)?.position ?? `0-${seq}`;
   return {
+    retention,
     async epoch() {
       return epoch;
     },

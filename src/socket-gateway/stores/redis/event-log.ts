@@ -290,6 +290,7 @@ export function createRedisEventLog(
   };
 
   const log: EventLog = {
+    retention,
     async epoch() {
       const epoch = asString(await EPOCH_SCRIPT.run(client, keys, [freshId()]), 'epoch');
       knownEpoch = epoch;

@@ -153,6 +153,7 @@ export function createSqliteEventLog(
   };
 
   return {
+    retention,
     async epoch() {
       return epoch;
     },
