@@ -1,18 +1,20 @@
 /**
- * The newest log entries this node's reader has delivered, kept in memory so that a reconnecting
- * client is replayed from here instead of from the log's store.
+ * The newest log entries this node's reader has delivered, kept in memory and indexed by address,
+ * so that a reconnecting client is replayed from here instead of from the log's store.
  *
  * Why: every resume used to read (and, on Redis, decode) every entry since the client's position,
- * although only the few addressed to that client are sent. When thousands of clients come back at
- * once (a node died, they all move to the survivors), that is the same stretch of the log read and
- * parsed thousands of times: the reconnect-storm bench measured most of the surviving node's CPU in
- * Redis replies and JSON.parse. The reader has already parsed each of those entries once.
+ * and then look at each to find the few addressed to that client. When thousands of clients come
+ * back at once (a node died, they all move to the survivors), that is the same stretch of the log
+ * read, parsed and scanned thousands of times: the reconnect-storm bench measured most of the
+ * surviving node's CPU in Redis replies, JSON.parse and that scan. The reader has parsed each
+ * entry once already; the index hands a client only the entries addressed to it (everyone, the
+ * user, the user's rooms).
  *
  * The window never answers for more than the log itself keeps: at most the log's `maxEntries`
  * (and `capacity`), and nothing older than its `retentionMs`. A position before the window is read
  * from the log as before, which then says exactly whether it is still there or a gap.
  */
-import { comparePositions, type EventLogRetention, type LogEntry } from './stores/event-log';
+import { comparePositions, type EventAddress, type EventLogRetention, type LogEntry } from './stores/event-log';
 
 export interface RecentEntries {
   /** Appends what the reader delivered (in order, every entry after the previous ones). */
@@ -20,13 +22,19 @@ export interface RecentEntries {
   /** Forgets everything: the reader goes on from `position`, which need not follow what was kept (a reset, a gap). */
   restart(position: string): void;
   /**
-   * The entries after `after` up to `until` (inclusive), at most `limit`, when the window holds
-   * every entry of that range; undefined when `after` is older than the window (read the log).
+   * Every entry after `after` up to `until` (inclusive) addressed to one of `addresses`, oldest
+   * first, when the window holds that whole range; undefined when it does not (`after` is older than
+   * the window, or `until` newer than what the reader delivered): read the log then.
    */
-  read(after: string, until: string, limit: number): LogEntry[] | undefined;
+  readAddressed(after: string, until: string, addresses: readonly EventAddress[]): LogEntry[] | undefined;
 }
 
 export const DEFAULT_RECENT_CAPACITY = 20_000;
+
+/** The index key of an address. */
+export function addressKey(to: EventAddress): string {
+  return to.kind === 'all' ? 'all' : to.kind === 'user' ? `u:${to.userId}` : `r:${to.room}`;
+}
 
 export function createRecentEntries(
   from: string,
@@ -35,20 +43,34 @@ export function createRecentEntries(
   now: () => number = Date.now,
 ): RecentEntries {
   const max = Math.max(0, Math.min(capacity, retention.maxEntries));
-  /** entries[head..] are kept; the prefix before `head` is dropped (the array is compacted now and then, not per drop). */
+  /**
+   * entries[head..] are kept. Entries are numbered in push order: entry n is entries[n - base]. The
+   * dropped prefix is cut off (and the index rebuilt) now and then, not on every drop.
+   */
   let entries: LogEntry[] = [];
   let head = 0;
+  let base = 0;
+  /** Per address key, the numbers of its entries, ascending (may still name dropped ones until the next compaction). */
+  let byAddress = new Map<string, number[]>();
   /** The window holds every entry after this position (up to the newest delivered). */
   let coveredAfter = from;
 
+  const compact = () => {
+    entries = entries.slice(head);
+    base += head;
+    head = 0;
+    const kept = new Map<string, number[]>();
+    for (const [key, numbers] of byAddress) {
+      const first = lowerBound(numbers, base);
+      if (first < numbers.length) kept.set(key, numbers.slice(first));
+    }
+    byAddress = kept;
+  };
   const dropThrough = (index: number) => {
     if (index < head) return;
     coveredAfter = entries[index]!.position;
     head = index + 1;
-    if (head > 1_000 && head > entries.length >> 1) {
-      entries = entries.slice(head);
-      head = 0;
-    }
+    if (head > 1_000 && head > entries.length >> 1) compact();
   };
   const enforce = () => {
     if (entries.length - head > max) dropThrough(entries.length - max - 1);
@@ -60,35 +82,60 @@ export function createRecentEntries(
 
   return {
     push(batch) {
-      for (const entry of batch) entries.push(entry);
+      for (const entry of batch) {
+        const key = addressKey(entry.to);
+        let numbers = byAddress.get(key);
+        if (!numbers) byAddress.set(key, (numbers = []));
+        numbers.push(base + entries.length);
+        entries.push(entry);
+      }
       enforce();
     },
     restart(position) {
       entries = [];
       head = 0;
+      base = 0;
+      byAddress = new Map();
       coveredAfter = position;
     },
-    read(after, until, limit) {
+    readAddressed(after, until, addresses) {
       enforce();
       if (comparePositions(after, coveredAfter) < 0) return undefined;
       const newest = entries.length > head ? entries.at(-1)!.position : coveredAfter;
-      const first = firstAfter(entries, head, after);
-      const last = firstAfter(entries, head, until); // one past the last entry at or before `until`
-      const count = Math.min(limit, last - first);
-      // The window answers only for a range it holds to the end (the reader has delivered `until`).
-      if (count < limit && comparePositions(until, newest) > 0) return undefined;
-      return entries.slice(first, first + Math.max(0, count));
+      if (comparePositions(until, newest) > 0) return undefined;
+      const first = base + firstAfter(entries, head, after);
+      const end = base + firstAfter(entries, head, until);
+      const numbers: number[] = [];
+      for (const key of new Set(addresses.map(addressKey))) {
+        const list = byAddress.get(key);
+        if (!list) continue;
+        for (let i = lowerBound(list, first); i < list.length && list[i]! < end; i++) numbers.push(list[i]!);
+      }
+      numbers.sort((a, b) => a - b);
+      return numbers.map((n) => entries[n - base]!);
     },
   };
 }
 
-/** The index of the first entry whose position is after `position` (binary search; positions increase). */
+/** The index of the first entry from `from` on whose position is after `position` (binary search; positions increase). */
 function firstAfter(entries: readonly LogEntry[], from: number, position: string): number {
   let lo = from;
   let hi = entries.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (comparePositions(entries[mid]!.position, position) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The index of the first number ≥ `value` in an ascending list. */
+function lowerBound(list: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]! < value) lo = mid + 1;
     else hi = mid;
   }
   return lo;

@@ -14,7 +14,7 @@
  * @see README, "Replay protocol"
  */
 import type { SyncInfo } from './events';
-import { comparePositions, isPosition, type EventLog, type LogEntry } from './stores/event-log';
+import { comparePositions, isPosition, type EventAddress, type EventLog, type LogEntry } from './stores/event-log';
 import { EventLogResyncError } from './stores/event-log-subscription';
 import { createWriteWindow, type DrainableConnection } from './backpressure';
 import { getMetrics } from './metrics';
@@ -149,6 +149,7 @@ export async function startDelivery(
         return finish({ position: readerPosition, replayed: 0, resync: true });
       }
       const roomSet = new Set(rooms);
+      const addresses: EventAddress[] = [{ kind: 'all' }, { kind: 'user', userId }, ...rooms.map((room) => ({ kind: 'room' as const, room }))];
       let after = request.position;
       let replayed = 0;
       replaying.add(socket.id);
@@ -157,8 +158,10 @@ export async function startDelivery(
         for (;;) {
           const until = readerPosition;
           if (comparePositions(after, until) >= 0) break;
-          // From memory when the stretch is recent (no store read, nothing decoded again), else from the log.
-          const batch = recent.read(after, until, REPLAY_BATCH) ?? (await log.readRange(after, until, REPLAY_BATCH));
+          // From memory when the stretch is recent (no store read, nothing decoded again, only this
+          // user's entries looked at), else a page of the log.
+          const recentBatch = recent.readAddressed(after, until, addresses);
+          const batch = recentBatch ?? (await log.readRange(after, until, REPLAY_BATCH));
           if (!socket.connected) return;
           if (batch === 'gap') return finish({ position: readerPosition, replayed, resync: true });
           for (const entry of batch) {
@@ -170,7 +173,7 @@ export async function startDelivery(
               if (!socket.connected) return;
             }
           }
-          after = batch.length === REPLAY_BATCH ? batch.at(-1)!.position : until;
+          after = recentBatch || batch.length < REPLAY_BATCH ? until : batch.at(-1)!.position;
         }
         // Caught up with the reader in this very tick: join now, and live delivery takes over.
         finish({ position: after, replayed, resync: false });
