@@ -4,8 +4,11 @@
  * its sequence number, so every client can count exactly what it got.
  */
 
-/** Users are members of rooms of this many (user i is in room `roomOf(i)`). */
-export const STORM_ROOM_SIZE = 100;
+/**
+ * Users are members of rooms of this many (user i is in room `roomOf(i)`). BENCH_STORM_ROOM_SIZE=1
+ * isolates the reconnect itself from presence fan-out (each user alone in a room).
+ */
+export const STORM_ROOM_SIZE = Number(process.env.BENCH_STORM_ROOM_SIZE ?? 100);
 
 export function stormRoom(index: number): string {
   return `storm-${index}`;
