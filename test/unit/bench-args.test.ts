@@ -20,10 +20,16 @@ describe('bench arguments', () => {
       warmupRounds: 5,
       concurrency: 200,
       variants: [],
-      servers: MAIN_SERVERS,
+      servers: MAIN_SERVERS.filter((s) => s.kind === 'sio' || s.kind === 'gateway'),
     });
     expect(options('')).toMatchObject({ parts: expect.arrayContaining(['http']), rebuild: false, profile: false });
-    expect(options('--full')).toMatchObject({ mode: 'full', sizes: [1000, 5000, 10_000], variants: VARIANT_SERVERS, variantSizes: [5000] });
+    expect(options('--full')).toMatchObject({
+      mode: 'full',
+      sizes: [1000, 5000, 10_000],
+      variants: VARIANT_SERVERS,
+      variantSizes: [5000],
+      servers: MAIN_SERVERS,
+    });
     expect(options('--full --no-variants').variants).toEqual([]);
   });
 
