@@ -45,6 +45,17 @@ function tickLabel(value: number): string {
   return Number(value.toPrecision(2)).toString();
 }
 
+/** The x values to label: every one when there are few (sizes N), else about 6 round steps (time series). */
+function xTicks(xs: readonly number[]): number[] {
+  if (xs.length <= 10) return [...xs];
+  const min = xs[0]!;
+  const max = xs[xs.length - 1]!;
+  const step = niceMax((max - min) / 6);
+  const ticks: number[] = [];
+  for (let value = Math.ceil(min / step) * step; value <= max; value += step) ticks.push(value);
+  return ticks;
+}
+
 /** The chart as a standalone SVG document. */
 export function renderSvg(chart: Chart): string {
   const plotW = WIDTH - PAD.left - PAD.right;
@@ -74,7 +85,7 @@ export function renderSvg(chart: Chart): string {
     const xMin = xs[0] ?? 0;
     const xMax = xs[xs.length - 1] ?? 1;
     const x = (value: number) => PAD.left + (xMax === xMin ? plotW / 2 : ((value - xMin) / (xMax - xMin)) * plotW);
-    for (const value of xs) out.push(`<text x="${x(value)}" y="${PAD.top + plotH + 18}" text-anchor="middle">${tickLabel(value)}</text>`);
+    for (const value of xTicks(xs)) out.push(`<text x="${x(value)}" y="${PAD.top + plotH + 18}" text-anchor="middle">${tickLabel(value)}</text>`);
     chart.series.forEach((series, index) => {
       const colour = COLOURS[index % COLOURS.length]!;
       const points = series.points.filter((p) => Number.isFinite(p[1]));

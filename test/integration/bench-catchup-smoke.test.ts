@@ -3,22 +3,13 @@
  * redis-server), the light resume client, and the replay checks, at tiny N. Every missed event must
  * arrive, in order, once, with `gateway:sync` saying so. No timing.
  */
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { smokeContext } from '../helpers/bench-part';
 import { catchupPart, type CatchupSummary, type CatchupTrial } from '../../bench/parts/catchup';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('bench part "catchup" at tiny N', () => {
   it('replays every missed event to the reconnecting client, on both backends', { timeout: 120_000 }, async () => {
-    const result = await catchupPart.run({
-      mode: 'smoke',
-      repeats: 1,
-      root: ROOT,
-      env: { NEXTAUTH_SECRET: 'bench-smoke-nextauth-secret-0123456789abcdef', NODE_ENV: 'production' },
-      concurrency: 10,
-      log: () => undefined,
-    });
+    const result = await catchupPart.run(smokeContext());
     expect(result.part).toBe('catchup');
     const { trials, summary } = result.data as { trials: CatchupTrial[]; summary: CatchupSummary[] };
     expect(trials.map((t) => `${t.backend}/${t.missed}`).sort()).toEqual(['redis/150', 'redis/20', 'sqlite/150', 'sqlite/20']);

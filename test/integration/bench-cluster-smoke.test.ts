@@ -4,22 +4,13 @@
  * connects, every broadcast and every emitToUser reaches every client, and the result has the
  * shape the harness prints and stores. No timing assertions.
  */
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { smokeContext } from '../helpers/bench-part';
 import { clusterPart, type ClusterSummary, type ClusterTrial } from '../../bench/parts/cluster';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('bench part "cluster" at tiny N', () => {
   it('runs both clusters, delivers every message and reports checks and data', { timeout: 180_000 }, async () => {
-    const result = await clusterPart.run({
-      mode: 'smoke',
-      repeats: 1,
-      root: ROOT,
-      env: { NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET!, NODE_ENV: 'production' },
-      concurrency: 10,
-      log: () => undefined,
-    });
+    const result = await clusterPart.run(smokeContext());
 
     expect(result.part).toBe('cluster');
     const { trials, summary } = result.data as { trials: ClusterTrial[]; summary: ClusterSummary[] };

@@ -4,21 +4,12 @@
  * sinks, fan-out rounds and emitToUser bursts) at tiny N. Shapes and deliveries only: no timing.
  */
 import { describe, expect, it } from 'vitest';
+import { smokeContext } from '../helpers/bench-part';
 import { logPart, type LogBlock, type LogSummary } from '../../bench/parts/log';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('bench part "log" at tiny N', () => {
   it('measures both sinks on both backends and loses no delivery', { timeout: 180_000 }, async () => {
-    const result = await logPart.run({
-      mode: 'smoke',
-      repeats: 1,
-      root: ROOT,
-      env: { NEXTAUTH_SECRET: 'bench-smoke-nextauth-secret-0123456789abcdef', NODE_ENV: 'production' },
-      concurrency: 10,
-      log: () => undefined,
-    });
+    const result = await logPart.run(smokeContext());
     expect(result.part).toBe('log');
     const { blocks, summary } = result.data as { blocks: LogBlock[]; summary: LogSummary[] };
     expect(summary.map((s) => `${s.backend}/${s.sink}`).sort()).toEqual(['redis/direct', 'redis/log', 'sqlite/direct', 'sqlite/log']);

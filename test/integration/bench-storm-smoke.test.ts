@@ -4,22 +4,13 @@
  * on node B through the replay protocol. Asserts that every client came back and was synced, that
  * no streamed event was lost, duplicated or misaddressed, and the result's shape. No timing.
  */
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { smokeContext } from '../helpers/bench-part';
 import { stormPart, type StormTrial } from '../../bench/parts/storm';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('bench part "storm" at tiny N', () => {
   it('kills node A under a live stream and every client resumes on B with nothing lost', { timeout: 180_000 }, async () => {
-    const result = await stormPart.run({
-      mode: 'smoke',
-      repeats: 1,
-      root: ROOT,
-      env: { NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET!, NODE_ENV: 'production' },
-      concurrency: 10,
-      log: () => undefined,
-    });
+    const result = await stormPart.run(smokeContext());
 
     expect(result.part).toBe('storm');
     const { trials } = result.data as { trials: StormTrial[] };

@@ -78,3 +78,13 @@ describe('renderSvg', () => {
     expect(svg).not.toContain('NaN');
   });
 });
+
+describe('renderSvg, time series', () => {
+  it('labels about six round x values, not every sample', () => {
+    const points = Array.from({ length: 300 }, (_, i): [number, number] => [101 + i * 100, i % 7]);
+    const svg = renderSvg({ id: 't', title: 'CPU', xLabel: 'ms', yLabel: '%', kind: 'line', series: [{ name: 'B', points }] });
+    const labels = [...svg.matchAll(/text-anchor="middle">([\d,]+)<\/text>/g)].map((m) => m[1]);
+    expect(labels).toEqual(['5,000', '10,000', '15,000', '20,000', '25,000', '30,000']);
+    expect(svg.match(/<circle /g)).toHaveLength(300);
+  });
+});
