@@ -208,8 +208,8 @@ const DEFAULTS = { blockMs: 2_000, readBatch: 500, trimBatch: 10_000 };
 const APPEND_BATCH = 500;
 
 interface PendingAppend {
-  /** The stream fields but `at`: to, ev, data, ex (names at even indexes). */
-  fields: string[];
+  /** The entry's stream fields but `at`, in APPEND_SCRIPT's argument order: to, ev, data, ex. */
+  values: [to: string, event: string, data: string, except: string];
   resolve(entry: LogEntry): void;
   reject(error: Error): void;
 }
@@ -274,13 +274,15 @@ export function createRedisEventLog(
       const chunk = pending.slice(0, APPEND_BATCH);
       pending = pending.slice(chunk.length);
       const args = [freshId(), maxEntries];
-      for (const item of chunk) args.push(item.fields[1]!, item.fields[3]!, item.fields[5]!, item.fields[7]!);
+      for (const item of chunk) args.push(...item.values);
       try {
         const reply = await APPEND_SCRIPT.run(client, keys, args);
         const [, at, ...ids] = Array.isArray(reply) ? reply : [];
         if (ids.length !== chunk.length) throw new Error(`event log: append replied ${ids.length} ids for ${chunk.length} entries`);
         const atField = asString(at, 'append');
-        const entries = chunk.map((item, i) => toEntry(asString(ids[i], 'append'), [...item.fields, 'at', atField]));
+        const entries = chunk.map(({ values: [to, ev, data, ex] }, i) =>
+          toEntry(asString(ids[i], 'append'), ['to', to, 'ev', ev, 'data', data, 'ex', ex, 'at', atField]),
+        );
         chunk.forEach((item, i) => item.resolve(entries[i]!));
       } catch (error) {
         for (const item of chunk) item.reject(error instanceof Error ? error : new Error(String(error)));
@@ -299,9 +301,8 @@ export function createRedisEventLog(
     async append(input) {
       const to = JSON.stringify(input.to);
       const data = input.data === undefined ? '' : (JSON.stringify(input.data) ?? '');
-      const fields = ['to', to, 'ev', input.event, 'data', data, 'ex', input.exceptSocketId ?? ''];
       return new Promise<LogEntry>((resolve, reject) => {
-        pending.push({ fields, resolve, reject });
+        pending.push({ values: [to, input.event, data, input.exceptSocketId ?? ''], resolve, reject });
         // Started after this synchronous run, so the appends it makes travel together.
         if (!flushing && pending.length === 1) queueMicrotask(() => void flush());
       });
