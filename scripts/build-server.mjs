@@ -8,7 +8,8 @@
  * loaded from node_modules at run time, exactly as Next's own server code loads it: one copy
  * of each, native add-ons untouched.
  *
- * Usage: node scripts/build-server.mjs [outfile]   (default dist/server.mjs)
+ * Usage: node scripts/build-server.mjs [outfile] [--sourcemap]   (default dist/server.mjs; the
+ * bench builds its copy with a linked source map, so a CPU profile names src/ files)
  * @see https://esbuild.github.io/api/#packages
  * @see https://esbuild.github.io/api/#tsconfig
  * @see https://nextjs.org/docs/app/guides/custom-server
@@ -17,7 +18,9 @@ import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outfile = process.argv[2] ?? 'dist/server.mjs';
+const args = process.argv.slice(2);
+const sourcemap = args.includes('--sourcemap');
+const outfile = args.find((arg) => !arg.startsWith('--')) ?? 'dist/server.mjs';
 
 await build({
   absWorkingDir: root,
@@ -31,8 +34,9 @@ await build({
   // Bare imports stay external; tsconfig `paths` (`@/*`) are resolved first, so src/ is bundled.
   packages: 'external',
   tsconfig: 'tsconfig.json',
-  // Not minified, no source map: the bundle keeps one `// src/...` comment per module, so a
-  // stack trace into dist/server.mjs is readable as it is.
+  // Not minified, and no source map unless asked: the bundle keeps one `// src/...` comment per
+  // module, so a stack trace into dist/server.mjs is readable as it is.
+  ...(sourcemap ? { sourcemap: 'linked' } : {}),
   logLevel: 'warning',
 });
 console.log(`> Built ${outfile}`);

@@ -7,7 +7,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 
 function newestMtime(path: string): number {
   const stat = statSync(path);
@@ -49,24 +48,12 @@ export function ensureBuild(root: string, distDir: string, rebuild: boolean, log
 }
 
 /**
- * server.ts as `npm run build` bundles it (same esbuild options as scripts/build-server.mjs),
- * with a linked source map, into `<distDir>/bench-server.mjs`; rebuilt when the sources are newer.
+ * server.ts as `npm run build` bundles it (by scripts/build-server.mjs itself), with a linked
+ * source map, into `<distDir>/bench-server.mjs`; rebuilt when the sources are newer.
  */
 export async function bundleServer(root: string, distDir: string): Promise<string> {
   const outfile = join(root, distDir, 'bench-server.mjs');
   if (existsSync(outfile) && statSync(outfile).mtimeMs >= sourcesMtime(root)) return outfile;
-  await build({
-    absWorkingDir: root,
-    entryPoints: ['server.ts'],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    tsconfig: 'tsconfig.json',
-    sourcemap: 'linked',
-    logLevel: 'warning',
-  });
+  execFileSync(process.execPath, ['scripts/build-server.mjs', outfile, '--sourcemap'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   return outfile;
 }
