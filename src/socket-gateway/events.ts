@@ -31,12 +31,19 @@ export const roomMessagePayloadSchema = messagePayloadSchema.extend({ room: z.st
 /** A member of a room came online (their first socket anywhere) or went offline (their last one closed). */
 export const presenceChangedSchema = z.strictObject({ room: z.string(), userId: z.string(), online: z.boolean() });
 
+/**
+ * To every tab of a user (their room `user:{id}`): they joined (`member: true`) or left `room`,
+ * from any tab or server-side (`enterRoom` / `exitRoom`), so open tabs show or drop it live.
+ */
+export const membershipChangedSchema = z.strictObject({ room: z.string(), member: z.boolean() });
+
 /** Server → client events: name → payload schema. */
 export const serverEvents = {
   notification: messagePayloadSchema,
   'room:message': roomMessagePayloadSchema,
   announcement: messagePayloadSchema,
   'presence:changed': presenceChangedSchema,
+  'membership:changed': membershipChangedSchema,
 } as const satisfies Record<string, z.ZodType>;
 
 export type ServerEventName = keyof typeof serverEvents;
@@ -44,6 +51,7 @@ export type EventPayload<E extends ServerEventName> = z.infer<(typeof serverEven
 export type MessagePayload = EventPayload<'notification'>;
 export type RoomMessagePayload = EventPayload<'room:message'>;
 export type PresenceChange = EventPayload<'presence:changed'>;
+export type MembershipChange = EventPayload<'membership:changed'>;
 
 /** Server → client events in Socket.IO's typed event map form. */
 export type ServerToClientEvents = { [E in ServerEventName]: (payload: EventPayload<E>) => void };

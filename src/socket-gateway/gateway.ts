@@ -134,7 +134,8 @@ export class SocketGateway {
   /**
    * Joins `user` to `room` as one operation: the room rules (`canJoinRoom`), the per-user
    * room cap (enforced atomically by the store), the stored membership, then every open
-   * socket of the user. Throws a RoomAccessError when refused; nothing changed then.
+   * socket of the user, then (when it was not a member yet) `membership:changed` to every tab
+   * of the user. Throws a RoomAccessError when refused; nothing changed then.
    */
   async enterRoom(user: RoomUser, room: string): Promise<{ room: string; count: number }> {
     assertUserId(user.id);
@@ -145,16 +146,21 @@ export class SocketGateway {
     if (!result.ok) throw new RoomAccessError('BAD_REQUEST', `You can be in at most ${parts.maxRoomsPerUser} rooms`);
     // Stored first, then live sockets: a socket connecting meanwhile reads the store after joining user:{id}.
     parts.target.in(userRoom(user.id)).socketsJoin(room);
+    if (result.added) await this.announceMembership(user.id, room, true);
     return { room, count: result.count };
   }
 
-  /** Takes `userId` out of `room`: the stored membership and every open socket. */
+  /**
+   * Takes `userId` out of `room`: the stored membership and every open socket, then (when it
+   * was a member) `membership:changed` to every tab of the user.
+   */
   async exitRoom(userId: string, room: string): Promise<{ room: string; count: number }> {
     assertUserId(userId);
     assertRoomName(room);
     const parts = this.resolve();
-    const { count } = await parts.stores.membership.leave(userId, room);
+    const { removed, count } = await parts.stores.membership.leave(userId, room);
     parts.target.in(userRoom(userId)).socketsLeave(room);
+    if (removed) await this.announceMembership(userId, room, false);
     return { room, count };
   }
 
@@ -210,6 +216,16 @@ export class SocketGateway {
     const page = await parts.stores.history.read(room, { before: query.before, limit });
     // Only this gateway writes the history, and only payloads that passed their event's type.
     return { entries: page.entries as RoomHistoryItem[], hasMore: page.hasMore };
+  }
+
+  /**
+   * Tells every tab of `userId` that it joined or left `room`, through the event log like any
+   * emit: sent after the store and the socket moves, so it comes before (in log order) any post
+   * the tabs receive from the room afterwards, and a tab that is reconnecting gets it on replay.
+   * A no-op join or leave announces nothing, so repeating one does not grow the log.
+   */
+  private announceMembership(userId: string, room: string, member: boolean): Promise<void> {
+    return this.publish({ kind: 'user', userId }, 'membership:changed', { room, member }, {});
   }
 
   private publish<E extends ServerEventName>(to: EventAddress, event: E, data: EventPayload<E>, options: EmitOptions): Promise<void> {

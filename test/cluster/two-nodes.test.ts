@@ -93,6 +93,10 @@ describe('two nodes on one Redis', () => {
     const carolB = await tab(B, 'carol');
     const bobSaw = collectEvents(bobB, 'room:message');
     const carolSaw = collectEvents(carolB, 'room:message');
+    // membership:changed reaches bob's socket on B through the shared log, in order with the room's posts.
+    const bobOrder: string[] = [];
+    bobB.on('membership:changed', ({ room, member }) => bobOrder.push(`${member ? 'joined' : 'left'} ${room}`));
+    bobB.on('room:message', ({ message }) => bobOrder.push(`post ${message}`));
 
     expect((await on(A, 'bob').mutate('room.join', { room: 'ops' })).ok).toBe(true);
     expect((await on(B, 'alice').mutate('room.join', { room: 'ops' })).ok).toBe(true);
@@ -111,6 +115,7 @@ describe('two nodes on one Redis', () => {
     await settle(500);
     expect(bobSaw.map((m) => m.message)).toEqual(['deploy at 5']);
     expect(carolSaw).toEqual([]);
+    expect(bobOrder).toEqual(['joined ops', 'post deploy at 5', 'left ops']);
   });
 
   it('an admin broadcast sent through B reaches every socket on both nodes, once', async () => {

@@ -82,6 +82,16 @@ async function expectRefusedSilently(call: () => Promise<unknown>, code: TRPCErr
   expect(packetsOut).toBe(0);
 }
 
+/**
+ * Waits until exactly `expected` (in any order) went out since the last reset, then resets: a
+ * join or leave tells the user's tabs with `membership:changed`, delivered after the call returns.
+ */
+async function drain(expected: string[]) {
+  await vi.waitFor(() => expect([...received].sort()).toEqual([...expected].sort()));
+  received = [];
+  packetsOut = 0;
+}
+
 async function roomsOfSockets(userId: string): Promise<string[][]> {
   const sockets = await server.io.in(`user:${userId}`).fetchSockets();
   return sockets.map((socket) => [...socket.rooms].filter((room) => room !== socket.id && room !== `user:${userId}`).sort());
@@ -123,13 +133,11 @@ describe('FORBIDDEN: wrong role', () => {
 
   it('room.post by someone who is not a member of the room (canPostToRoom)', async () => {
     await as('bob').room.join({ room: 'lobby' });
-    received = [];
-    packetsOut = 0;
+    await drain(['bob:membership:changed']);
     await expectRefusedSilently(() => as('alice').room.post({ room: 'lobby', message: 'let me in' }), 'FORBIDDEN', 'Join lobby before posting to it');
     await as('alice').room.join({ room: 'lobby' });
     await as('alice').room.leave({ room: 'lobby' });
-    received = [];
-    packetsOut = 0;
+    await drain(['alice:membership:changed', 'alice:membership:changed']);
     await expectRefusedSilently(() => as('alice').room.post({ room: 'lobby', message: 'after leaving' }), 'FORBIDDEN', 'Join lobby before posting to it');
   });
 });
@@ -183,9 +191,7 @@ describe('BAD_REQUEST: room names', () => {
   it(`more than ${MAX_ROOMS_PER_USER} rooms`, async () => {
     const alice = as('alice');
     for (let i = 0; i < MAX_ROOMS_PER_USER; i += 1) await alice.room.join({ room: `r${i}` });
-    await settle(50);
-    received = [];
-    packetsOut = 0;
+    await drain(Array<string>(MAX_ROOMS_PER_USER).fill('alice:membership:changed'));
     await expectRefusedSilently(() => alice.room.join({ room: 'one-more' }), 'BAD_REQUEST', `at most ${MAX_ROOMS_PER_USER} rooms`);
     expect(await server.stores.membership.roomsOf('alice')).not.toContain('one-more');
   });
@@ -198,6 +204,7 @@ describe('BAD_REQUEST: room names', () => {
     for (const r of refused) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'BAD_REQUEST' });
     expect(await server.stores.membership.roomsOf('alice')).toHaveLength(MAX_ROOMS_PER_USER);
     expect(server.io.of('/').adapter.rooms.get('burst-199') === undefined || (await alice.room.mine()).rooms.includes('burst-199')).toBe(true);
+    await drain(Array<string>(MAX_ROOMS_PER_USER).fill('alice:membership:changed')); // one per room stored, none for a refusal
   });
 });
 
@@ -251,7 +258,8 @@ describe('happy paths', () => {
     expect(await alice.room.mine()).toEqual({ rooms: ['a-team', 'lobby'] });
     expect(await as('bob').room.mine()).toEqual({ rooms: [] });
     await as('carol').room.join({ room: 'lobby' });
-    received = [];
+    // One membership:changed per real change: the repeated join of lobby told nobody.
+    await drain(['alice:membership:changed', 'alice:membership:changed', 'carol:membership:changed']);
 
     const laterTab = await server.connectAs('alice');
     const got = Promise.all([nextEvent(clients.alice, 'room:message'), nextEvent(laterTab, 'room:message'), nextEvent(clients.carol, 'room:message')]);
@@ -260,9 +268,10 @@ describe('happy paths', () => {
     expect(await got).toEqual([posted, posted, posted]);
     await settle(150);
     expect(received.sort()).toEqual(['alice:room:message', 'carol:room:message']); // laterTab is not in `clients`; nobody else got it
+    received = [];
 
     expect(await alice.room.leave({ room: 'lobby' })).toEqual({ room: 'lobby', count: 1 });
-    received = [];
+    await drain(['alice:membership:changed']);
     const laterTabSaw: unknown[] = [];
     laterTab.on('room:message', (m) => laterTabSaw.push(m));
     await as('carol').room.post({ room: 'lobby', message: 'after leave' });
@@ -281,6 +290,12 @@ describe('happy paths', () => {
 
 // The event-name list used by the silence checks covers every event of the contract.
 it('listens for every server event', () => {
-  const contract: Record<ServerEventName, true> = { notification: true, 'room:message': true, announcement: true, 'presence:changed': true };
+  const contract: Record<ServerEventName, true> = {
+    notification: true,
+    'room:message': true,
+    announcement: true,
+    'presence:changed': true,
+    'membership:changed': true,
+  };
   expect([...SERVER_EVENT_NAMES].sort()).toEqual(Object.keys(contract).sort());
 });

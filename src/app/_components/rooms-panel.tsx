@@ -1,28 +1,27 @@
 'use client';
 
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { useInvalidateOnEvent, useInvalidateOnResync } from '@/socket-gateway/react';
 import { useTRPC } from '@/trpc/react';
 import { FormError } from './form-error';
 import { RoomCard } from './room-card';
+import { useLiveRooms } from './use-live-rooms';
 
 /** Join rooms by name; each joined room gets a live feed, a post form and a leave button. */
 export function RoomsPanel({ self }: { self: string }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const id = useId();
   const [room, setRoom] = useState('');
-  // Always refetched on focus: another tab of this user may have joined or left a room.
+  // Live: `membership:changed` shows a room joined or left in another tab (or server-side) here.
   const mine = useQuery(trpc.room.mine.queryOptions(undefined, { staleTime: 0 }));
+  const { update: updateRooms } = useLiveRooms();
   // Live data: a room's history refetches when one of its messages arrives (every card at once,
   // from one listener); histories, who is online and the room list refetch when events may have
   // been missed (this tab's first connection, a resync after a long time away).
   useInvalidateOnEvent('room:message', (message) => trpc.room.history.queryFilter({ room: message.room }));
   useInvalidateOnResync([trpc.room.history.pathFilter(), trpc.presence.room.pathFilter(), trpc.room.mine.pathFilter()]);
   // join / leave answer with the room and the new count; the cached list is updated in place.
-  const updateRooms = (change: (rooms: string[]) => string[]) =>
-    queryClient.setQueryData(trpc.room.mine.queryKey(), (old) => ({ rooms: change(old?.rooms ?? []) }));
   const join = useMutation(
     trpc.room.join.mutationOptions({
       onSuccess: ({ room: joined }) => {
