@@ -45,6 +45,11 @@ export interface PresenceAnnouncer {
   firstSocket(userId: string): void;
   /** A socket of `userId` closed on this node: counts it out, and if it was the user's last, settles them after the grace. */
   socketClosed(userId: string): void;
+  /**
+   * The store was restored after losing its data (restoreNode): what was announced is lost too, so
+   * these users (this node's) are settled again at once (their rooms may hear "online" twice).
+   */
+  restored(userIds: readonly string[]): void;
   /** Every heartbeat: takes over dead nodes, settles what is due, sweeps now and then. */
   tick(): Promise<void>;
   /** Stops the timers and waits for the store calls in flight (what is still to settle stays in the store for the other nodes). */
@@ -151,6 +156,10 @@ export function createPresenceAnnouncer(deps: PresenceAnnouncerDeps, options: Pr
           wakeIn(graceMs);
         }),
       );
+    },
+    restored(userIds) {
+      if (closed || userIds.length === 0) return;
+      track(presence.schedule(userIds, 0).then(settle));
     },
     async tick() {
       if (closed) return;

@@ -325,6 +325,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
       if (userId) counts.set(userId, (counts.get(userId) ?? 0) + 1);
     }
     await presence.restoreNode(nodeId, counts);
+    announcer.restored([...counts.keys()]);
   };
 
   const runtime: GatewayRuntime = { target: io, sink, io, stores, maxRoomsPerUser, roomHistoryLimit, validatePayloads, dependencies: options.dependencies };

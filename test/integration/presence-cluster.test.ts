@@ -20,7 +20,8 @@ const PREFIX = 'presence-cluster:';
 /** How long a dead node's counts are kept before a sweep may delete them (default 5 min; short here). */
 const FORGET_AFTER_MS = 500;
 
-type RedisClient = ReturnType<typeof createClient>;
+const newClient = (url: string) => createClient({ url });
+type RedisClient = ReturnType<typeof newClient>;
 interface Node {
   server: TestServer;
   client: RedisClient;
@@ -32,7 +33,7 @@ let probe: RedisClient;
 const nodes: Node[] = [];
 
 async function startNode(nodeId: string): Promise<Node> {
-  const client = createClient({ url: redis.url });
+  const client = newClient(redis.url);
   client.on('error', () => {}); // a killed node's client reports its own destruction; nothing to see
   await client.connect();
   const options = { keyPrefix: PREFIX };
@@ -74,7 +75,7 @@ const offline = (seen: PresenceChange[], userId: string) => seen.some((change) =
 
 beforeAll(async () => {
   redis = await startRedisServer();
-  probe = createClient({ url: redis.url });
+  probe = newClient(redis.url);
   await probe.connect();
 });
 afterEach(async () => {
@@ -156,5 +157,24 @@ describe('presence across two nodes on one Redis', () => {
     await vi.waitFor(() => expect(offline(seen, 'fred')).toBe(true), { timeout: 10_000 });
     expect(offline(seen, 'erin')).toBe(false);
     expect(await A.server.stores.presence.isOnline(['erin', 'fred'])).toEqual([true, false]);
+  });
+
+  it('after Redis lost everything (flushed), the node restores its counts and what was announced: a user who then leaves is still announced offline', async () => {
+    const A = await startNode('node-A3');
+    for (const user of ['alice', 'gus']) await A.server.stores.membership.join(user, 'attic', 50);
+    const alice = await A.server.connectAs('alice');
+    const seen = collectEvents(alice, 'presence:changed') as PresenceChange[];
+    const gus = await A.server.connectAs('gus');
+    await vi.waitFor(() => expect(seen).toContainEqual({ room: 'attic', userId: 'gus', online: true }), { timeout: 5_000 });
+
+    await redis.flushAll();
+    // The app keeps its memberships elsewhere or has them re-created; presence is the node's to restore.
+    for (const user of ['alice', 'gus']) await A.server.stores.membership.join(user, 'attic', 50);
+    await A.server.restorePresence(); // what the composition root calls when Redis is back
+    await vi.waitFor(async () => expect(await probe.sIsMember(`${PREFIX}announced`, 'gus')).toBe(1), { timeout: 5_000 });
+
+    const before = seen.length;
+    gus.disconnect();
+    await vi.waitFor(() => expect(seen.slice(before)).toContainEqual({ room: 'attic', userId: 'gus', online: false }), { timeout: 10_000 });
   });
 });
