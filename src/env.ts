@@ -128,6 +128,12 @@ const schema = z.object({
   EMIT_RATE_BURST: int(1, 100_000, 20),
   RECIPIENT_RATE_PER_SECOND: int(1, 100_000, 20),
   RECIPIENT_RATE_BURST: int(1, 100_000, 40),
+  // Presence (src/socket-gateway/presence-announcer.ts, handshake-rate-limit.ts, the presence.user lookup).
+  SOCKET_HANDSHAKE_RATE_PER_SECOND: int(1, 100_000, 2),
+  SOCKET_HANDSHAKE_RATE_BURST: int(1, 100_000, 20),
+  PRESENCE_GRACE_MS: int(0, 600_000, 3_000),
+  PRESENCE_LOOKUP_RATE_PER_SECOND: int(1, 100_000, 5),
+  PRESENCE_LOOKUP_RATE_BURST: int(1, 100_000, 20),
   SHUTDOWN_TIMEOUT_MS: int(1, 600_000, 10_000),
   DEMO_USERS: demoUserList,
   REDIS_URL: redisUrl,
@@ -195,7 +201,13 @@ export interface Env {
   /** How many of a room's latest messages `room.history` keeps (older ones are dropped as new ones come). */
   roomHistoryLimit: number;
   /** Token buckets: emits per user (notification.send, room.post, announcement.broadcast) and notifications per recipient. */
-  rateLimits: { emit: { ratePerSecond: number; burst: number }; recipient: { ratePerSecond: number; burst: number } };
+  rateLimits: { emit: { ratePerSecond: number; burst: number }; recipient: { ratePerSecond: number; burst: number } } & {
+    /** Socket handshakes per user (across nodes) and `presence.user` lookups per caller. */
+    handshake: { ratePerSecond: number; burst: number };
+    lookup: { ratePerSecond: number; burst: number };
+  };
+  /** How long a user must stay offline before their rooms are told (a reload or a node change within it says nothing). */
+  presenceGraceMs: number;
   shutdownTimeoutMs: number;
   demoUsers: DemoUser[];
   redis?: { url: string; keyPrefix: string; connectTimeoutMs: number };
@@ -323,7 +335,10 @@ export function parseEnv(raw: RawEnv, system: SystemLimits = { openFileLimit: re
     rateLimits: {
       emit: { ratePerSecond: v.EMIT_RATE_PER_SECOND, burst: v.EMIT_RATE_BURST },
       recipient: { ratePerSecond: v.RECIPIENT_RATE_PER_SECOND, burst: v.RECIPIENT_RATE_BURST },
+      handshake: { ratePerSecond: v.SOCKET_HANDSHAKE_RATE_PER_SECOND, burst: v.SOCKET_HANDSHAKE_RATE_BURST },
+      lookup: { ratePerSecond: v.PRESENCE_LOOKUP_RATE_PER_SECOND, burst: v.PRESENCE_LOOKUP_RATE_BURST },
     },
+    presenceGraceMs: v.PRESENCE_GRACE_MS,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     // Production has no default accounts: only the ones DEMO_USERS lists explicitly.
     demoUsers: v.DEMO_USERS ?? (dev ? parseDemoUsers(DEFAULT_DEMO_USERS) : []),

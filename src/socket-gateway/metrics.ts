@@ -13,11 +13,11 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { isServerEventName } from './events';
 
-export type HandshakeOutcome = 'accepted' | 'unauthorized' | 'origin' | 'cap' | 'flood' | 'draining' | 'unavailable';
+export type HandshakeOutcome = 'accepted' | 'unauthorized' | 'origin' | 'cap' | 'flood' | 'draining' | 'unavailable' | 'rate';
 export type SlowConsumerReason = 'backlog' | 'unsolicited_pong';
 export type ReplayOutcome = 'replayed' | 'resync';
 export type TargetKind = 'user' | 'room' | 'all';
-export type RateLimitBucket = 'sender' | 'recipient';
+export type RateLimitBucket = 'sender' | 'recipient' | 'lookup';
 
 /** What one socket server on this node reports at scrape time. */
 export interface ConnectionSource {
@@ -73,7 +73,7 @@ function createMetrics(): GatewayMetrics {
     sources,
     handshakes: new Counter({
       name: `${PREFIX}handshakes_total`,
-      help: 'Socket handshakes by outcome: accepted, unauthorized, origin, cap, flood, draining, unavailable.',
+      help: 'Socket handshakes by outcome: accepted, unauthorized, origin, cap, flood, draining, unavailable, rate.',
       labelNames: ['outcome'],
       registers,
     }),
@@ -118,7 +118,7 @@ function createMetrics(): GatewayMetrics {
     }),
     rateLimited: new Counter({
       name: `${PREFIX}rate_limited_total`,
-      help: 'tRPC calls refused by a rate limit, by bucket: sender, recipient.',
+      help: 'tRPC calls refused by a rate limit, by bucket: sender, recipient, lookup.',
       labelNames: ['bucket'],
       registers,
     }),

@@ -14,8 +14,9 @@ import { getMetrics, type ConnectionSource, type HandshakeOutcome } from './metr
 import { registerGatewayRuntime, unregisterGatewayRuntime, type GatewayRuntime } from './registry';
 import { limitBacklog, packetBytes, type BacklogConnection } from './slow-consumers';
 import { verifySocketToken } from './socket-token';
-import { USER_ROOM_PREFIX } from './rooms';
 import { parseResume, startDelivery, type Delivery } from './replay';
+import { createPresenceAnnouncer, type PresenceAnnouncerOptions } from './presence-announcer';
+import { createHandshakeRateLimit } from './handshake-rate-limit';
 import { createLogSink } from './sinks';
 import { EventLogResyncError } from './stores/event-log-subscription';
 import {
@@ -27,7 +28,7 @@ import {
   createMemoryRoomHistoryStore,
   type EventLog,
 } from './stores';
-import type { GatewayStores } from './stores/types';
+import type { GatewayStores, RateLimit } from './stores/types';
 import type { GatewayServer, GatewaySocket } from './types';
 
 export const UNAUTHORIZED = 'Unauthorized';
@@ -37,8 +38,6 @@ export const TEMPORARILY_UNAVAILABLE = 'Temporarily unavailable, try again short
 /** How often this node renews its presence lease (a third of the store's default 3 s lease). */
 const PRESENCE_HEARTBEAT_MS = 1_000;
 const LOG_TRIM_INTERVAL_MS = 5_000;
-/** Dead nodes whose users one heartbeat tick announces offline (bounded work per tick). */
-const MAX_EXPIRED_NODES_PER_TICK = 5;
 
 /** The socket server's limits (README's Security table lists each with its variable). */
 export interface SocketServerLimits {
@@ -88,6 +87,10 @@ export interface CreateSocketServerOptions extends Partial<SocketServerLimits> {
   handshakeLimits?: Partial<HandshakeLimits>;
   /** The client address a handshake counts under (default: the TCP peer's address). */
   addressKeyOf?: (req: IncomingMessage) => string;
+  /** Presence announcements: grace before "offline", sweeping of dead nodes (presence-announcer.ts). Grace default PRESENCE_GRACE_MS. */
+  presence?: PresenceAnnouncerOptions;
+  /** Socket handshakes per user, across nodes (default SOCKET_HANDSHAKE_RATE_PER_SECOND / _BURST). */
+  handshakeRate?: RateLimit;
 }
 
 export interface SocketServerHandle extends GatewayRuntime {
@@ -124,6 +127,8 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     validatePayloads = env.nodeEnv !== 'production',
     handshakeLimits,
     addressKeyOf,
+    presence: presenceOptions,
+    handshakeRate = env.rateLimits.handshake,
     ...overrides
   } = options;
   const config: SocketServerLimits = { ...env.socket, ...definedOnly(overrides) };
@@ -231,7 +236,10 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   // Presence counts this node's sockets only while it renews its lease, so a node that dies
   // without a word stops holding its users' connection slots.
   const heartbeat = () => presence.heartbeat(nodeId).catch(onError);
-  const heartbeatTimer = setInterval(() => void heartbeat().then(() => announceExpiredNodes()), PRESENCE_HEARTBEAT_MS);
+  // Announcements only of settled changes, bounded per user (attacks-3 F2): @see presence-announcer.ts
+  const announcer = createPresenceAnnouncer({ presence, membership, sink, nodeId, onError }, { graceMs: env.presenceGraceMs, ...presenceOptions });
+  const takeHandshake = createHandshakeRateLimit(stores.rateLimits, handshakeRate);
+  const heartbeatTimer = setInterval(() => void heartbeat().then(() => announcer.tick()), PRESENCE_HEARTBEAT_MS);
   heartbeatTimer.unref();
   // Retention: the log drops what is past it in bounded steps (every node may do it; it is idempotent).
   const trimTimer = setInterval(() => void log.trim().catch(onError), LOG_TRIM_INTERVAL_MS);
@@ -261,6 +269,11 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     socket.handshake.auth = {}; // the bearer token is not kept once checked
     try {
       await ready;
+      const tooMany = await takeHandshake(user.userId);
+      if (tooMany) {
+        refused('rate', tooMany.message);
+        return next(tooMany);
+      }
       // Counted atomically across every node: concurrent handshakes never pass the cap.
       const slot = await presence.connected(user.userId, nodeId, config.maxConnectionsPerUser);
       if (!slot.ok) {
@@ -281,34 +294,6 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     next();
   });
 
-  /** Tells the user's rooms that they came online or went offline (the event goes through the log like any other). */
-  const announcePresence = (userId: string, rooms: Iterable<string>, online: boolean) => {
-    for (const room of rooms) {
-      if (room.startsWith(USER_ROOM_PREFIX)) continue;
-      sink.publish({ to: { kind: 'room', room }, event: 'presence:changed', data: { room, userId, online } }).catch(onError);
-    }
-  };
-
-  /**
-   * A node that died without a word (SIGKILL) cannot tell its users' rooms that they went
-   * offline: once its lease has run out, the first live node to take it does, for each of its
-   * users who has no socket left anywhere (rooms from the stored membership).
-   */
-  const announceExpiredNodes = async () => {
-    try {
-      for (let taken = 0; taken < MAX_EXPIRED_NODES_PER_TICK; taken += 1) {
-        const expired = await presence.takeExpiredNode(nodeId);
-        if (!expired) return;
-        const online = await presence.isOnline(expired.userIds);
-        for (const [i, userId] of expired.userIds.entries()) {
-          if (!online[i]) announcePresence(userId, await membership.roomsOf(userId), false);
-        }
-      }
-    } catch (error) {
-      onError(error instanceof Error ? error : new Error(String(error)));
-    }
-  };
-
   io.on('connection', (socket) => {
     // The handshake request is not needed after auth; dropping it saves memory per socket.
     // @see https://socket.io/docs/v4/memory-usage/
@@ -319,16 +304,12 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     const rooms = pending?.rooms ?? [];
     metrics.handshakes.inc({ outcome: 'accepted' });
     socketsPerUser.set(userId, (socketsPerUser.get(userId) ?? 0) + 1);
-    if (pending?.firstSocket) announcePresence(userId, rooms, true);
+    if (pending?.firstSocket) announcer.firstSocket(userId);
     socket.once('disconnecting', () => {
       const left = (socketsPerUser.get(userId) ?? 1) - 1;
       if (left > 0) socketsPerUser.set(userId, left);
       else socketsPerUser.delete(userId);
-      const joined = [...socket.rooms].filter((room) => room !== socket.id);
-      presence
-        .disconnected(userId, nodeId)
-        .then((left) => left === 0 && announcePresence(userId, joined, false))
-        .catch(onError);
+      announcer.socketClosed(userId);
     });
     // Replays what the client missed (if it says where it stopped), then joins its rooms.
     delivery!.resume(socket, rooms, pending?.resume).catch((error: Error) => {
@@ -344,6 +325,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
       if (userId) counts.set(userId, (counts.get(userId) ?? 0) + 1);
     }
     await presence.restoreNode(nodeId, counts);
+    announcer.restored([...counts.keys()]);
   };
 
   const runtime: GatewayRuntime = { target: io, sink, io, stores, maxRoomsPerUser, roomHistoryLimit, validatePayloads, dependencies: options.dependencies };
@@ -368,6 +350,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
       clearInterval(trimTimer);
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await delivery?.stop();
+      await announcer.close();
       await presence.nodeDown(nodeId).catch(onError);
     },
   };

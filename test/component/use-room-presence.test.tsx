@@ -9,7 +9,8 @@ import { renderWithSocket, StatusRecorder } from './support/socket-harness';
 let server: TestServer;
 
 beforeEach(async () => {
-  server = await startSocketServer();
+  // A short grace: "offline" is announced once the user has stayed offline that long (presence-announcer.ts).
+  server = await startSocketServer({ presence: { graceMs: 100 } });
 });
 
 afterEach(async () => {

@@ -219,6 +219,52 @@ export function describePresenceStoreContract(name: string, factory: PresenceSto
         { forgetAfterMs: 50 },
       ));
 
+    it('settleDue hands out only settled changes: a flap within the wait says nothing, a real change once', () =>
+      run(async (store, peer) => {
+        await store.heartbeat('n1');
+        await peer.heartbeat('n2');
+        expect(await store.settleDue(10)).toEqual([]);
+        // bob comes online: settled at once, announced once (never announced = offline before).
+        await store.connected('bob', 'n1');
+        await store.schedule(['bob'], 0);
+        expect(await peer.settleDue(10)).toEqual([{ userId: 'bob', online: true }]);
+        expect(await store.settleDue(10)).toEqual([]); // handed out once
+        // He flaps: offline (settle in 150 ms), back online on the other node before that.
+        await store.disconnected('bob', 'n1');
+        await store.schedule(['bob'], 150);
+        expect(await peer.settleDue(10)).toEqual([]); // not due yet
+        await peer.connected('bob', 'n2');
+        await peer.schedule(['bob'], 0); // an earlier time does not pull the wait forward
+        expect(await store.settleDue(10)).toEqual([]);
+        await sleep(200);
+        expect(await store.settleDue(10)).toEqual([]); // due, but nothing changed: nothing to announce
+        // Now he really goes: announced offline once.
+        await peer.disconnected('bob', 'n2');
+        await peer.schedule(['bob'], 0);
+        expect(await store.settleDue(10)).toEqual([{ userId: 'bob', online: false }]);
+        expect(await peer.settleDue(10)).toEqual([]);
+      }));
+
+    it("settleDue settles a dead node's users after the wait, at most `max` per call, each by one caller", () =>
+      run(async (store, peer) => {
+        await store.heartbeat('killed');
+        const users = Array.from({ length: 7 }, (_, i) => `u${i}`);
+        for (const user of users) await store.connected(user, 'killed');
+        await store.schedule(users, 0);
+        expect((await store.settleDue(100)).length).toBe(7);
+        await leaseRunsOut();
+        const taken = await peer.takeExpiredNode('alive');
+        expect([...(taken?.userIds ?? [])].sort()).toEqual(users);
+        await peer.schedule(taken!.userIds, 0);
+        const [first, second] = await Promise.all([store.settleDue(4), peer.settleDue(4)]);
+        const third = await store.settleDue(4);
+        expect(first.length).toBeLessThanOrEqual(4);
+        expect(second.length).toBeLessThanOrEqual(4);
+        const all = [...first, ...second, ...third];
+        expect(all.map((change) => change.userId).sort()).toEqual(users);
+        expect(all.every((change) => !change.online)).toBe(true);
+      }));
+
     it('keeps unicode and colon-laden user and node ids apart', () =>
       run(async (store) => {
         const users = ['a', 'a:b', 'presence:a', '😀', 'u\u0308', 'ü'];

@@ -1,9 +1,13 @@
 /**
  * Presence: whether a user has a socket open anywhere, from the presence store (not
  * fetchSockets), and live `presence:changed` events to the rooms of a user who comes online
- * (first socket) or goes offline (last socket). Real server, real clients.
+ * (first socket) or goes offline (last socket, once the grace has passed). `presence.user` answers
+ * only about users who share a room with the caller, rate-limited. Real server, real clients,
+ * the real appRouter (createCaller).
  */
+import type { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { getEnv } from '@/env';
 import { createCaller } from '@/server/trpc/root';
 import { gateway, type PresenceChange } from '@/socket-gateway';
 import { collectEvents, settle, startSocketServer, type TestServer } from '../helpers/socket-server';
@@ -11,9 +15,12 @@ import { collectEvents, settle, startSocketServer, type TestServer } from '../he
 const as = (id: string) =>
   createCaller({ session: { user: { id, name: id, role: 'user' }, expires: new Date(Date.now() + 3_600_000).toISOString(), signedInAt: Date.now() } });
 
+/** Short, so the offline announcement comes quickly here (presence-flood.test.ts uses the default). */
+const GRACE_MS = 300;
+
 let server: TestServer;
 beforeAll(async () => {
-  server = await startSocketServer();
+  server = await startSocketServer({ presence: { graceMs: GRACE_MS } });
 });
 afterAll(() => server.stop());
 
@@ -34,6 +41,7 @@ describe('presence', () => {
     expect(await gateway.isOnline('bob')).toBe(true);
 
     bob2.disconnect();
+    // Announced once bob has stayed offline for the grace.
     await vi.waitFor(() =>
       expect(seen).toEqual([
         { room: 'team', userId: 'bob', online: true },
@@ -43,7 +51,23 @@ describe('presence', () => {
     expect(await gateway.isOnline('bob')).toBe(false);
   });
 
-  it('presence.room lists members with their state (members only); presence.user answers for one user', async () => {
+  it('a tab reloaded within the grace (last socket closed, a new one opened) tells the room nothing', async () => {
+    await as('frank').room.join({ room: 'reload' });
+    await as('gina').room.join({ room: 'reload' });
+    const frank = await server.connectAs('frank');
+    const seen = collectEvents(frank, 'presence:changed') as PresenceChange[];
+    const gina1 = await server.connectAs('gina');
+    await vi.waitFor(() => expect(seen).toEqual([{ room: 'reload', userId: 'gina', online: true }]));
+    gina1.disconnect();
+    const gina2 = await server.connectAs('gina');
+    await settle(GRACE_MS * 3); // well past the grace: a wrong "offline" would have been sent by now
+    expect(seen).toEqual([{ room: 'reload', userId: 'gina', online: true }]);
+    gina2.disconnect();
+    await vi.waitFor(() => expect(seen.at(-1)).toEqual({ room: 'reload', userId: 'gina', online: false }));
+    expect(seen).toHaveLength(2);
+  });
+
+  it('presence.room lists members with their state (members only); presence.user answers only about yourself or someone you share a room with', async () => {
     await as('carol').room.join({ room: 'desk' });
     await as('dave').room.join({ room: 'desk' });
     const carol = await server.connectAs('carol');
@@ -54,9 +78,45 @@ describe('presence', () => {
       ],
     });
     await expect(as('eve').presence.room({ room: 'desk' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    expect(await as('eve').presence.user({ userId: 'carol' })).toEqual({ userId: 'carol', online: true });
+    expect(await as('dave').presence.user({ userId: 'carol' })).toEqual({ userId: 'carol', online: true });
+    expect(await as('carol').presence.user({ userId: 'carol' })).toEqual({ userId: 'carol', online: true });
+    // eve shares no room with carol: refused, with the same answer as for an id nobody has.
+    const forCarol = await as('eve')
+      .presence.user({ userId: 'carol' })
+      .catch((error: unknown) => error);
+    const forNobody = await as('eve')
+      .presence.user({ userId: 'nobody-at-all' })
+      .catch((error: unknown) => error);
+    expect(forCarol).toMatchObject({ code: 'FORBIDDEN', message: 'Share a room with this user to see whether they are online' });
+    expect(forNobody).toMatchObject({ code: 'FORBIDDEN', message: (forCarol as Error).message });
     carol.disconnect();
-    await vi.waitFor(async () => expect(await as('eve').presence.user({ userId: 'carol' })).toEqual({ userId: 'carol', online: false }));
+    await vi.waitFor(async () => expect(await as('dave').presence.user({ userId: 'carol' })).toEqual({ userId: 'carol', online: false }));
     expect(await gateway.areOnline(['carol', 'dave', 'nobody'])).toEqual([false, false, false]);
+  });
+
+  it('presence.user is rate-limited per caller: past the burst it answers TOO_MANY_REQUESTS with a retry hint', async () => {
+    const { burst } = getEnv().rateLimits.lookup;
+    await as('hank').room.join({ room: 'probe' });
+    await as('ivy').room.join({ room: 'probe' });
+    const answers = await Promise.all(
+      Array.from({ length: burst + 5 }, () =>
+        as('hank')
+          .presence.user({ userId: 'ivy' })
+          .then(
+            () => 'ok',
+            (error: TRPCError) => error.code,
+          ),
+      ),
+    );
+    expect(answers.filter((answer) => answer === 'ok')).toHaveLength(burst);
+    expect(answers.filter((answer) => answer === 'TOO_MANY_REQUESTS')).toHaveLength(5);
+    // Refused lookups of ids the caller may not see cost tokens too (no free probing).
+    await expect(as('ivy').presence.user({ userId: 'someone-else' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const refusal = await as('hank')
+      .presence.user({ userId: 'ivy' })
+      .catch((error: TRPCError) => error);
+    expect(refusal).toMatchObject({ code: 'TOO_MANY_REQUESTS', message: expect.stringMatching(/^Too many presence lookups: try again in \d+ s$/) });
+    // Another caller has a bucket of its own.
+    expect(await as('ivy').presence.user({ userId: 'hank' })).toEqual({ userId: 'hank', online: false });
   });
 });

@@ -9,7 +9,7 @@ import { ZodError, z } from 'zod';
 import { parseSocketId, SOCKET_ID_HEADER } from '@/socket-gateway/events';
 import { runWithRequestContext } from '@/socket-gateway';
 import { getServerAuthSession } from '../auth';
-import { limitSender, RateLimitedError } from './rate-limit';
+import { limitLookup, limitSender, RateLimitedError } from './rate-limit';
 
 export interface TRPCContext {
   session: Session | null;
@@ -63,5 +63,12 @@ export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
 export const emitRateLimit = t.middleware(async ({ ctx, next }) => {
   const userId = ctx.session?.user?.id;
   if (userId) await limitSender(userId);
+  return next();
+});
+
+/** For lookups of other users' state (`presence.user`), after `.input()`: one token per call from the caller's lookup bucket (PRESENCE_LOOKUP_RATE_PER_SECOND / _BURST). */
+export const lookupRateLimit = t.middleware(async ({ ctx, next }) => {
+  const userId = ctx.session?.user?.id;
+  if (userId) await limitLookup(userId);
   return next();
 });

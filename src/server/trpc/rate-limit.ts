@@ -36,3 +36,8 @@ export function limitSender(userId: string): Promise<void> {
 export function limitRecipient(userId: string): Promise<void> {
   return take(`to:${userId}`, getEnv().rateLimits.recipient, `Too many notifications to ${userId} right now`, 'recipient');
 }
+
+/** One `presence.user` lookup by `userId`: whether someone is online is not for bulk probing (attacks-3 F9). */
+export function limitLookup(userId: string): Promise<void> {
+  return take(`lookup:${userId}`, getEnv().rateLimits.lookup, 'Too many presence lookups', 'lookup');
+}

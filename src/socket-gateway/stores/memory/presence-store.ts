@@ -1,4 +1,11 @@
-import { DEFAULT_FORGET_AFTER_MS, DEFAULT_HEARTBEAT_TTL_MS, DEFAULT_SWEEP_MAX_FIELDS, type PresenceOptions, type PresenceStore } from '../presence';
+import {
+  DEFAULT_FORGET_AFTER_MS,
+  DEFAULT_HEARTBEAT_TTL_MS,
+  DEFAULT_SWEEP_MAX_FIELDS,
+  type PresenceOptions,
+  type PresenceStore,
+  type SettledPresence,
+} from '../presence';
 
 /** Presence in this process's memory (tests; one process stands in for every node). */
 export function createMemoryPresenceStore(options: PresenceOptions = {}): PresenceStore {
@@ -10,6 +17,10 @@ export function createMemoryPresenceStore(options: PresenceOptions = {}): Presen
   const counts = new Map<string, Map<string, number>>();
   /** nodeId → users with a count on it (what a sweep walks). */
   const usersOf = new Map<string, Set<string>>();
+  /** userId → when its presence is to be settled (epoch ms). */
+  const due = new Map<string, number>();
+  /** Users last announced online (everyone else counts as announced offline). */
+  const announced = new Set<string>();
 
   const live = (nodeId: string, now: number) => (leases.get(nodeId) ?? 0) > now;
   const liveCount = (userId: string, now: number) => {
@@ -94,6 +105,27 @@ export function createMemoryPresenceStore(options: PresenceOptions = {}): Presen
         leases.delete(nodeId);
       }
       return removed;
+    },
+    async schedule(userIds, afterMs) {
+      const at = Date.now() + afterMs;
+      for (const userId of userIds) due.set(userId, Math.max(due.get(userId) ?? 0, at));
+    },
+    async settleDue(max) {
+      const now = Date.now();
+      const changed: SettledPresence[] = [];
+      let taken = 0;
+      for (const [userId, at] of due) {
+        if (taken >= max) break;
+        if (at > now) continue;
+        due.delete(userId);
+        taken += 1;
+        const online = liveCount(userId, now) > 0;
+        if (online === announced.has(userId)) continue;
+        if (online) announced.add(userId);
+        else announced.delete(userId);
+        changed.push({ userId, online });
+      }
+      return changed;
     },
   };
 }

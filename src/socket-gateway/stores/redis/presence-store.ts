@@ -5,6 +5,7 @@ import {
   type ConnectResult,
   type PresenceOptions,
   type PresenceStore,
+  type SettledPresence,
 } from '../presence';
 import { asInteger, asStrings, type RedisStoreClient, type RedisStoreOptions } from './client';
 import { defineLuaScript } from './lua-script';
@@ -14,6 +15,8 @@ import { defineLuaScript } from './lua-script';
  *   ${p}nodes                 ZSET nodeId → lease end (epoch ms, Redis's clock)
  *   ${p}presence:${userId}    HASH nodeId → sockets of the user on that node
  *   ${p}node-users:${nodeId}  SET  users with a count on that node (what a sweep walks)
+ *   ${p}unsettled             ZSET userId → when its presence is to be settled (epoch ms, Redis's clock)
+ *   ${p}announced             SET  users last announced online (the others count as announced offline)
  * One sorted set of leases, rather than one TTL key per node, so that a script can judge every
  * node it meets in a user's hash through a key it declared. Redis's own clock (TIME) is the only
  * clock: the nodes' clocks may disagree.
@@ -139,6 +142,43 @@ if redis.call('SCARD', KEYS[2]) == 0 then redis.call('ZREM', KEYS[1], ARGV[1]) e
 return removed
 `);
 
+/** KEYS: unsettled. ARGV: afterMs, userId… Each user is settled at now + afterMs, or later if already asked for later (GT). */
+export const SCHEDULE_SCRIPT = defineLuaScript(`${NOW}
+local at = now + tonumber(ARGV[1])
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'GT', at, ARGV[i]) end
+return 1
+`);
+
+/** KEYS: unsettled. ARGV: how many. Replies up to that many users whose time has come (not taken: SETTLE takes them). */
+export const DUE_SCRIPT = defineLuaScript(`${NOW}
+return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', string.format('%d', now), 'LIMIT', 0, tonumber(ARGV[1]))
+`);
+
+/**
+ * KEYS: nodes, unsettled, announced, presence:user… ARGV: userId… (same order). For each user
+ * still due (another node may have settled it, or it was pushed later since DUE): takes it, and
+ * if whether it is online now differs from what was announced, records the new state. Replies
+ * userId, '1'|'0' for each change.
+ */
+export const SETTLE_SCRIPT = defineLuaScript(`${NOW}
+local changed = {}
+for i = 4, #KEYS do
+  local user = ARGV[i - 3]
+  local at = redis.call('ZSCORE', KEYS[2], user)
+  if at and tonumber(at) <= now then
+    redis.call('ZREM', KEYS[2], user)
+    local online = liveCount(KEYS[1], KEYS[i]) > 0
+    local was = redis.call('SISMEMBER', KEYS[3], user) == 1
+    if online ~= was then
+      if online then redis.call('SADD', KEYS[3], user) else redis.call('SREM', KEYS[3], user) end
+      changed[#changed + 1] = user
+      changed[#changed + 1] = online and '1' or '0'
+    end
+  end
+end
+return changed
+`);
+
 /** How many users one isOnline or sweep script call handles (bounds each script's run time). */
 const BATCH = 200;
 
@@ -153,6 +193,8 @@ export function createRedisPresenceStore(
   const nodes = `${keyPrefix}nodes`;
   const presenceKey = (userId: string) => `${keyPrefix}presence:${userId}`;
   const nodeUsersKey = (nodeId: string) => `${keyPrefix}node-users:${nodeId}`;
+  const unsettled = `${keyPrefix}unsettled`;
+  const announced = `${keyPrefix}announced`;
   const ttl = String(heartbeatTtlMs);
 
   return {
@@ -230,6 +272,21 @@ export function createRedisPresenceStore(
         else removed += reply;
       }
       return removed;
+    },
+    async schedule(userIds, afterMs) {
+      for (let i = 0; i < userIds.length; i += BATCH) {
+        await SCHEDULE_SCRIPT.run(client, [unsettled], [String(Math.max(0, Math.floor(afterMs))), ...userIds.slice(i, i + BATCH)]);
+      }
+    },
+    async settleDue(max) {
+      const changed: SettledPresence[] = [];
+      const users = asStrings(await DUE_SCRIPT.run(client, [unsettled], [String(Math.max(0, Math.floor(max)))]), 'settleDue');
+      for (let i = 0; i < users.length; i += BATCH) {
+        const batch = users.slice(i, i + BATCH);
+        const reply = asStrings(await SETTLE_SCRIPT.run(client, [nodes, unsettled, announced, ...batch.map(presenceKey)], batch), 'settleDue');
+        for (let j = 0; j + 1 < reply.length; j += 2) changed.push({ userId: reply[j]!, online: reply[j + 1] === '1' });
+      }
+      return changed;
     },
   };
 }

@@ -1,0 +1,176 @@
+/**
+ * createPresenceAnnouncer: tells a user's rooms (`presence:changed`) when the user came online or
+ * went offline, but only once the change has SETTLED, so that presence cannot be used as a flood
+ * (attacks-3 F2: one user opening and closing sockets wrote 11,000+ log rows a second).
+ *
+ * - A first socket asks for the user to be settled at once: a user announced offline is announced
+ *   online at once.
+ * - A last socket closing asks for a settle `graceMs` later; a socket opened meanwhile (a reload, a
+ *   flap, a reconnect to another node) does not pull it earlier, so nothing is announced unless
+ *   the user is still offline after the grace.
+ * - A node that died without a word: its users are settled `graceMs` after its lease ran out, so
+ *   users it lost who reconnected elsewhere within that time are never announced offline.
+ * - A settle compares "online now" with what was last announced (kept in the presence store,
+ *   shared by every node), so a change is announced once, by one node, whichever node asked.
+ *
+ * Bound: between two offline announcements of a user there are at least `graceMs` of it being
+ * offline, so a room hears at most 2 presence events per user per `graceMs`.
+ * @see stores/presence.ts (schedule, settleDue)
+ */
+import { USER_ROOM_PREFIX } from './rooms';
+import type { EventSink } from './sinks';
+import type { PresenceStore } from './stores/presence';
+import type { MembershipStore } from './stores/types';
+
+export interface PresenceAnnouncerOptions {
+  /** How long a user must stay offline before their rooms are told (default 3 s). */
+  graceMs?: number;
+  /** How often the presence counts of long-dead nodes are swept (default 30 s; at most `sweepMaxFields` per run). */
+  sweepIntervalMs?: number;
+  /** Fields one sweep deletes at most (bounded work per tick, default 1,000). */
+  sweepMaxFields?: number;
+}
+
+export const DEFAULT_PRESENCE_GRACE_MS = 3_000;
+export const DEFAULT_PRESENCE_SWEEP_INTERVAL_MS = 30_000;
+const DEFAULT_SWEEP_MAX_FIELDS = 1_000;
+/** Dead nodes one tick takes over (bounded work per tick). */
+const MAX_EXPIRED_NODES_PER_TICK = 5;
+/** Users one settle call handles, and at most this many times per pass (bounded work per tick). */
+const SETTLE_BATCH = 500;
+const MAX_SETTLE_BATCHES_PER_PASS = 4;
+
+export interface PresenceAnnouncer {
+  /** A socket of `userId` was accepted and it is the user's first on any live node. */
+  firstSocket(userId: string): void;
+  /** A socket of `userId` closed on this node: counts it out, and if it was the user's last, settles them after the grace. */
+  socketClosed(userId: string): void;
+  /**
+   * The store was restored after losing its data (restoreNode): what was announced is lost too, so
+   * these users (this node's) are settled again at once (their rooms may hear "online" twice).
+   */
+  restored(userIds: readonly string[]): void;
+  /** Every heartbeat: takes over dead nodes, settles what is due, sweeps now and then. */
+  tick(): Promise<void>;
+  /** Stops the timers and waits for the store calls in flight (what is still to settle stays in the store for the other nodes). */
+  close(): Promise<void>;
+}
+
+export interface PresenceAnnouncerDeps {
+  presence: PresenceStore;
+  membership: MembershipStore;
+  sink: EventSink;
+  nodeId: string;
+  onError: (error: Error) => void;
+}
+
+export function createPresenceAnnouncer(deps: PresenceAnnouncerDeps, options: PresenceAnnouncerOptions = {}): PresenceAnnouncer {
+  const { presence, membership, sink, nodeId } = deps;
+  const graceMs = options.graceMs ?? DEFAULT_PRESENCE_GRACE_MS;
+  const sweepIntervalMs = options.sweepIntervalMs ?? DEFAULT_PRESENCE_SWEEP_INTERVAL_MS;
+  const sweepMaxFields = options.sweepMaxFields ?? DEFAULT_SWEEP_MAX_FIELDS;
+  const onError = (error: unknown) => deps.onError(error instanceof Error ? error : new Error(String(error)));
+
+  let closed = false;
+  const inFlight = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    const tracked = work.catch(onError).finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+  };
+
+  /** Tells each of the user's app rooms (stored membership); every event goes through the log like any other. */
+  const announce = async (userId: string, online: boolean) => {
+    const rooms = (await membership.roomsOf(userId)).filter((room) => !room.startsWith(USER_ROOM_PREFIX));
+    await Promise.all(rooms.map((room) => sink.publish({ to: { kind: 'room', room }, event: 'presence:changed', data: { room, userId, online } })));
+  };
+
+  // One settle pass at a time; a request during a pass runs one more pass after it.
+  let settling: Promise<void> | undefined;
+  let again = false;
+  const settlePass = async () => {
+    for (let batch = 0; batch < MAX_SETTLE_BATCHES_PER_PASS; batch += 1) {
+      const changes = await presence.settleDue(SETTLE_BATCH);
+      for (const change of changes) await announce(change.userId, change.online).catch(onError);
+      if (changes.length < SETTLE_BATCH) return;
+    }
+  };
+  const settle = (): Promise<void> => {
+    if (closed) return Promise.resolve();
+    if (settling) {
+      again = true;
+      return settling;
+    }
+    settling = (async () => {
+      do {
+        again = false;
+        await settlePass().catch(onError);
+      } while (again && !closed);
+    })().finally(() => (settling = undefined));
+    return settling;
+  };
+
+  // One timer for the earliest settle this node asked for (the heartbeat tick catches the rest).
+  let wakeAt = Infinity;
+  let wakeTimer: ReturnType<typeof setTimeout> | undefined;
+  const wakeIn = (ms: number) => {
+    const at = Date.now() + ms;
+    if (closed || at >= wakeAt) return;
+    if (wakeTimer) clearTimeout(wakeTimer);
+    wakeAt = at;
+    wakeTimer = setTimeout(() => {
+      wakeAt = Infinity;
+      wakeTimer = undefined;
+      track(settle());
+    }, ms);
+    wakeTimer.unref();
+  };
+
+  /** Dead nodes (lease ran out without nodeDown): their users are settled after the grace. */
+  const takeOverDeadNodes = async () => {
+    for (let taken = 0; taken < MAX_EXPIRED_NODES_PER_TICK; taken += 1) {
+      const expired = await presence.takeExpiredNode(nodeId);
+      if (!expired) return;
+      if (expired.userIds.length === 0) continue;
+      await presence.schedule(expired.userIds, graceMs);
+      wakeIn(graceMs);
+    }
+  };
+
+  let lastSweep = Date.now();
+  const sweepNowAndThen = async () => {
+    if (Date.now() - lastSweep < sweepIntervalMs) return;
+    lastSweep = Date.now();
+    await presence.sweep(sweepMaxFields);
+  };
+
+  return {
+    firstSocket(userId) {
+      if (closed) return;
+      track(presence.schedule([userId], 0).then(settle));
+    },
+    socketClosed(userId) {
+      track(
+        presence.disconnected(userId, nodeId).then(async (left) => {
+          if (left > 0) return;
+          await presence.schedule([userId], graceMs);
+          wakeIn(graceMs);
+        }),
+      );
+    },
+    restored(userIds) {
+      if (closed || userIds.length === 0) return;
+      track(presence.schedule(userIds, 0).then(settle));
+    },
+    async tick() {
+      if (closed) return;
+      await takeOverDeadNodes().catch(onError);
+      await settle();
+      await sweepNowAndThen().catch(onError);
+    },
+    async close() {
+      closed = true;
+      if (wakeTimer) clearTimeout(wakeTimer);
+      while (inFlight.size > 0 || settling) await Promise.all([...inFlight, settling]);
+    },
+  };
+}
