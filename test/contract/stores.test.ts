@@ -62,7 +62,7 @@ type RedisClient = ReturnType<typeof newClient>;
 describeMembershipStoreContract('memory', async () => ({ store: createMemoryMembershipStore(), cleanup: async () => {} }));
 describeRevocationStoreContract('memory', async () => ({ store: createMemoryRevocationStore(), cleanup: async () => {} }));
 describePresenceStoreContract('memory', async (options) => ({ store: createMemoryPresenceStore(options), cleanup: async () => {} }));
-describeRateLimitStoreContract('memory', async () => ({ store: createMemoryRateLimitStore(), cleanup: async () => {} }));
+describeRateLimitStoreContract('memory', async (now) => ({ store: createMemoryRateLimitStore({ now }), cleanup: async () => {} }));
 describeRoomHistoryStoreContract('memory', async () => ({ store: createMemoryRoomHistoryStore(), cleanup: async () => {} }));
 describeEventLogContract(
   'memory',
@@ -336,7 +336,7 @@ describe('redis', () => {
   describeMembershipStoreContract('redis', redisFactory(createRedisMembershipStore));
   describeRevocationStoreContract('redis', redisFactory(createRedisRevocationStore));
   describePresenceStoreContract('redis', (options) => redisFactory((client, { keyPrefix }) => createRedisPresenceStore(client, { keyPrefix, ...options }))());
-  describeRateLimitStoreContract('redis', redisFactory(createRedisRateLimitStore));
+  describeRateLimitStoreContract('redis', (now) => redisFactory((client, { keyPrefix }) => createRedisRateLimitStore(client, { keyPrefix, now }))());
   describeRoomHistoryStoreContract('redis', redisFactory(createRedisRoomHistoryStore));
   describeEventLogContract(
     'redis',
@@ -465,9 +465,11 @@ describe('redis cluster (one node owning every slot)', () => {
     )(),
   );
 
-  describeRateLimitStoreContract(
-    'redis cluster, hash-tag prefix',
-    redisFactory(createRedisRateLimitStore, () => `{c${++prefixes}}:`),
+  describeRateLimitStoreContract('redis cluster, hash-tag prefix', (now) =>
+    redisFactory(
+      (client, { keyPrefix }) => createRedisRateLimitStore(client, { keyPrefix, now }),
+      () => `{c${++prefixes}}:`,
+    )(),
   );
   describeRoomHistoryStoreContract(
     'redis cluster, hash-tag prefix',
