@@ -53,7 +53,7 @@ describe('a Redis PUBLISH of the adapter that fails', () => {
       const { port } = httpServer.address() as AddressInfo;
       const { token } = await mintSocketToken('alice');
       client = connect(`http://127.0.0.1:${port}`, { auth: { token }, transports: ['websocket'], reconnection: false });
-      await vi.waitFor(() => expect(client!.connected).toBe(true));
+      await vi.waitFor(() => expect(client!.connected).toBe(true), { timeout: 10_000 });
 
       await redis.stop();
       await vi.waitFor(() => expect(realtime!.dependencies()).toEqual({ redis: 'down' }), { timeout: 10_000 });
@@ -70,7 +70,7 @@ describe('a Redis PUBLISH of the adapter that fails', () => {
       await redis.restart();
       await vi.waitFor(() => expect(realtime!.dependencies()).toEqual({ redis: 'up' }), { timeout: 10_000 });
       gateway.addUserToRoom('alice', 'lobby');
-      await vi.waitFor(async () => expect((await realtime!.sockets.io.in('lobby').fetchSockets()).length).toBe(1));
+      await vi.waitFor(async () => expect((await realtime!.sockets.io.in('lobby').fetchSockets()).length).toBe(1), { timeout: 10_000 });
       expect(unhandled).toEqual([]);
     } finally {
       process.off('unhandledRejection', onUnhandled);

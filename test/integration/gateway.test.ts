@@ -13,6 +13,9 @@ import { nextDisconnect, startSocketServer, type TestClient, type TestServer } f
 
 const payload: MessagePayload = { id: '1', from: 'alice', message: 'hi', sentAt: 1 };
 
+/** A deadline for a condition (a room move), generous for a busy machine. */
+const WAIT = { timeout: 10_000 };
+
 let server: TestServer;
 let gateway: SocketGateway;
 beforeAll(async () => {
@@ -49,7 +52,7 @@ describe('SocketGateway → real sockets', () => {
   it('emitToRoom reaches only the sockets in that room', async () => {
     const [member, sameUserOutside, stranger] = [await tab('bob'), await tab('bob'), await tab('carol')];
     gateway.joinRoom(member.id, 'lobby');
-    await vi.waitFor(() => expect(membersOf('lobby')).toEqual([member.id]));
+    await vi.waitFor(() => expect(membersOf('lobby')).toEqual([member.id]), WAIT);
     const roomMessage = { ...payload, room: 'lobby' };
     await gateway.emitToRoom('lobby', 'room:message', roomMessage);
     await gateway.emitToRoom('other', 'room:message', { ...payload, room: 'other' });
@@ -67,10 +70,10 @@ describe('SocketGateway → real sockets', () => {
   it('joinRoom and leaveRoom move exactly that socket, not the other tab of its user', async () => {
     const [moved, other] = [await tab('bob'), await tab('bob')];
     gateway.joinRoom(moved.id, 'lobby');
-    await vi.waitFor(() => expect(membersOf('lobby')).toEqual([moved.id]));
+    await vi.waitFor(() => expect(membersOf('lobby')).toEqual([moved.id]), WAIT);
     expect(server.io.of('/').sockets.get(other.id)?.rooms.has('lobby')).toBe(false);
     gateway.leaveRoom(moved.id, 'lobby');
-    await vi.waitFor(() => expect(membersOf('lobby')).toEqual([]));
+    await vi.waitFor(() => expect(membersOf('lobby')).toEqual([]), WAIT);
     await gateway.emitToRoom('lobby', 'room:message', { ...payload, room: 'lobby' });
     expect(await drain(moved)).toEqual([]);
     expect(await drain(other)).toEqual([]);
@@ -79,9 +82,9 @@ describe('SocketGateway → real sockets', () => {
   it('addUserToRoom, removeUserFromRoom and disconnectUser act on every socket of that user, and on no other', async () => {
     const [bob1, bob2, carol] = [await tab('bob'), await tab('bob'), await tab('carol')];
     gateway.addUserToRoom('bob', 'lobby');
-    await vi.waitFor(() => expect(membersOf('lobby')).toEqual([bob1.id, bob2.id].sort()));
+    await vi.waitFor(() => expect(membersOf('lobby')).toEqual([bob1.id, bob2.id].sort()), WAIT);
     gateway.removeUserFromRoom('bob', 'lobby');
-    await vi.waitFor(() => expect(membersOf('lobby')).toEqual([]));
+    await vi.waitFor(() => expect(membersOf('lobby')).toEqual([]), WAIT);
     const closed = [nextDisconnect(bob1.client), nextDisconnect(bob2.client)];
     gateway.disconnectUser('bob');
     expect(await Promise.all(closed)).toEqual(['io server disconnect', 'io server disconnect']);

@@ -13,6 +13,9 @@ import { startSocketServer, type TestClient, type TestServer } from '../helpers/
 
 const RUNS = { numRuns: 100 };
 
+/** A deadline for a condition (a room move), generous for a busy machine. */
+const WAIT = { timeout: 10_000 };
+
 /** User ids as real systems have them: unicode, colons, long. */
 const userIdArb = fc.oneof(
   fc.string({ unit: 'binary', minLength: 1, maxLength: 512 }),
@@ -155,13 +158,13 @@ describe('Properties 3 and 4, through a real server and real clients', () => {
       fc.asyncProperty(roomArb, payloadArb, async (room, data) => {
         const message = { ...data, room };
         gateway.joinRoom(tabA.client.id!, room);
-        await vi.waitFor(() => expect(membersOf(room)).toEqual([tabA.client.id]));
+        await vi.waitFor(() => expect(membersOf(room)).toEqual([tabA.client.id]), WAIT);
         await gateway.emitToRoom(room, 'room:message', message);
         expect(await tabA.inbox.drain(gateway, 'prop-owner')).toEqual([received('room:message', message)]);
         expect(await tabB.inbox.drain(gateway, 'prop-owner')).toEqual([]); // the same user's other tab was not moved
         expect(await bystander.inbox.drain(gateway, 'prop-bystander')).toEqual([]);
         gateway.leaveRoom(tabA.client.id!, room);
-        await vi.waitFor(() => expect(membersOf(room)).toEqual([]));
+        await vi.waitFor(() => expect(membersOf(room)).toEqual([]), WAIT);
         await gateway.emitToRoom(room, 'room:message', message);
         expect(await tabA.inbox.drain(gateway, 'prop-owner')).toEqual([]);
       }),
