@@ -11,6 +11,9 @@ export default defineConfig({
   resolve: { alias: { '@': src } },
   test: {
     setupFiles: ['./test/setup-env.ts'],
+    // expect.poll waits for a condition; its deadline only decides when a failure is reported, so it
+    // is generous (the default 1 s failed checks on a loaded machine). vi.waitFor calls pass their own.
+    expect: { poll: { timeout: 15_000 } },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.{ts,tsx}'], environment: 'node' } },
       { extends: true, test: { name: 'property', include: ['test/property/**/*.test.ts'], environment: 'node', testTimeout: 120_000 } },

@@ -8,14 +8,15 @@
  *             node's log reader (replay.ts), what every running server does;
  * - `direct`: `new SocketGateway` over the same runtime with `createDirectSink(io)`: straight to
  *             Socket.IO (through the Redis adapter when there is one), the path without the log.
- * The log-less variant is built here from public exports rather than through a production switch:
+ * The log-less variant is built here (direct-sink.ts) from public exports rather than through a production switch:
  * the product has no supported way to run without the log, and should not grow one for a bench.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getEnv } from '../../src/env';
 import { createRealtime } from '../../src/server/realtime';
-import { createDirectSink, gateway, SocketGateway } from '../../src/socket-gateway';
+import { gateway, SocketGateway } from '../../src/socket-gateway';
+import { createDirectSink } from './direct-sink';
 import { BENCH_ROOM, FANOUT_EVENT, USER_EVENT, fanoutPayload, monoMs, userId, userPayload } from '../lib/protocol';
 
 export type Sink = 'log' | 'direct';

@@ -4,7 +4,7 @@
  * module's internal files (ESLint enforces it).
  */
 export { gateway, SocketGateway, type EmitOptions, type GatewayParts, type PostOptions, type RoomHistory, type RoomHistoryItem } from './gateway';
-export { createDirectSink, createLogSink, type EventSink } from './sinks';
+export { createLogSink, type EventSink } from './sinks';
 export { parseResume, SYNC_EVENT, type ResumeRequest, type SyncInfo } from './replay';
 export { createSocketServer, isOriginAllowed, ORIGIN_NOT_ALLOWED, SHUTTING_DOWN, TEMPORARILY_UNAVAILABLE, UNAUTHORIZED } from './socket-server';
 export type { CreateSocketServerOptions, SocketServerHandle, SocketServerLimits } from './socket-server';

@@ -1,8 +1,6 @@
 /**
- * Where the gateway's emits go. With an event log (every running server), an emit is appended
- * to the log and each node delivers it from there to its own sockets (replay.ts), so every
- * event has a position before anyone receives it. Without one (the seed's parameter-passing
- * tests), it goes straight to the emit target.
+ * Where the gateway's emits go: an emit is appended to the event log and each node delivers it
+ * from there to its own sockets (replay.ts), so every event has a position before anyone receives it.
  */
 import type { EventLog, LogEntryInput } from './stores/event-log';
 import type { BroadcastTarget, EmitTarget } from './types';
@@ -23,15 +21,6 @@ export function selectTarget(target: EmitTarget | BroadcastTarget, input: Pick<L
   else if (input.to.kind === 'room') selected = selected.to(input.to.room);
   if (input.exceptSocketId) selected = selected.except(input.exceptSocketId);
   return selected;
-}
-
-/** Emits at once through `target` (synchronously, before the returned promise settles). */
-export function createDirectSink(target: EmitTarget): EventSink {
-  return {
-    async publish(input) {
-      selectTarget(target, input).emit(input.event, input.data);
-    },
-  };
 }
 
 /**

@@ -2,16 +2,22 @@
  * Several servers on one Redis (issue 10, Tests): two real server.ts nodes (production build)
  * on one real redis-server, driven over HTTP and Socket.IO the way browsers and a worker would.
  * One cluster for the whole file; the tests that stop or kill a node, or Redis, come last and
- * leave the cluster running again.
+ * leave the cluster running again. Nothing waits a fixed time: positive checks wait for their
+ * condition with a deadline a loaded machine meets (WAIT), and "nothing else arrived" is shown
+ * by a marker broadcast after it (`deliveredBefore`): each node delivers the log in order.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { io as connect } from 'socket.io-client';
 import type { PresenceChange } from '@/socket-gateway/events';
 import { openSocket, sessionWithCookie, signIn, type Session } from '../helpers/app-process';
 import { startCluster, type Cluster, type ClusterNode } from '../helpers/cluster';
-import { collectEvents, nextDisconnect, settle, type TestClient } from '../helpers/socket-server';
+import { pastIssuedSecond } from '../helpers/token-clock';
+import type { GatewayEmitter } from '@/socket-gateway/emitter';
+import { collectEvents, nextDisconnect, type TestClient } from '../helpers/socket-server';
 
 const MAX_CONNECTIONS = 3;
+/** How long a check may wait for its condition before it fails: far more than an idle machine needs. */
+const WAIT = { timeout: 30_000, interval: 50 };
 
 let cluster: Cluster;
 let A: ClusterNode;
@@ -42,6 +48,26 @@ async function tryConnect(node: ClusterNode, user: keyof typeof sessions): Promi
   });
 }
 
+let emitterOnce: Promise<GatewayEmitter> | undefined;
+/** One emitter in this process for the markers and the presence checks (closed with the cluster). */
+const testEmitter = () => (emitterOnce ??= cluster.emitter());
+let markers = 0;
+const MARKER_FROM = 'marker';
+/** Leaves out the markers of `deliveredBefore` from what a client collected. */
+const withoutMarkers = <T extends { from: string }>(received: T[]) => received.filter((m) => m.from !== MARKER_FROM);
+
+/**
+ * Broadcasts a marker announcement through the log (from this process, as a worker would) and
+ * waits until every client in `clients` has it: anything sent before it would have reached them
+ * by then. Proves an absence without sleeping.
+ */
+async function deliveredBefore(clients: TestClient[]): Promise<void> {
+  const id = `marker-${++markers}`;
+  const seen = clients.map((client) => collectEvents(client, 'announcement'));
+  await (await testEmitter()).broadcast('announcement', { id, from: MARKER_FROM, message: id, sentAt: Date.now() });
+  await vi.waitFor(() => expect(seen.map((list) => list.some((m) => m.id === id))).toEqual(clients.map(() => true)), WAIT);
+}
+
 async function health(node: ClusterNode): Promise<{ status: number; body: unknown }> {
   const response = await fetch(new URL('/api/health', node.url));
   return { status: response.status, body: await response.json() };
@@ -57,8 +83,9 @@ afterEach(async () => {
   for (const client of opened.splice(0)) client.disconnect();
   // A test that failed half-way may have left a node (or Redis) down: the next one needs them.
   for (const node of cluster.nodes) if (!node.app) await cluster.start(node);
-  // Lets the nodes count the closed sockets out before the next test counts connections.
-  await settle(200);
+  // The nodes count the closed sockets out (presence) before the next test counts connections.
+  const emitter = await testEmitter();
+  await vi.waitFor(async () => expect(await emitter.areOnline(['alice', 'bob', 'carol', 'admin'])).toEqual([false, false, false, false]), WAIT);
 });
 
 afterAll(async () => {
@@ -80,10 +107,10 @@ describe('two nodes on one Redis', () => {
 
     const sent = await on(A, 'alice').mutate<{ id: string }>('notification.send', { toUserId: 'bob', message: 'across nodes' });
     expect(sent.ok).toBe(true);
-    await vi.waitFor(() => expect([bobOnA.length, bobOnB.length]).toEqual([1, 1]), { timeout: 5000 });
+    await vi.waitFor(() => expect([bobOnA.length, bobOnB.length]).toEqual([1, 1]), WAIT);
     expect(bobOnA[0]).toMatchObject({ from: 'alice', message: 'across nodes' });
     expect(bobOnB[0]).toEqual(bobOnA[0]);
-    await settle(300);
+    await deliveredBefore([bobA, bobB, carolA, carolB, aliceB, adminB]);
     expect([bobOnA.length, bobOnB.length]).toEqual([1, 1]);
     expect(others).toEqual([[], [], [], []]);
   });
@@ -105,14 +132,14 @@ describe('two nodes on one Redis', () => {
 
     // Posted through A; bob's only socket is on B and was open before he joined.
     expect((await on(A, 'alice').mutate('room.post', { room: 'ops', message: 'deploy at 5' })).ok).toBe(true);
-    await vi.waitFor(() => expect(bobSaw.map((m) => m.message)).toEqual(['deploy at 5']), { timeout: 5000 });
+    await vi.waitFor(() => expect(bobSaw.map((m) => m.message)).toEqual(['deploy at 5']), WAIT);
     expect(bobSaw[0]).toMatchObject({ room: 'ops', from: 'alice' });
 
     expect((await on(B, 'bob').mutate('room.leave', { room: 'ops' })).ok).toBe(true);
     expect(await on(A, 'bob').query('room.mine')).toEqual({ ok: true, data: { rooms: [] } });
     expect(await on(B, 'bob').query('room.mine')).toEqual({ ok: true, data: { rooms: [] } });
     expect((await on(A, 'alice').mutate('room.post', { room: 'ops', message: 'after bob left' })).ok).toBe(true);
-    await settle(500);
+    await deliveredBefore([bobB, carolB]);
     expect(bobSaw.map((m) => m.message)).toEqual(['deploy at 5']);
     expect(carolSaw).toEqual([]);
     expect(bobOrder).toEqual(['joined ops', 'post deploy at 5', 'left ops']);
@@ -122,9 +149,9 @@ describe('two nodes on one Redis', () => {
     const clients = [await tab(A, 'alice'), await tab(B, 'bob'), await tab(A, 'carol'), await tab(B, 'carol'), await tab(A, 'admin')];
     const seen = clients.map((client) => collectEvents(client, 'announcement'));
     expect((await on(B, 'admin').mutate('announcement.broadcast', { message: 'maintenance at noon' })).ok).toBe(true);
-    await vi.waitFor(() => expect(seen.map((s) => s.length)).toEqual([1, 1, 1, 1, 1]), { timeout: 5000 });
-    await settle(300);
-    expect(seen.map((s) => s.map((m) => `${m.from}:${m.message}`))).toEqual(Array(5).fill(['admin:maintenance at noon']));
+    await vi.waitFor(() => expect(seen.map((s) => s.length)).toEqual([1, 1, 1, 1, 1]), WAIT);
+    await deliveredBefore(clients);
+    expect(seen.map((s) => withoutMarkers(s).map((m) => `${m.from}:${m.message}`))).toEqual(Array(5).fill(['admin:maintenance at noon']));
     // A user may not broadcast, through either node.
     expect(await on(A, 'bob').mutate('announcement.broadcast', { message: 'me too' })).toMatchObject({ ok: false, code: 'FORBIDDEN' });
   });
@@ -137,7 +164,7 @@ describe('two nodes on one Redis', () => {
     const earlier = await on(B, 'carol').query<{ token: string }>('socket.token');
     if (!earlier.ok) throw new Error(`socket.token: ${earlier.code}`);
     // Socket tokens carry a whole-second issue time: the sign-out must come in a later second.
-    await settle(1100);
+    await pastIssuedSecond(earlier.data.token);
 
     const closed = Promise.all([nextDisconnect(carolB1), nextDisconnect(carolB2), nextDisconnect(carolA)]);
     await sessions.carol.signOut(); // the session talks to A
@@ -173,7 +200,7 @@ describe('two nodes on one Redis', () => {
     first.disconnect();
     await gone;
     // The server counts the socket out when its disconnect packet arrives; allow that round trip.
-    await vi.waitFor(async () => expect(await tryConnect(B, 'bob')).toBe('connected'), { timeout: 2000, interval: 50 });
+    await vi.waitFor(async () => expect(await tryConnect(B, 'bob')).toBe('connected'), WAIT);
     expect(await tryConnect(A, 'bob')).toBe(refusal);
   });
 
@@ -196,14 +223,12 @@ describe('two nodes on one Redis', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('emit: Payload of "notification" does not match its schema: message: Invalid input: expected string, received number');
 
-    await vi.waitFor(() => expect(seen.map((s) => s.length)).toEqual([1, 1, 0]), { timeout: 5000 });
+    await vi.waitFor(() => expect(seen.map((s) => s.length)).toEqual([1, 1, 0]), WAIT);
     expect(seen[0]).toEqual([payload]);
     expect(seen[1]).toEqual([payload]);
-    await vi.waitFor(() => expect(announced.map((s) => s.map((m) => m.message))).toEqual([['to everyone'], ['to everyone'], ['to everyone']]), {
-      timeout: 5000,
-    });
+    await vi.waitFor(() => expect(announced.map((s) => s.map((m) => m.message))).toEqual([['to everyone'], ['to everyone'], ['to everyone']]), WAIT);
     // Nothing of the refused payload arrives anywhere.
-    await settle(500);
+    await deliveredBefore([bobA, bobB, carolB]);
     expect(seen.map((s) => s.length)).toEqual([1, 1, 0]);
   });
 
@@ -250,7 +275,7 @@ describe('two nodes on one Redis', () => {
       await cluster.kill(B, 'SIGTERM');
       expect(await closed).toBe('transport close');
       // B is gone: A settles carol PRESENCE_GRACE_MS (3 s) after her socket closed (presence-announcer.ts).
-      await vi.waitFor(() => expect(changes).toContainEqual({ room: 'lounge', userId: 'carol', online: false }), { timeout: 10_000 });
+      await vi.waitFor(() => expect(changes).toContainEqual({ room: 'lounge', userId: 'carol', online: false }), WAIT);
       expect(changes.filter((change) => change.userId === 'carol' && !change.online)).toHaveLength(1);
       console.log(`presence: offline event ${Date.now() - stopped} ms after SIGTERM to B`);
       await expectCarolOffline('lounge');
@@ -263,14 +288,11 @@ describe('two nodes on one Redis', () => {
       const killed = Date.now();
       await cluster.kill(B, 'SIGKILL');
       expect(await closed).toBe('transport close');
-      await vi.waitFor(async () => expect(await on(A, 'alice').query('presence.user', { userId: 'carol' })).toMatchObject({ data: { online: false } }), {
-        timeout: 10_000,
-        interval: 100,
-      });
+      await vi.waitFor(async () => expect(await on(A, 'alice').query('presence.user', { userId: 'carol' })).toMatchObject({ data: { online: false } }), WAIT);
       console.log(`presence: offline in presence.user ${Date.now() - killed} ms after SIGKILL of B`);
       await expectCarolOffline('den');
       // Lease (3 s) + the grace (3 s) + a heartbeat tick.
-      await vi.waitFor(() => expect(changes).toContainEqual({ room: 'den', userId: 'carol', online: false }), { timeout: 15_000 });
+      await vi.waitFor(() => expect(changes).toContainEqual({ room: 'den', userId: 'carol', online: false }), WAIT);
       console.log(`presence: offline event ${Date.now() - killed} ms after SIGKILL of B`);
       await cluster.start(B);
     });
@@ -285,10 +307,7 @@ describe('two nodes on one Redis', () => {
     await cluster.redis.stop();
     const down = Date.now();
     for (const node of [A, B]) {
-      await vi.waitFor(async () => expect(await health(node)).toEqual({ status: 503, body: { status: 'degraded', dependencies: { redis: 'down' } } }), {
-        timeout: 10_000,
-        interval: 100,
-      });
+      await vi.waitFor(async () => expect(await health(node)).toEqual({ status: 503, body: { status: 'degraded', dependencies: { redis: 'down' } } }), WAIT);
     }
     console.log(`redis down: both nodes report it ${Date.now() - down} ms after redis-server stopped`);
     const failed = await on(A, 'alice').mutate('notification.send', { toUserId: 'bob', message: 'while redis is down' });
@@ -303,10 +322,7 @@ describe('two nodes on one Redis', () => {
     await cluster.redis.restart(); // same port; empty (no persistence)
     const up = Date.now();
     for (const node of [A, B]) {
-      await vi.waitFor(async () => expect(await health(node)).toEqual({ status: 200, body: { status: 'ok', dependencies: { redis: 'up' } } }), {
-        timeout: 15_000,
-        interval: 100,
-      });
+      await vi.waitFor(async () => expect(await health(node)).toEqual({ status: 200, body: { status: 'ok', dependencies: { redis: 'up' } } }), WAIT);
     }
     console.log(`redis back: both nodes healthy ${Date.now() - up} ms after redis-server restarted`);
 
@@ -316,11 +332,11 @@ describe('two nodes on one Redis', () => {
         expect((await on(A, 'alice').mutate('notification.send', { toUserId: 'bob', message: 'after the restart' })).ok).toBe(true);
         expect(seen.map((s) => s.some((m) => m.message === 'after the restart'))).toEqual([true, true]);
       },
-      { timeout: 15_000, interval: 500 },
-    );
+      { ...WAIT, interval: 500 },
+    ); // each try sends a notification
     console.log(`redis back: notifications across nodes ${Date.now() - up} ms after redis-server restarted`);
     await emitter.emitToUser('bob', 'notification', { id: 'e-up', from: 'worker', message: 'from the emitter', sentAt: Date.now() });
-    await vi.waitFor(() => expect(seen.map((s) => s.filter((m) => m.message === 'from the emitter').length)).toEqual([1, 1]), { timeout: 5000 });
+    await vi.waitFor(() => expect(seen.map((s) => s.filter((m) => m.message === 'from the emitter').length)).toEqual([1, 1]), WAIT);
     expect([bobA.connected, bobB.connected]).toEqual([true, true]);
 
     // Rooms, broadcasts, sign-outs and presence work again, on new sockets as on the ones held throughout.
@@ -329,16 +345,14 @@ describe('two nodes on one Redis', () => {
     const carolSaw = collectEvents(carolB, 'room:message');
     expect((await on(B, 'alice').mutate('room.join', { room: 'after' })).ok).toBe(true);
     expect((await on(A, 'alice').mutate('room.post', { room: 'after', message: 'rooms work' })).ok).toBe(true);
-    await vi.waitFor(() => expect(carolSaw.map((m) => m.message)).toEqual(['rooms work']), { timeout: 5000 });
+    await vi.waitFor(() => expect(carolSaw.map((m) => m.message)).toEqual(['rooms work']), WAIT);
     const announced = [bobA, carolB].map((client) => collectEvents(client, 'announcement'));
     expect((await on(B, 'admin').mutate('announcement.broadcast', { message: 'all clear' })).ok).toBe(true);
-    await vi.waitFor(() => expect(announced.map((s) => s.length)).toEqual([1, 1]), { timeout: 5000 });
+    await vi.waitFor(() => expect(announced.map((s) => s.length)).toEqual([1, 1]), WAIT);
     expect(await on(B, 'alice').query('presence.user', { userId: 'carol' })).toMatchObject({ data: { online: true } });
     // bob's sockets were open throughout: Redis restarted empty, and each node counted its own sockets in again.
     // (bob asks about himself: his rooms went with Redis, and presence.user answers only about yourself or a roommate.)
-    await vi.waitFor(async () => expect(await on(A, 'bob').query('presence.user', { userId: 'bob' })).toMatchObject({ data: { online: true } }), {
-      timeout: 5000,
-    });
+    await vi.waitFor(async () => expect(await on(A, 'bob').query('presence.user', { userId: 'bob' })).toMatchObject({ data: { online: true } }), WAIT);
     expect(await tryConnect(A, 'bob')).toBe('connected'); // his third slot
     expect(await tryConnect(B, 'bob')).toBe(`Too many connections: at most ${MAX_CONNECTIONS} per user`);
   });

@@ -1,5 +1,6 @@
 /**
- * What is particular to each event log backend beyond the shared contract: SQLite's marker and
+ * What is particular to each event log backend beyond the shared contract: memory's batch timing
+ * (the embedded log's) and injected clock; SQLite's marker and
  * ids across reopen, its bounded trim and schema step; Redis's epoch (FLUSHALL, restart, one key
  * lost), its dedicated blocking connection, a subscriber that falls behind, MAXLEN ~ without
  * trim(), the key layout; and the Redis rate limiter's keys.
@@ -11,6 +12,7 @@ import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventLog, LogEntry, LogEntryInput } from '@/socket-gateway/stores/event-log';
 import { EventLogResyncError } from '@/socket-gateway/stores/event-log-subscription';
+import { createMemoryEventLog } from '@/socket-gateway/stores';
 import { createSqliteEventLog, openDatabase, SCHEMA_VERSION } from '@/socket-gateway/stores/sqlite';
 import { createRedisEventLog, createRedisRateLimitStore, type RedisBlockingClient } from '@/socket-gateway/stores/redis';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
@@ -56,6 +58,38 @@ function recorder() {
     },
   };
 }
+
+// ---------------------------------------------------------------------------------------- memory
+
+describe('memory event log', () => {
+  it("keeps the embedded log's timing: the appends of one tick reach a subscriber as one batch after the tick, before any of them resolves", async () => {
+    const log = createMemoryEventLog();
+    const calls: string[][] = [];
+    const subscription = log.subscribe(await log.head(), (entries) => calls.push(entries.map((entry) => entry.position)));
+    const deliveredWhenResolved: number[] = [];
+    const appends = [0, 1, 2].map((n) => log.append(input(n)).then((entry) => (deliveredWhenResolved.push(calls.length), entry)));
+    expect(calls).toEqual([]); // not inside append: code right after an emit runs before delivery, as in production
+    expect(await log.head()).toBe('0-0'); // positions are handed out with the batch
+    const entries = await Promise.all(appends);
+    expect(entries.map((entry) => entry.position)).toEqual(['0-1', '0-2', '0-3']);
+    expect(calls).toEqual([['0-1', '0-2', '0-3']]);
+    expect(deliveredWhenResolved).toEqual([1, 1, 1]);
+    expect((await log.append(input(3))).position).toBe('0-4');
+    expect(calls).toEqual([['0-1', '0-2', '0-3'], ['0-4']]);
+    await subscription.stop();
+  });
+
+  it('stamps entries and judges their age by the clock it is given', async () => {
+    let t = 1_000_000;
+    const log = createMemoryEventLog({ retentionMs: 1_000, maxEntries: 100 }, { now: () => t });
+    const old = await log.append(input(0));
+    expect(old.at).toBe(1_000_000);
+    t += 1_001;
+    const young = await log.append(input(1));
+    expect(await log.trim()).toBe(1);
+    expect(await log.readRange(old.position, young.position, 10)).toEqual([young]);
+  });
+});
 
 // ---------------------------------------------------------------------------------------- sqlite
 

@@ -1,81 +1,87 @@
 /**
- * What every RateLimitStore backend must do: the memory store's token bucket. Each test gets a
- * fresh, empty store; refills are real time, so the rates here are chosen so that a busy 2-core
- * box can only make a check more lenient in the direction it asserts.
+ * What every RateLimitStore backend must do: the token bucket. Each test gets a fresh, empty store
+ * on a clock the test moves by hand (`now`), so every figure is exact and nothing depends on how
+ * busy the machine is. Rates are slow (a token per 10 s or more) because Redis still expires its
+ * keys by its own clock, when the bucket would be full again: no key may expire during a test.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RateLimitStore, TakeResult } from '@/socket-gateway/stores/types';
-import { withStore, type StoreFactory } from './store-handle';
+import { withStore, type StoreHandle } from './store-handle';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Slow enough that no token comes back during a test (one per 1,000 s). */
 const NO_REFILL = 0.001;
 
-export function describeRateLimitStoreContract(name: string, factory: StoreFactory<RateLimitStore>): void {
-  const run = <T>(body: (store: RateLimitStore, peer: RateLimitStore) => Promise<T>) => withStore(factory, body);
+/** A fresh store whose buckets refill by `now` (the store's clock option). */
+export type RateLimitStoreFactory = (now: () => number) => Promise<StoreHandle<RateLimitStore>>;
+
+export function describeRateLimitStoreContract(name: string, factory: RateLimitStoreFactory): void {
+  const run = <T>(body: (store: RateLimitStore, peer: RateLimitStore, clock: { advance(ms: number): void }) => Promise<T>) => {
+    let t = 1_700_000_000_000;
+    const clock = { advance: (ms: number) => void (t += ms) };
+    return withStore(
+      () => factory(() => t),
+      (store, peer) => body(store, peer, clock),
+    );
+  };
 
   describe(`RateLimitStore contract: ${name}`, () => {
-    it('a new key starts full: the burst passes, counting down, then it is refused', () =>
+    it('a new key starts full: the burst passes, counting down, then it is refused until the next token', () =>
       run(async (store) => {
-        const limit = { ratePerSecond: 1, burst: 3 };
+        const limit = { ratePerSecond: 0.1, burst: 3 }; // a token every 10 s
         expect(await store.take('bob', limit)).toEqual({ ok: true, remaining: 2 });
         expect(await store.take('bob', limit)).toEqual({ ok: true, remaining: 1 });
         expect(await store.take('bob', limit)).toEqual({ ok: true, remaining: 0 });
-        const refused = await store.take('bob', limit);
-        expect(refused.ok).toBe(false);
-        // About a second until the next token, less whatever trickled back since the last take.
-        expect(!refused.ok && refused.retryAfterMs).toBeGreaterThan(500);
-        expect(!refused.ok && refused.retryAfterMs).toBeLessThanOrEqual(1_000);
+        expect(await store.take('bob', limit)).toEqual({ ok: false, retryAfterMs: 10_000 });
       }));
 
-    it('a refusal takes nothing: refused again and again, the wait only shrinks', () =>
-      run(async (store) => {
-        const limit = { ratePerSecond: 2, burst: 1 };
+    it('a refusal takes nothing: refused again and again, the wait shrinks with the clock', () =>
+      run(async (store, _peer, clock) => {
+        const limit = { ratePerSecond: 0.1, burst: 1 };
         await store.take('bob', limit);
         const waits: number[] = [];
         for (let i = 0; i < 5; i++) {
           const result = await store.take('bob', limit);
           expect(result.ok).toBe(false);
           if (!result.ok) waits.push(result.retryAfterMs);
+          clock.advance(1_000);
         }
-        expect([...waits].sort((a, b) => b - a)).toEqual(waits);
-        expect(waits[0]).toBeLessThanOrEqual(500);
+        expect(waits).toEqual([10_000, 9_000, 8_000, 7_000, 6_000]);
       }));
 
     it('refills at the rate, never past the burst', () =>
-      run(async (store) => {
-        const limit = { ratePerSecond: 50, burst: 2 }; // a token every 20 ms
+      run(async (store, _peer, clock) => {
+        const limit = { ratePerSecond: 0.1, burst: 2 }; // a token every 10 s
         expect((await store.take('bob', limit)).ok).toBe(true);
         expect((await store.take('bob', limit)).ok).toBe(true);
-        const refused = await store.take('bob', limit);
-        expect(!refused.ok && refused.retryAfterMs).toBeLessThanOrEqual(20);
-        await sleep(300); // 15 tokens' worth of time: the bucket holds 2
+        expect(await store.take('bob', limit)).toEqual({ ok: false, retryAfterMs: 10_000 });
+        clock.advance(10_000); // exactly one token back
+        expect(await store.take('bob', limit)).toEqual({ ok: true, remaining: 0 });
+        expect((await store.take('bob', limit)).ok).toBe(false);
+        clock.advance(150_000); // 15 tokens' worth of time: the bucket holds 2
         expect(await store.take('bob', limit)).toEqual({ ok: true, remaining: 1 });
         expect(await store.take('bob', limit)).toEqual({ ok: true, remaining: 0 });
         expect((await store.take('bob', limit)).ok).toBe(false);
       }));
 
-    it('retryAfterMs is when the next token comes: refused before, allowed after', () =>
-      run(async (store) => {
-        const limit = { ratePerSecond: 10, burst: 1 };
+    it('retryAfterMs is when the next token comes: refused a millisecond before, allowed at it', () =>
+      run(async (store, _peer, clock) => {
+        const limit = { ratePerSecond: 0.1, burst: 1 };
         expect((await store.take('bob', limit)).ok).toBe(true);
+        clock.advance(2_500);
         const refused = await store.take('bob', limit);
-        if (refused.ok) throw new Error('expected a refusal');
-        expect(refused.retryAfterMs).toBeGreaterThan(50);
-        expect(refused.retryAfterMs).toBeLessThanOrEqual(100);
-        await sleep(refused.retryAfterMs + 15);
+        expect(refused).toEqual({ ok: false, retryAfterMs: 7_500 });
+        clock.advance(7_499);
+        expect(await store.take('bob', limit)).toEqual({ ok: false, retryAfterMs: 1 });
+        clock.advance(1);
         expect(await store.take('bob', limit)).toEqual({ ok: true, remaining: 0 });
       }));
 
     it('fractional rates and a burst of 0', () =>
       run(async (store) => {
-        const slow = await (async () => {
-          await store.take('slow', { ratePerSecond: 0.5, burst: 1 });
-          return store.take('slow', { ratePerSecond: 0.5, burst: 1 });
-        })();
-        expect(!slow.ok && slow.retryAfterMs).toBeGreaterThan(1_500);
-        expect(!slow.ok && slow.retryAfterMs).toBeLessThanOrEqual(2_000);
+        const slow = { ratePerSecond: 0.04, burst: 1 }; // a token every 25 s
+        await store.take('slow', slow);
+        expect(await store.take('slow', slow)).toEqual({ ok: false, retryAfterMs: 25_000 });
         expect(await store.take('none', { ratePerSecond: 4, burst: 0 })).toEqual({ ok: false, retryAfterMs: 250 });
       }));
 

@@ -16,7 +16,7 @@ describe('end to end through server.ts (production build)', () => {
     const carolSocket = await suite.openTab(carol);
     const carolSaw = collectEvents(carolSocket, 'notification');
 
-    const received = nextEvent(bobSocket, 'notification', 5000);
+    const received = nextEvent(bobSocket, 'notification');
     const sent = await alice.mutate('notification.send', { toUserId: 'bob', message: 'hello bob' });
     expect(sent.ok).toBe(true);
 

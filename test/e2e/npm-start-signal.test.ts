@@ -171,7 +171,7 @@ async function heldRequest(url: string) {
   return { finish: () => socket.end(body) };
 }
 
-async function waitFor(done: () => boolean, failure: () => string, timeoutMs = 5000): Promise<void> {
+async function waitFor(done: () => boolean, failure: () => string, timeoutMs = 15_000): Promise<void> {
   const started = Date.now();
   while (!done()) {
     if (Date.now() - started > timeoutMs) throw new Error(failure());

@@ -36,7 +36,7 @@ function exitWithin(server: AppServer, timeoutMs: number): Promise<number | null
   });
 }
 
-function waitForOutput(server: AppServer, text: string, timeoutMs = 5000): Promise<void> {
+function waitForOutput(server: AppServer, text: string, timeoutMs = 15_000): Promise<void> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const check = () => {
@@ -68,7 +68,7 @@ async function rawHttp(port: number) {
     socket.once('connect', resolve);
     socket.once('error', reject);
   });
-  const until = (done: () => boolean, what: string, timeoutMs = 5000) =>
+  const until = (done: () => boolean, what: string, timeoutMs = 15_000) =>
     new Promise<void>((resolve, reject) => {
       const check = () => {
         if (!done()) return;

@@ -104,7 +104,7 @@ export function openRaw(baseUrl: string, options: RawConnectOptions = {}): Promi
   const client: RawClient = {
     ws,
     messages,
-    waitFor(match, timeoutMs = 3000) {
+    waitFor(match, timeoutMs = 10_000) {
       return waitUntil(
         () => {
           const found = messages.find(match);
@@ -117,7 +117,7 @@ export function openRaw(baseUrl: string, options: RawConnectOptions = {}): Promi
         () => `no matching frame within ${timeoutMs} ms; got ${JSON.stringify(messages)}`,
       );
     },
-    closed(timeoutMs = 3000) {
+    closed(timeoutMs = 10_000) {
       return waitUntil(
         () => closeCode,
         timeoutMs,

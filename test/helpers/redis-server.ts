@@ -30,7 +30,7 @@ export interface RedisServerOptions {
 }
 
 const BINARY = 'redis-server';
-const READY_TIMEOUT_MS = 10_000;
+const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
@@ -166,7 +166,7 @@ function sendCommand(port: number, command: string, expected: string): Promise<s
       socket.destroy();
       reject(error);
     };
-    socket.setTimeout(2_000, () => fail(new Error(`${command}: no reply within 2 s`)));
+    socket.setTimeout(10_000, () => fail(new Error(`${command}: no reply within 10 s`)));
     socket.once('error', fail);
     socket.once('connect', () => socket.write(`${command}\r\n`));
     socket.on('data', (chunk: Buffer) => {

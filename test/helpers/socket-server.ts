@@ -57,8 +57,11 @@ export async function startSocketServer(options: CreateSocketServerOptions = {})
   };
 }
 
-/** Resolves with the next `event` on `client`, or rejects after `timeoutMs`. */
-export function nextEvent<E extends ServerEventName>(client: TestClient, event: E, timeoutMs = 2000): Promise<EventPayload<E>> {
+/**
+ * Resolves with the next `event` on `client`, or rejects after `timeoutMs`: a deadline for a
+ * failure, generous so that a busy machine (the suite runs beside other work) is not one.
+ */
+export function nextEvent<E extends ServerEventName>(client: TestClient, event: E, timeoutMs = 10_000): Promise<EventPayload<E>> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       client.off(event, listener as never);
@@ -73,7 +76,7 @@ export function nextEvent<E extends ServerEventName>(client: TestClient, event: 
 }
 
 /** Resolves with the reason of the client's next disconnect, or rejects after `timeoutMs`. */
-export function nextDisconnect(client: TestClient, timeoutMs = 5000): Promise<string> {
+export function nextDisconnect(client: TestClient, timeoutMs = 15_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`socket not disconnected within ${timeoutMs} ms`)), timeoutMs);
     client.once('disconnect', (reason) => {
@@ -90,7 +93,12 @@ export function collectEvents<E extends ServerEventName>(client: TestClient, eve
   return seen;
 }
 
-/** Lets in-flight packets arrive: a round trip through the server's engine. */
+/**
+ * A fixed pause. Never the thing a positive check waits on (wait for the condition: `vi.waitFor`,
+ * `nextEvent`); where a test must show that something did NOT arrive, a marker sent after it
+ * (test/helpers/inbox.ts, `awaitMarker` in cluster tests) proves it without depending on the
+ * machine's speed. What remains are pauses that only give a wrong event the chance to show up.
+ */
 export function settle(ms = 150): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

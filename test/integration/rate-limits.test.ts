@@ -84,7 +84,7 @@ describe('rate limits', () => {
 describe('memory token bucket', () => {
   it('refills at the rate, never above the burst, and says when the next token comes', async () => {
     let t = 0;
-    const store = createMemoryRateLimitStore(() => t);
+    const store = createMemoryRateLimitStore({ now: () => t });
     const limit = { ratePerSecond: 2, burst: 3 };
     for (let i = 0; i < 3; i += 1) expect((await store.take('k', limit)).ok).toBe(true);
     expect(await store.take('k', limit)).toEqual({ ok: false, retryAfterMs: 500 });

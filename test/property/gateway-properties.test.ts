@@ -4,14 +4,17 @@
  */
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SocketGateway } from '@/socket-gateway';
 import { authenticate, socketTokenKey, mintSocketToken, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway';
 import { MAX_ROOM_NAME_LENGTH, isValidRoomName, userRoom } from '@/socket-gateway/rooms';
-import { createRecordingIo, recordingParts } from '../helpers/recording-io';
-import { startSocketServer, type TestServer } from '../helpers/socket-server';
+import { createInbox, type Inbox } from '../helpers/inbox';
+import { startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
 
 const RUNS = { numRuns: 100 };
+
+/** A deadline for a condition (a room move), generous for a busy machine. */
+const WAIT = { timeout: 10_000 };
 
 /** User ids as real systems have them: unicode, colons, long. */
 const userIdArb = fc.oneof(
@@ -23,7 +26,6 @@ const userIdArb = fc.oneof(
   fc.uuid(),
 );
 const roomArb = fc.string({ unit: fc.constantFrom(...'abcXYZ019-_:.'), minLength: 1, maxLength: MAX_ROOM_NAME_LENGTH }).filter(isValidRoomName);
-const socketIdArb = fc.string({ minLength: 1, maxLength: 40 });
 const payloadArb = fc.record({ id: fc.uuid(), from: fc.string(), message: fc.string({ minLength: 1 }), sentAt: fc.nat() });
 
 describe('Property 1: a valid token for U authenticates as U and joins user:{U}', () => {
@@ -104,52 +106,88 @@ describe('Property 2: anything but a valid token is refused', () => {
   });
 });
 
-describe('Property 3: emitToUser(U, event, data) emits to user:{U} with that event and data', () => {
-  it('for any user id and payload', () => {
-    fc.assert(
-      fc.property(userIdArb, fc.constantFrom('notification', 'announcement'), payloadArb, (userId, event, data) => {
-        const { io, calls } = createRecordingIo();
-        new SocketGateway(() => recordingParts(io)).emitToUser(userId, event, data);
-        expect(calls).toEqual([{ op: 'emit', room: `user:${userId}`, event, args: [data] }]);
+describe('Properties 3 and 4, through a real server and real clients', () => {
+  // The memory stores and event log behind a real Socket.IO server; what is asserted is what the
+  // clients receive and which sockets are in which room. "Nothing else arrived" is shown with a
+  // marker sent afterwards (test/helpers/inbox.ts), never by sleeping.
+  let server: TestServer;
+  let gateway: SocketGateway;
+  /** Two tabs of one user and a bystander: the sockets the room operations move. */
+  let tabA: { client: TestClient; inbox: Inbox };
+  let tabB: { client: TestClient; inbox: Inbox };
+  let bystander: { client: TestClient; inbox: Inbox };
+  const tab = async (userId: string) => {
+    const client = await server.connectAs(userId);
+    return { client, inbox: createInbox(client) };
+  };
+  beforeAll(async () => {
+    server = await startSocketServer({ register: false, maxConnectionsPerUser: 1000 });
+    // Routing only: the generated payloads need not pass the demo's schemas.
+    gateway = new SocketGateway(() => ({ ...server, validatePayloads: false }));
+    tabA = await tab('prop-owner');
+    tabB = await tab('prop-owner');
+    bystander = await tab('prop-bystander');
+  });
+  afterAll(() => server.stop());
+  const membersOf = (room: string) => [...(server.io.of('/').adapter.rooms.get(room) ?? [])].sort();
+  const received = (event: string, data: unknown) => ({ event, args: [data, expect.stringMatching(/^\d+-\d+$/)] });
+
+  it('Property 3: emitToUser(U, event, data) reaches user:{U} with that event and data, and no one else', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        userIdArb.filter((id) => id !== 'prop-bystander' && id !== 'prop-owner'),
+        fc.constantFrom('notification' as const, 'announcement' as const),
+        payloadArb,
+        async (userId, event, data) => {
+          const user = await tab(userId);
+          try {
+            await gateway.emitToUser(userId, event, data);
+            expect(await user.inbox.drain(gateway, userId)).toEqual([received(event, data)]);
+            expect(await bystander.inbox.drain(gateway, 'prop-bystander')).toEqual([]);
+          } finally {
+            user.client.disconnect();
+          }
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('Property 4: joinRoom(S, R) and leaveRoom(S, R) move exactly socket S; emitToRoom(R, …) reaches only R', async () => {
+    await fc.assert(
+      fc.asyncProperty(roomArb, payloadArb, async (room, data) => {
+        const message = { ...data, room };
+        gateway.joinRoom(tabA.client.id!, room);
+        await vi.waitFor(() => expect(membersOf(room)).toEqual([tabA.client.id]), WAIT);
+        await gateway.emitToRoom(room, 'room:message', message);
+        expect(await tabA.inbox.drain(gateway, 'prop-owner')).toEqual([received('room:message', message)]);
+        expect(await tabB.inbox.drain(gateway, 'prop-owner')).toEqual([]); // the same user's other tab was not moved
+        expect(await bystander.inbox.drain(gateway, 'prop-bystander')).toEqual([]);
+        gateway.leaveRoom(tabA.client.id!, room);
+        await vi.waitFor(() => expect(membersOf(room)).toEqual([]), WAIT);
+        await gateway.emitToRoom(room, 'room:message', message);
+        expect(await tabA.inbox.drain(gateway, 'prop-owner')).toEqual([]);
       }),
       RUNS,
     );
   });
-});
 
-describe('Property 4: room operations pass their parameters through', () => {
-  it('joinRoom(S, R), leaveRoom(S, R) and emitToRoom(R, …)', () => {
-    fc.assert(
-      fc.property(socketIdArb, roomArb, payloadArb, (socketId, room, data) => {
-        const { io, calls } = createRecordingIo();
-        const gateway = new SocketGateway(() => recordingParts(io));
-        gateway.joinRoom(socketId, room);
-        gateway.leaveRoom(socketId, room);
-        gateway.emitToRoom(room, 'room:message', { ...data, room });
-        expect(calls).toEqual([
-          { op: 'socketsJoin', target: socketId, room },
-          { op: 'socketsLeave', target: socketId, room },
-          { op: 'emit', room, event: 'room:message', args: [{ ...data, room }] },
-        ]);
-      }),
-      RUNS,
-    );
-  });
-
-  it('invalid or reserved room names throw and call nothing', () => {
+  it('invalid or reserved room names throw and change no room', async () => {
     const badRoomArb = fc.oneof(
       fc.string({ maxLength: 100 }).filter((room) => !isValidRoomName(room)),
       userIdArb.map((id) => `user:${id}`),
     );
-    fc.assert(
-      fc.property(socketIdArb, badRoomArb, (socketId, room) => {
-        const { io, calls } = createRecordingIo();
-        const gateway = new SocketGateway(() => recordingParts(io));
-        expect(() => gateway.joinRoom(socketId, room)).toThrow(TypeError);
-        expect(() => gateway.leaveRoom(socketId, room)).toThrow(TypeError);
-        expect(calls).toEqual([]);
+    const socketRooms = () => [...(server.io.of('/').sockets.get(tabA.client.id!)?.rooms ?? [])].sort();
+    const before = socketRooms();
+    await fc.assert(
+      fc.asyncProperty(badRoomArb, async (room) => {
+        expect(() => gateway.joinRoom(tabA.client.id!, room)).toThrow(TypeError);
+        expect(() => gateway.leaveRoom(tabA.client.id!, room)).toThrow(TypeError);
+        expect(() => gateway.emitToRoom(room, 'room:message', { id: '1', from: 'x', message: 'x', sentAt: 0, room })).toThrow(TypeError);
+        expect(socketRooms()).toEqual(before);
       }),
       RUNS,
     );
+    expect(await tabA.inbox.drain(gateway, 'prop-owner')).toEqual([]);
   });
 });

@@ -42,7 +42,8 @@ export interface EventLog {
   readRange(after: string, until: string, limit: number): Promise<LogEntry[] | 'gap'>;
   /**
    * Live: calls `onEntries` with every entry appended after `from` by ANY process, in order,
-   * each exactly once. The embedded log calls it before the `append` resolves (in a microtask: it inserts in batches).
+   * each exactly once, never inside `append` itself. The embedded and memory logs call it before the `append` resolves
+   * (in a microtask: they take appends in batches); Redis after, when its reader sees the entry.
    */
   subscribe(from: string, onEntries: (entries: LogEntry[]) => void, onError?: (error: Error) => void): { stop(): Promise<void> };
   /** Drops entries past the retention (older than `retentionMs`, beyond `maxEntries`), in bounded work. Resolves with how many it dropped. */

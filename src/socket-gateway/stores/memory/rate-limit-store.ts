@@ -3,8 +3,13 @@ import type { RateLimitStore } from '../types';
 /** Buckets kept before full ones are swept (a full bucket is the same as no bucket). */
 const SWEEP_ABOVE = 10_000;
 
+export interface MemoryRateLimitStoreOptions {
+  /** The clock the buckets refill by (epoch ms). Tests inject one so that no check depends on how busy the machine is. */
+  now?: () => number;
+}
+
 /** Token buckets in this process's memory (one node; tests). */
-export function createMemoryRateLimitStore(now: () => number = Date.now): RateLimitStore {
+export function createMemoryRateLimitStore({ now = Date.now }: MemoryRateLimitStoreOptions = {}): RateLimitStore {
   const buckets = new Map<string, { tokens: number; at: number; full: number; rate: number }>();
   const refill = (bucket: { tokens: number; at: number; full: number; rate: number }, t: number) =>
     Math.min(bucket.full, bucket.tokens + ((t - bucket.at) / 1000) * bucket.rate);

@@ -3,18 +3,22 @@ import { asInteger, type RedisStoreClient, type RedisStoreOptions } from './clie
 import { defineLuaScript } from './lua-script';
 
 /**
- * KEYS[1] the bucket (HASH tokens, at, full, rate); ARGV: ratePerSecond, burst.
+ * KEYS[1] the bucket (HASH tokens, at, full, rate); ARGV: ratePerSecond, burst[, now].
  * The memory store's token bucket, step for step, as one atomic script: refill since the last
  * take (by the rate and size the bucket was last taken with, never past full, never backwards if
  * Redis's clock steps back), refuse without taking when less than one token is left, else take one.
- * Redis's clock (TIME) is the only clock, so the nodes' clocks do not matter. Tokens are stored
+ * Redis's clock (TIME) is the only clock, so the nodes' clocks do not matter; only a store given a
+ * `now` (tests: a clock they move by hand) passes its reading as ARGV[3] instead. Tokens are stored
  * with 17 significant digits, so a fraction survives the round trip exactly as a JS number.
  * The key expires when the bucket would be full again: a missing bucket is a full one.
  * Replies {1, remaining} or {0, retryAfterMs}.
  */
 export const TAKE_SCRIPT = defineLuaScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(ARGV[3])
+if not now then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local saved = redis.call('HMGET', KEYS[1], 'tokens', 'at', 'full', 'rate')
@@ -36,14 +40,25 @@ return {1, math.floor(tokens)}
  * after the stores). Unlike the memory store, it refuses a limit that is not finite and positive
  * (a RangeError): Redis cannot store an infinite bucket nor expire it.
  */
-export function createRedisRateLimitStore(client: RedisStoreClient, { keyPrefix }: RedisStoreOptions): RateLimitStore {
+export interface RedisRateLimitStoreOptions extends RedisStoreOptions {
+  /**
+   * Tests only: the clock the buckets refill by (epoch ms) instead of Redis's TIME, so that no check
+   * depends on how busy the machine is. Every node sharing the keys must then use the same clock.
+   * The keys still expire by Redis's own clock: keep a test's buckets slow enough that none does.
+   */
+  now?: () => number;
+}
+
+export function createRedisRateLimitStore(client: RedisStoreClient, { keyPrefix, now }: RedisRateLimitStoreOptions): RateLimitStore {
   return {
     async take(key, { ratePerSecond, burst }): Promise<TakeResult> {
       if (!(Number.isFinite(ratePerSecond) && ratePerSecond > 0 && Number.isFinite(burst) && burst >= 0)) {
         throw new RangeError(`take: ratePerSecond must be finite and > 0, burst finite and >= 0; got ${ratePerSecond}, ${burst}`);
       }
       // String(n) is the shortest text that reads back as the same double, so Lua sees the same numbers as JS.
-      const reply = await TAKE_SCRIPT.run(client, [`${keyPrefix}rate:${key}`], [String(ratePerSecond), String(burst)]);
+      const args = [String(ratePerSecond), String(burst)];
+      if (now) args.push(String(Math.floor(now())));
+      const reply = await TAKE_SCRIPT.run(client, [`${keyPrefix}rate:${key}`], args);
       const [ok, value] = Array.isArray(reply) ? reply : [];
       const n = asInteger(value, 'take');
       return asInteger(ok, 'take') === 1 ? { ok: true, remaining: n } : { ok: false, retryAfterMs: n };
