@@ -114,7 +114,15 @@ export async function sessionFromCookies(cookieValues: Record<string, string>): 
  */
 export async function getServerAuthSession(): Promise<Session | null> {
   const store = await cookies();
-  const session = await sessionFromCookies(Object.fromEntries(store.getAll().map((cookie) => [cookie.name, cookie.value])));
+  return unlessRevoked(await sessionFromCookies(Object.fromEntries(store.getAll().map((cookie) => [cookie.name, cookie.value]))));
+}
+
+/**
+ * The session, or null when its user signed out after it was issued, or when the revocation store
+ * lost its data after that (its global not-before, attacks-3 F5). `signedInAt` is epoch ms, so a
+ * session from the sign-out's own second is refused too (`<=`, as for socket tokens: F8).
+ */
+export async function unlessRevoked(session: Session | null): Promise<Session | null> {
   if (!session?.user?.id) return session;
   if (findGatewayRuntime() && (await gateway.isRevoked(session.user.id, session.signedInAt))) return null;
   return session;

@@ -222,15 +222,17 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     (conn as unknown as BacklogConnection).on('packetCreate', (packet) => metrics.bytesOut.inc(packetBytes(packet.data) + 1));
   });
 
-  // iat has second precision: a token issued in the same second as the sign-out still passes.
-  const issuedBeforeRevocation = async (userId: string, issuedAtSeconds: number) => {
-    const revokedAt = await revocations.revokedAt(userId);
-    return revokedAt !== undefined && issuedAtSeconds < Math.floor(revokedAt / 1000);
+  // In milliseconds (the token's `iat_ms`): a token minted earlier in the sign-out's own second is refused too.
+  // notBefore: the user's sign-out or the store's global not-before (a store that lost its data), the later.
+  const issuedBeforeRevocation = async (userId: string, issuedAtMs: number) => {
+    const notBefore = await revocations.notBefore(userId);
+    return notBefore !== undefined && issuedAtMs <= notBefore;
   };
 
   // Presence counts this node's sockets only while it renews its lease, so a node that dies
   // without a word stops holding its users' connection slots.
-  const heartbeat = () => presence.heartbeat(nodeId).catch(onError);
+  // The revocation check rides along: a store that lost its data or went back in time fails closed within a beat.
+  const heartbeat = () => Promise.all([presence.heartbeat(nodeId).catch(onError), revocations.check().catch(onError)]);
   const heartbeatTimer = setInterval(() => void heartbeat().then(() => announceExpiredNodes()), PRESENCE_HEARTBEAT_MS);
   heartbeatTimer.unref();
   // Retention: the log drops what is past it in bounded steps (every node may do it; it is idempotent).
@@ -243,7 +245,11 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
       log,
       (error) => {
         // The log was reset: its store lost its data (Redis flushed, or restarted empty), presence too.
-        if (error instanceof EventLogResyncError && error.reason === 'reset') restorePresence().catch(onError);
+        // Whatever else that store held is suspect too: every credential issued so far is refused (attacks-3 F5).
+        if (error instanceof EventLogResyncError && error.reason === 'reset') {
+          restorePresence().catch(onError);
+          revocations.revokeAll(Date.now()).catch(onError);
+        }
         onError(error);
       },
       options.replayWindow === undefined ? {} : { replayWindow: options.replayWindow },
@@ -253,7 +259,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
 
   io.use(async (socket, next) => {
     const user = await verifySocketToken(socket.handshake.auth);
-    if (!user || (await issuedBeforeRevocation(user.userId, user.issuedAt))) {
+    if (!user || (await issuedBeforeRevocation(user.userId, user.issuedAtMs))) {
       refused('unauthorized', UNAUTHORIZED);
       return next(new Error(UNAUTHORIZED));
     }

@@ -276,10 +276,17 @@ describe('two nodes on one Redis', () => {
     await cluster.redis.stop();
     const down = Date.now();
     for (const node of [A, B]) {
-      await vi.waitFor(async () => expect(await health(node)).toEqual({ status: 503, body: { status: 'degraded', dependencies: { redis: 'down' } } }), {
-        timeout: 10_000,
-        interval: 100,
-      });
+      await vi.waitFor(
+        async () =>
+          expect(await health(node)).toEqual({
+            status: 503,
+            body: { status: 'degraded', dependencies: { redis: 'down' }, credentialsResetAt: expect.any(Number) },
+          }),
+        {
+          timeout: 10_000,
+          interval: 100,
+        },
+      );
     }
     console.log(`redis down: both nodes report it ${Date.now() - down} ms after redis-server stopped`);
     const failed = await on(A, 'alice').mutate('notification.send', { toUserId: 'bob', message: 'while redis is down' });
@@ -294,10 +301,14 @@ describe('two nodes on one Redis', () => {
     await cluster.redis.restart(); // same port; empty (no persistence)
     const up = Date.now();
     for (const node of [A, B]) {
-      await vi.waitFor(async () => expect(await health(node)).toEqual({ status: 200, body: { status: 'ok', dependencies: { redis: 'up' } } }), {
-        timeout: 15_000,
-        interval: 100,
-      });
+      await vi.waitFor(
+        async () =>
+          expect(await health(node)).toEqual({ status: 200, body: { status: 'ok', dependencies: { redis: 'up' }, credentialsResetAt: expect.any(Number) } }),
+        {
+          timeout: 15_000,
+          interval: 100,
+        },
+      );
     }
     console.log(`redis back: both nodes healthy ${Date.now() - up} ms after redis-server restarted`);
 

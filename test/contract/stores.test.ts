@@ -38,7 +38,7 @@ import {
 } from '@/socket-gateway/stores/redis';
 import type { LuaScript } from '@/socket-gateway/stores/redis/lua-script';
 import { JOIN_SCRIPT, LEAVE_SCRIPT } from '@/socket-gateway/stores/redis/membership-store';
-import { REVOKE_SCRIPT } from '@/socket-gateway/stores/redis/revocation-store';
+import * as revocationScripts from '@/socket-gateway/stores/redis/revocation-store';
 import * as presenceScripts from '@/socket-gateway/stores/redis/presence-store';
 import * as eventLogScripts from '@/socket-gateway/stores/redis/event-log';
 import { TAKE_SCRIPT } from '@/socket-gateway/stores/redis/rate-limit-store';
@@ -383,10 +383,14 @@ describe('redis scripts', () => {
   const scripts: Array<[string, LuaScript]> = [
     ['join', JOIN_SCRIPT],
     ['leave', LEAVE_SCRIPT],
-    ['revoke', REVOKE_SCRIPT],
   ];
   scripts.push(['take', TAKE_SCRIPT]);
-  for (const [name, value] of [...Object.entries(presenceScripts), ...Object.entries(eventLogScripts), ...Object.entries(historyScripts)]) {
+  for (const [name, value] of [
+    ...Object.entries(presenceScripts),
+    ...Object.entries(eventLogScripts),
+    ...Object.entries(historyScripts),
+    ...Object.entries(revocationScripts),
+  ]) {
     if (typeof value === 'object' && 'source' in value) scripts.push([name, value]);
   }
   it.each(scripts)('%s touches only the keys it declares', (_name, script) => {
