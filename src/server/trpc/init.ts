@@ -7,7 +7,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { Session } from 'next-auth';
 import { ZodError, z } from 'zod';
 import { parseSocketId, SOCKET_ID_HEADER } from '@/socket-gateway/events';
-import { runWithRequestContext } from '@/socket-gateway';
+import { runWithRequestContext, TEMPORARILY_UNAVAILABLE } from '@/socket-gateway';
 import { getServerAuthSession } from '../auth';
 import { limitSender, RateLimitedError } from './rate-limit';
 
@@ -29,6 +29,13 @@ const t = initTRPC.context<TRPCContext>().create({
   // Input errors: a readable message ("message: Message must not be empty") instead of
   // zod's JSON list of issues, plus the flattened issues for forms.
   errorFormatter({ shape, error }) {
+    // Anything that was not a deliberate refusal (a store that cannot answer: node-redis's "The
+    // client is offline", SQLite's errors, a bug) is answered with our own words, never the cause's
+    // text, which names internals; the route logs the cause (attacks-3, Info).
+    if (error.code === 'INTERNAL_SERVER_ERROR') {
+      const { stack: _stack, ...data } = shape.data; // (development only; it names the cause too)
+      return { ...shape, message: TEMPORARILY_UNAVAILABLE, data: { ...data, zodError: null } };
+    }
     if (error.cause instanceof RateLimitedError) return { ...shape, data: { ...shape.data, zodError: null, retryAfterMs: error.cause.retryAfterMs } };
     if (!(error.cause instanceof ZodError)) return { ...shape, data: { ...shape.data, zodError: null } };
     const message = error.cause.issues.map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');
