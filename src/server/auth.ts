@@ -24,21 +24,20 @@ export const authOptions: NextAuthOptions = {
         username: { label: 'Username', type: 'text' },
         password: { label: 'Password', type: 'password' },
       },
-      authorize(credentials, req) {
-        // Throttled per username and per client address (stamped by server.ts from the
-        // connection, never taken from the client); check and count with no await between.
+      async authorize(credentials, req) {
+        // Throttled per username and client address (stamped by server.ts from the connection,
+        // never taken from the client), in the shared rate-limit store: see sign-in-throttle.ts.
         const username = typeof credentials?.username === 'string' ? credentials.username : '';
         const address = String((req.headers as Record<string, unknown> | undefined)?.[CLIENT_ADDRESS_HEADER] ?? 'unknown');
         const throttle = signInThrottle();
-        const refusal = throttle.refusal(username, address);
+        const refusal = await throttle.attempt(username, address);
         // next-auth hands the message to the sign-in form (`error`).
         if (refusal) throw new SignInThrottledError(refusal);
         const user = verifyDemoCredentials(credentials?.username, credentials?.password);
         if (!user) {
-          throttle.failed(username, address);
+          await throttle.failed(username, address);
           return null;
         }
-        throttle.succeeded(username);
         return { id: user.id, name: user.id, role: user.role };
       },
     }),

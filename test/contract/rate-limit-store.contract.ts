@@ -29,6 +29,20 @@ export function describeRateLimitStoreContract(name: string, factory: StoreFacto
         expect(!refused.ok && refused.retryAfterMs).toBeLessThanOrEqual(1_000);
       }));
 
+    it('peek answers what take would, and takes nothing', () =>
+      run(async (store, peer) => {
+        const limit = { ratePerSecond: NO_REFILL, burst: 2 };
+        expect(await store.peek('bob', limit)).toEqual({ ok: true, remaining: 2 }); // a new key is full
+        expect(await store.peek('bob', limit)).toEqual({ ok: true, remaining: 2 });
+        expect(await store.take('bob', limit)).toEqual({ ok: true, remaining: 1 });
+        expect(await peer.peek('bob', limit)).toEqual({ ok: true, remaining: 1 });
+        expect(await peer.take('bob', limit)).toEqual({ ok: true, remaining: 0 });
+        const peeked = await store.peek('bob', limit);
+        expect(peeked.ok).toBe(false);
+        expect((await store.take('bob', limit)).ok).toBe(false);
+        expect(await store.peek('alice', limit)).toEqual({ ok: true, remaining: 2 });
+      }));
+
     it('a refusal takes nothing: refused again and again, the wait only shrinks', () =>
       run(async (store) => {
         const limit = { ratePerSecond: 2, burst: 1 };

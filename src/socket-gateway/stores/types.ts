@@ -81,6 +81,8 @@ export type TakeResult = { ok: true; remaining: number } | { ok: false; retryAft
 export interface RateLimitStore {
   /** Takes one token from `key`'s bucket, atomically; refused (nothing taken) when it is empty. */
   take(key: string, limit: RateLimit): Promise<TakeResult>;
+  /** What `take` would answer now, taking nothing (`remaining` counts the token `take` would take: a full bucket says `burst`). */
+  peek(key: string, limit: RateLimit): Promise<TakeResult>;
   close?(): Promise<void>;
 }
 

@@ -18,5 +18,11 @@ export function createMemoryRateLimitStore(now: () => number = Date.now): RateLi
       buckets.set(key, { tokens: tokens - 1, at: t, full: burst, rate: ratePerSecond });
       return { ok: true, remaining: Math.floor(tokens - 1) };
     },
+    async peek(key, { ratePerSecond, burst }) {
+      const bucket = buckets.get(key);
+      const tokens = bucket ? refill(bucket, now()) : burst;
+      if (tokens < 1) return { ok: false, retryAfterMs: Math.ceil(((1 - tokens) / ratePerSecond) * 1000) };
+      return { ok: true, remaining: Math.floor(tokens) };
+    },
   };
 }

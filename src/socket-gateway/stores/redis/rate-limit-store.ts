@@ -1,4 +1,4 @@
-import type { RateLimitStore, TakeResult } from '../types';
+import type { RateLimit, RateLimitStore, TakeResult } from '../types';
 import { asInteger, type RedisStoreClient, type RedisStoreOptions } from './client';
 import { defineLuaScript } from './lua-script';
 
@@ -30,6 +30,21 @@ redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((burst - tokens) / rate * 1
 return {1, math.floor(tokens)}
 `);
 
+/** KEYS[1] the bucket; ARGV: ratePerSecond, burst. TAKE_SCRIPT's answer without taking: {1, tokens now} or {0, retryAfterMs}. */
+export const PEEK_SCRIPT = defineLuaScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local rate = tonumber(ARGV[1])
+local saved = redis.call('HMGET', KEYS[1], 'tokens', 'at', 'full', 'rate')
+local tokens = tonumber(ARGV[2])
+if saved[1] then
+  local elapsed = math.max(0, now - tonumber(saved[2]))
+  tokens = math.min(tonumber(saved[3]), tonumber(saved[1]) + elapsed / 1000 * tonumber(saved[4]))
+end
+if tokens < 1 then return {0, math.ceil((1 - tokens) / rate * 1000)} end
+return {1, math.floor(tokens)}
+`);
+
 /**
  * Token buckets in Redis, shared by every node, so adding nodes does not multiply the limits.
  * Key: `${keyPrefix}rate:${key}`. `client` must be connected; the store does not own it (quit it
@@ -37,16 +52,18 @@ return {1, math.floor(tokens)}
  * (a RangeError): Redis cannot store an infinite bucket nor expire it.
  */
 export function createRedisRateLimitStore(client: RedisStoreClient, { keyPrefix }: RedisStoreOptions): RateLimitStore {
+  const run = async (script: typeof TAKE_SCRIPT, what: string, key: string, { ratePerSecond, burst }: RateLimit): Promise<TakeResult> => {
+    if (!(Number.isFinite(ratePerSecond) && ratePerSecond > 0 && Number.isFinite(burst) && burst >= 0)) {
+      throw new RangeError(`${what}: ratePerSecond must be finite and > 0, burst finite and >= 0; got ${ratePerSecond}, ${burst}`);
+    }
+    // String(n) is the shortest text that reads back as the same double, so Lua sees the same numbers as JS.
+    const reply = await script.run(client, [`${keyPrefix}rate:${key}`], [String(ratePerSecond), String(burst)]);
+    const [ok, value] = Array.isArray(reply) ? reply : [];
+    const n = asInteger(value, what);
+    return asInteger(ok, what) === 1 ? { ok: true, remaining: n } : { ok: false, retryAfterMs: n };
+  };
   return {
-    async take(key, { ratePerSecond, burst }): Promise<TakeResult> {
-      if (!(Number.isFinite(ratePerSecond) && ratePerSecond > 0 && Number.isFinite(burst) && burst >= 0)) {
-        throw new RangeError(`take: ratePerSecond must be finite and > 0, burst finite and >= 0; got ${ratePerSecond}, ${burst}`);
-      }
-      // String(n) is the shortest text that reads back as the same double, so Lua sees the same numbers as JS.
-      const reply = await TAKE_SCRIPT.run(client, [`${keyPrefix}rate:${key}`], [String(ratePerSecond), String(burst)]);
-      const [ok, value] = Array.isArray(reply) ? reply : [];
-      const n = asInteger(value, 'take');
-      return asInteger(ok, 'take') === 1 ? { ok: true, remaining: n } : { ok: false, retryAfterMs: n };
-    },
+    take: (key, limit) => run(TAKE_SCRIPT, 'take', key, limit),
+    peek: (key, limit) => run(PEEK_SCRIPT, 'peek', key, limit),
   };
 }
