@@ -179,6 +179,25 @@ describe('sqlite database', () => {
     db.close();
   });
 
+  it('a restart keeps the global not-before; a replaced (empty) file refuses what came before it (attacks-3 F5)', async () => {
+    const path = tempPath();
+    let db = openDatabase(path);
+    const first = createSqliteRevocationStore(db).credentialsResetAt()!;
+    expect(first).toBeLessThan(Date.now());
+    db.close();
+    while (Date.now() <= first + 2) await new Promise((resolve) => setImmediate(resolve)); // a later millisecond
+    db = openDatabase(path); // a restart: nobody is signed out by it
+    expect(await createSqliteRevocationStore(db).notBefore('bob')).toBe(first);
+    db.close();
+    const started = Date.now();
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) rmSync(file, { force: true });
+    db = openDatabase(path); // the file lost (deleted, replaced by an empty one): everything before now is refused
+    const store = createSqliteRevocationStore(db);
+    expect(await store.notBefore('bob')).toBeGreaterThanOrEqual(started - 1);
+    expect(store.credentialsResetAt()).toBeGreaterThanOrEqual(started - 1);
+    db.close();
+  });
+
   it('the cap holds across processes writing the same file at once', async () => {
     const path = tempPath();
     openDatabase(path).close(); // schema first, so the workers race on joins only

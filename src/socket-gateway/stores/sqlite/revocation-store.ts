@@ -27,14 +27,17 @@ export function createSqliteRevocationStore(db: SqliteDatabase): RevocationStore
   const seed = db.prepare<[number]>('INSERT OR IGNORE INTO revocation_meta (id, not_before) VALUES (1, ?)');
   const raiseAll = db.prepare<[number]>('UPDATE revocation_meta SET not_before = max(not_before, ?) WHERE id = 1');
   const selectAll = db.prepare('SELECT not_before FROM revocation_meta WHERE id = 1').pluck();
-  /** Reads the global not-before, seeding it first if the row is missing (then: now, minus 1 ms so a token of this very ms still works). */
+  let lastSeen: number | undefined;
+  /** Reads the global not-before, seeding it if the row is missing (then: now, minus 1 ms so a token of this very ms still works). A read only, unless seeding. */
   const everyone = (): number => {
-    seed.run(Date.now() - 1);
-    const at = selectAll.get() as number;
+    let at = selectAll.get() as number | undefined;
+    if (at === undefined) {
+      seed.run(Date.now() - 1);
+      at = selectAll.get() as number;
+    }
     lastSeen = at;
     return at;
   };
-  let lastSeen: number | undefined;
   everyone();
   const userRevokedAt = (userId: string) => {
     const at = select.get(userId) as number | undefined;
