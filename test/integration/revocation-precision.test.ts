@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { gateway, mintSocketToken, socketTokenKey, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway';
+import { unlessRevoked } from '@/server/auth';
 import { ISSUED_AT_MS_CLAIM } from '@/socket-gateway/socket-token';
 import { startSocketServer, type TestServer } from '../helpers/socket-server';
 
@@ -67,6 +68,20 @@ describe('a sign-out refuses tokens minted earlier in its own second', () => {
           .sign(socketTokenKey());
         await server.stores.revocations.revoke(userId, second * 1000 + revokedMs);
         expect(await accepted(token)).toBe(issuedMs > revokedMs);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('property: sessions too, in ms: one signed in at or before the sign-out is refused, one after it works (>= 100 runs)', async () => {
+    let run = 0;
+    const second = Math.floor(Date.now() / 1000) + 60;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 999 }), fc.integer({ min: 0, max: 999 }), async (signedInMs, revokedMs) => {
+        const userId = `s${(run += 1)}`;
+        await server.stores.revocations.revoke(userId, second * 1000 + revokedMs);
+        const session = { user: { id: userId, name: userId, role: 'user' as const }, expires: '', signedInAt: second * 1000 + signedInMs };
+        expect((await unlessRevoked(session)) !== null).toBe(signedInMs > revokedMs);
       }),
       { numRuns: 100 },
     );
