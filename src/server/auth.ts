@@ -38,6 +38,7 @@ export const authOptions: NextAuthOptions = {
           await throttle.failed(username, address);
           return null;
         }
+        await throttle.succeeded(username, address);
         return { id: user.id, name: user.id, role: user.role };
       },
     }),

@@ -43,6 +43,22 @@ export function describeRateLimitStoreContract(name: string, factory: StoreFacto
         expect(await store.peek('alice', limit)).toEqual({ ok: true, remaining: 2 });
       }));
 
+    it('give puts one token back, never past the burst', () =>
+      run(async (store, peer) => {
+        const limit = { ratePerSecond: NO_REFILL, burst: 2 };
+        await store.give('bob', limit); // already full: nothing changes
+        expect(await store.peek('bob', limit)).toEqual({ ok: true, remaining: 2 });
+        await store.take('bob', limit);
+        await store.take('bob', limit);
+        expect((await store.take('bob', limit)).ok).toBe(false);
+        await peer.give('bob', limit);
+        expect(await store.take('bob', limit)).toEqual({ ok: true, remaining: 0 });
+        await store.give('bob', limit);
+        await store.give('bob', limit);
+        await store.give('bob', limit);
+        expect(await peer.peek('bob', limit)).toEqual({ ok: true, remaining: 2 });
+      }));
+
     it('a refusal takes nothing: refused again and again, the wait only shrinks', () =>
       run(async (store) => {
         const limit = { ratePerSecond: 2, burst: 1 };

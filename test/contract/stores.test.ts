@@ -41,7 +41,7 @@ import { JOIN_SCRIPT, LEAVE_SCRIPT } from '@/socket-gateway/stores/redis/members
 import * as revocationScripts from '@/socket-gateway/stores/redis/revocation-store';
 import * as presenceScripts from '@/socket-gateway/stores/redis/presence-store';
 import * as eventLogScripts from '@/socket-gateway/stores/redis/event-log';
-import { PEEK_SCRIPT, TAKE_SCRIPT } from '@/socket-gateway/stores/redis/rate-limit-store';
+import { GIVE_SCRIPT, PEEK_SCRIPT, TAKE_SCRIPT } from '@/socket-gateway/stores/redis/rate-limit-store';
 import * as historyScripts from '@/socket-gateway/stores/redis/room-history-store';
 import { createMemoryPresenceStore } from '@/socket-gateway/stores/memory/presence-store';
 import { createRedisPresenceStore } from '@/socket-gateway/stores/redis';
@@ -403,7 +403,7 @@ describe('redis scripts', () => {
     ['join', JOIN_SCRIPT],
     ['leave', LEAVE_SCRIPT],
   ];
-  scripts.push(['take', TAKE_SCRIPT], ['peek', PEEK_SCRIPT]);
+  scripts.push(['take', TAKE_SCRIPT], ['peek', PEEK_SCRIPT], ['give', GIVE_SCRIPT]);
   for (const [name, value] of [
     ...Object.entries(presenceScripts),
     ...Object.entries(eventLogScripts),

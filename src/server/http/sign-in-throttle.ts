@@ -2,20 +2,21 @@
  * Sign-in throttling for the Credentials provider, in the gateway's rate-limit store: in Redis
  * mode every node counts in the same buckets (attacks-3 F10: per node, N nodes allowed N times the
  * guesses). Token buckets of `limit` tokens refilled at `limit` per window stand in for "at most
- * `limit` within a sliding window". Three limits:
+ * `limit` within a sliding window". Three limits, on failed attempts only:
  *
- * - per (username, address), `maxFailuresPerUsername`: every attempt takes a token BEFORE the
- *   password is checked, atomically, so parallel attempts cannot overshoot it. An address that
- *   guessed wrong N times is refused for that account; it cannot lock anyone else out.
- * - per address, `maxFailuresPerAddress`: failures only (many users behind one NAT signing in is
- *   fine), across every username (one address spraying many accounts).
- * - per username, all addresses together, `maxFailuresPerAccount` (larger): failures only. Once it
- *   is spent, only addresses that made no attempt at that account within the window may still
- *   try: the owner, from an address that was not guessing, always gets in with the right password,
- *   while a guesser spread over many addresses gets one try per fresh address per window.
+ * - per (username, address), `maxFailuresPerUsername`: an address that guessed wrong N times is
+ *   refused for that account; it cannot lock anyone else out.
+ * - per address, `maxFailuresPerAddress`, across every username (one address spraying accounts).
+ * - per username, all addresses together, `maxFailuresPerAccount` (larger). Once it is spent, only
+ *   addresses that have no failure on that account within the window may still try: the owner,
+ *   from an address that was not guessing, always gets in with the right password, while a
+ *   guesser spread over many addresses gets one try per fresh address per window.
  *
- * A refused attempt is not checked. The address is the one server.ts stamped on the request
- * (client-address.ts): the TCP peer, or X-Forwarded-For only under TRUST_PROXY.
+ * The first two are taken atomically BEFORE the password is checked (so parallel attempts cannot
+ * overshoot them, on one node or many) and given back when it was right (so successes never
+ * count: many users behind one NAT). A refused attempt is not checked. The address is the one
+ * server.ts stamped on the request (client-address.ts): the TCP peer, or X-Forwarded-For only
+ * under TRUST_PROXY.
  */
 import { getEnv } from '@/env';
 import { createMemoryRateLimitStore, findGatewayRuntime, type RateLimit, type RateLimitStore, type TakeResult } from '@/socket-gateway';
@@ -31,12 +32,14 @@ export interface SignInThrottleOptions {
 
 export interface SignInThrottle {
   /**
-   * Before checking a password: null when the attempt may be checked (it has then been counted
-   * for its username and address), otherwise the message to refuse it with.
+   * Before checking a password: null when the attempt may be checked (it then holds a token of
+   * its username-and-address and address buckets), otherwise the message to refuse it with.
    */
   attempt(username: string, address: string): Promise<string | null>;
   /** After a wrong password. */
   failed(username: string, address: string): Promise<void>;
+  /** After the right password: the attempt does not count. */
+  succeeded(username: string, address: string): Promise<void>;
 }
 
 export class SignInThrottledError extends Error {
@@ -60,22 +63,23 @@ export function createSignInThrottle(options: SignInThrottleOptions): SignInThro
     async attempt(username, address) {
       const key = keys(username, address);
       const buckets = store();
-      const [byAddress, byAccount, byPair] = await Promise.all([
-        buckets.peek(key.address, addressLimit),
-        buckets.peek(key.account, accountLimit),
-        buckets.peek(key.pair, pairLimit),
-      ]);
-      const refused = refusal(byAddress);
-      if (refused) return refused;
-      // The account-wide limit binds only addresses that already tried this account in the window.
+      const [byAccount, byPair] = await Promise.all([buckets.peek(key.account, accountLimit), buckets.peek(key.pair, pairLimit)]);
+      // The account-wide limit binds only addresses that already failed on this account in the window.
       const pairUntouched = byPair.ok && byPair.remaining >= pairLimit.burst;
       if (!byAccount.ok && !pairUntouched) return refusal(byAccount);
-      return refusal(await buckets.take(key.pair, pairLimit));
+      const byAddress = await buckets.take(key.address, addressLimit);
+      if (!byAddress.ok) return refusal(byAddress);
+      const pair = await buckets.take(key.pair, pairLimit);
+      if (!pair.ok) await buckets.give(key.address, addressLimit);
+      return refusal(pair);
     },
     async failed(username, address) {
+      await store().take(keys(username, address).account, accountLimit);
+    },
+    async succeeded(username, address) {
       const key = keys(username, address);
       const buckets = store();
-      await Promise.all([buckets.take(key.address, addressLimit), buckets.take(key.account, accountLimit)]);
+      await Promise.all([buckets.give(key.pair, pairLimit), buckets.give(key.address, addressLimit)]);
     },
   };
 }

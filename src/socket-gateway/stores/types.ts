@@ -83,6 +83,8 @@ export interface RateLimitStore {
   take(key: string, limit: RateLimit): Promise<TakeResult>;
   /** What `take` would answer now, taking nothing (`remaining` counts the token `take` would take: a full bucket says `burst`). */
   peek(key: string, limit: RateLimit): Promise<TakeResult>;
+  /** Puts one token back (never past `burst`): undoes a `take` for something that turned out not to count. */
+  give(key: string, limit: RateLimit): Promise<void>;
   close?(): Promise<void>;
 }
 

@@ -18,6 +18,13 @@ export function createMemoryRateLimitStore(now: () => number = Date.now): RateLi
       buckets.set(key, { tokens: tokens - 1, at: t, full: burst, rate: ratePerSecond });
       return { ok: true, remaining: Math.floor(tokens - 1) };
     },
+    async give(key, { ratePerSecond, burst }) {
+      const t = now();
+      const bucket = buckets.get(key);
+      if (!bucket) return; // a missing bucket is a full one
+      const tokens = Math.min(burst, refill(bucket, t) + 1);
+      buckets.set(key, { tokens, at: t, full: burst, rate: ratePerSecond });
+    },
     async peek(key, { ratePerSecond, burst }) {
       const bucket = buckets.get(key);
       const tokens = bucket ? refill(bucket, now()) : burst;

@@ -45,6 +45,25 @@ if tokens < 1 then return {0, math.ceil((1 - tokens) / rate * 1000)} end
 return {1, math.floor(tokens)}
 `);
 
+/** KEYS[1] the bucket; ARGV: ratePerSecond, burst. Refills as TAKE_SCRIPT does, then puts one token back (never past burst). Replies 1. */
+export const GIVE_SCRIPT = defineLuaScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local saved = redis.call('HMGET', KEYS[1], 'tokens', 'at', 'full', 'rate')
+if not saved[1] then return 1 end
+local elapsed = math.max(0, now - tonumber(saved[2]))
+local tokens = math.min(burst, math.min(tonumber(saved[3]), tonumber(saved[1]) + elapsed / 1000 * tonumber(saved[4])) + 1)
+if tokens >= burst then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'at', string.format('%d', now), 'full', ARGV[2], 'rate', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((burst - tokens) / rate * 1000)))
+return 1
+`);
+
 /**
  * Token buckets in Redis, shared by every node, so adding nodes does not multiply the limits.
  * Key: `${keyPrefix}rate:${key}`. `client` must be connected; the store does not own it (quit it
@@ -52,12 +71,13 @@ return {1, math.floor(tokens)}
  * (a RangeError): Redis cannot store an infinite bucket nor expire it.
  */
 export function createRedisRateLimitStore(client: RedisStoreClient, { keyPrefix }: RedisStoreOptions): RateLimitStore {
-  const run = async (script: typeof TAKE_SCRIPT, what: string, key: string, { ratePerSecond, burst }: RateLimit): Promise<TakeResult> => {
+  const run = async (script: typeof TAKE_SCRIPT, what: string, key: string, { ratePerSecond, burst }: RateLimit, noReply = false): Promise<TakeResult> => {
     if (!(Number.isFinite(ratePerSecond) && ratePerSecond > 0 && Number.isFinite(burst) && burst >= 0)) {
       throw new RangeError(`${what}: ratePerSecond must be finite and > 0, burst finite and >= 0; got ${ratePerSecond}, ${burst}`);
     }
     // String(n) is the shortest text that reads back as the same double, so Lua sees the same numbers as JS.
     const reply = await script.run(client, [`${keyPrefix}rate:${key}`], [String(ratePerSecond), String(burst)]);
+    if (noReply) return { ok: true, remaining: 0 };
     const [ok, value] = Array.isArray(reply) ? reply : [];
     const n = asInteger(value, what);
     return asInteger(ok, what) === 1 ? { ok: true, remaining: n } : { ok: false, retryAfterMs: n };
@@ -65,5 +85,8 @@ export function createRedisRateLimitStore(client: RedisStoreClient, { keyPrefix 
   return {
     take: (key, limit) => run(TAKE_SCRIPT, 'take', key, limit),
     peek: (key, limit) => run(PEEK_SCRIPT, 'peek', key, limit),
+    give: async (key, limit) => {
+      await run(GIVE_SCRIPT, 'give', key, limit, true);
+    },
   };
 }
