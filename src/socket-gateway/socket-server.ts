@@ -245,11 +245,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
       log,
       (error) => {
         // The log was reset: its store lost its data (Redis flushed, or restarted empty), presence too.
-        // Whatever else that store held is suspect too: every credential issued so far is refused (attacks-3 F5).
-        if (error instanceof EventLogResyncError && error.reason === 'reset') {
-          restorePresence().catch(onError);
-          revocations.revokeAll(Date.now()).catch(onError);
-        }
+        if (error instanceof EventLogResyncError && error.reason === 'reset') restorePresence().catch(onError);
         onError(error);
       },
       options.replayWindow === undefined ? {} : { replayWindow: options.replayWindow },

@@ -39,9 +39,9 @@ export interface MembershipStore {
  * Losing the store's data must not bring revoked credentials back (attacks-3 F5): besides the
  * per-user sign-outs, every store keeps one global not-before. A store that finds its own data
  * missing (a fresh or emptied database, a flushed Redis) sets it to that moment; the Redis store
- * also sets it when it finds itself rolled back (restored from an older snapshot), and the socket
- * server sets it (`revokeAll`) when the event log reports a reset. Every credential issued at or
- * before it is refused: after a loss everyone signs in again, nobody's sign-out is undone.
+ * also sets it when it finds itself rolled back (restored from an older snapshot). `revokeAll`
+ * sets it by hand (sign everyone out). Every credential issued at or before it is refused: after a
+ * loss everyone signs in again, nobody's sign-out is undone.
  */
 export interface RevocationStore {
   /** Refuses every credential of `userId` issued at or before `atMs` (epoch ms). Later calls never move it back. */

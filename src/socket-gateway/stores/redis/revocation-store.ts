@@ -15,7 +15,10 @@ import { defineLuaScript } from './lua-script';
  *   one this handle has already seen (each handle keeps the highest it read). The script then
  *   raises notBefore to now and `mark` past what was seen. Only handles that saw the newer mark can
  *   tell, so every node runs `check()` every second (the socket server's heartbeat): the rollback is
- *   caught within about a second by any node alive across it.
+ *   caught within about a second by any node alive across it. A snapshot taken after the last
+ *   revocation write holds every sign-out: nothing is lost, and nothing is refused.
+ * The event log's own reset is not used for this: the log can be lost alone (its keys evicted or
+ * deleted) without any sign-out lost, and the store can tell exactly.
  * PRELUDE's `state()` (on KEYS[1], the hash) does both, then the script does its own work in the same atomic step.
  * ARGV[1] = the caller's clock (epoch ms), ARGV[2] = the highest mark it has seen.
  */
@@ -27,7 +30,9 @@ local function state()
   local notBefore, mark = tonumber(stored[1]), tonumber(stored[2])
   if notBefore == nil or mark == nil or mark < seen then
     notBefore = math.max(notBefore or 0, now - 1)
-    mark = math.max(mark or 0, seen) + 1
+    -- Past every mark any node has seen (marks start at the clock and grow by one a write), so
+    -- another node that saw a higher one than this node does not take it for a second rollback.
+    mark = math.max(mark or 0, seen, now) + 1
     redis.call('HSET', KEYS[1], 'notBefore', string.format('%d', notBefore), 'mark', string.format('%d', mark))
   end
   return notBefore, mark
