@@ -312,6 +312,16 @@ describe('two nodes on one Redis', () => {
     }
     console.log(`redis back: both nodes healthy ${Date.now() - up} ms after redis-server restarted`);
 
+    // Redis came back empty: no node can tell who signed out before, so every credential issued
+    // before is refused (attacks-3 F5) and everyone signs in again. The sockets held throughout stay.
+    await vi.waitFor(async () => expect(await on(A, 'alice').query('socket.token')).toMatchObject({ ok: false, code: 'UNAUTHORIZED' }), { timeout: 5000 });
+    for (const node of [A, B]) {
+      await vi.waitFor(async () => expect(((await health(node)).body as { credentialsResetAt: number }).credentialsResetAt).toBeGreaterThanOrEqual(up - 1), {
+        timeout: 5000,
+      });
+    }
+    for (const user of ['alice', 'bob', 'carol', 'admin'] as const) sessions[user] = await signIn(A.url, user);
+
     // Delivery across nodes, through a node and through the emitter.
     await vi.waitFor(
       async () => {
