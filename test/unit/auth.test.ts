@@ -90,7 +90,7 @@ describe('authenticate', () => {
     });
   });
 
-  it('returns null without the ms issue time, or with one that is not an integer inside iat\'s second', async () => {
+  it("returns null without the ms issue time, or with one that is not an integer inside iat's second", async () => {
     const iat = now();
     for (const iatMs of [null, iat * 1000 - 1, iat * 1000 + 1000, iat * 1000 + 0.5, String(iat * 1000), -1, 1e300, true]) {
       await expect(authenticate({ token: await signed({ sub: 'alice', iat, iatMs }) })).resolves.toBeNull();
