@@ -158,6 +158,7 @@ const schema = z.object({
   // Sign-in throttling (src/server/http/sign-in-throttle.ts).
   SIGN_IN_MAX_FAILURES_PER_USERNAME: int(1, 1_000_000, 5),
   SIGN_IN_MAX_FAILURES_PER_ADDRESS: int(1, 1_000_000, 20),
+  SIGN_IN_MAX_FAILURES_PER_ACCOUNT: int(1, 1_000_000, 50),
   SIGN_IN_THROTTLE_WINDOW_MS: int(1000, 86_400_000, 60_000),
   // Observability (src/socket-gateway/metrics.ts, src/app/api/metrics).
   METRICS_TOKEN: optionalString,
@@ -235,7 +236,7 @@ export interface Env {
   trpc: { maxBatchSize: number };
   /** Engine.IO sessions on this server: in total, and those that have not authenticated yet. */
   handshake: { maxConnections: number; maxUnauthenticated: number; maxUnauthenticatedPerAddress: number };
-  signIn: { maxFailuresPerUsername: number; maxFailuresPerAddress: number; windowMs: number };
+  signIn: { maxFailuresPerUsername: number; maxFailuresPerAddress: number; maxFailuresPerAccount: number; windowMs: number };
   /** The bearer token /api/metrics answers to; unset: the endpoint is off (404). */
   metricsToken?: string;
   /** METRICS_PORT: a private listener serving only /metrics (src/server/http/metrics-listener.ts); unset: none. */
@@ -363,6 +364,7 @@ export function parseEnv(raw: RawEnv, system: SystemLimits = { openFileLimit: re
     signIn: {
       maxFailuresPerUsername: v.SIGN_IN_MAX_FAILURES_PER_USERNAME,
       maxFailuresPerAddress: v.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
+      maxFailuresPerAccount: v.SIGN_IN_MAX_FAILURES_PER_ACCOUNT,
       windowMs: v.SIGN_IN_THROTTLE_WINDOW_MS,
     },
     metricsToken: v.METRICS_TOKEN,

@@ -24,21 +24,21 @@ export const authOptions: NextAuthOptions = {
         username: { label: 'Username', type: 'text' },
         password: { label: 'Password', type: 'password' },
       },
-      authorize(credentials, req) {
-        // Throttled per username and per client address (stamped by server.ts from the
-        // connection, never taken from the client); check and count with no await between.
+      async authorize(credentials, req) {
+        // Throttled per username and client address (stamped by server.ts from the connection,
+        // never taken from the client), in the shared rate-limit store: see sign-in-throttle.ts.
         const username = typeof credentials?.username === 'string' ? credentials.username : '';
         const address = String((req.headers as Record<string, unknown> | undefined)?.[CLIENT_ADDRESS_HEADER] ?? 'unknown');
         const throttle = signInThrottle();
-        const refusal = throttle.refusal(username, address);
+        const refusal = await throttle.attempt(username, address);
         // next-auth hands the message to the sign-in form (`error`).
         if (refusal) throw new SignInThrottledError(refusal);
         const user = verifyDemoCredentials(credentials?.username, credentials?.password);
         if (!user) {
-          throttle.failed(username, address);
+          await throttle.failed(username, address);
           return null;
         }
-        throttle.succeeded(username);
+        await throttle.succeeded(username, address);
         return { id: user.id, name: user.id, role: user.role };
       },
     }),
@@ -114,7 +114,15 @@ export async function sessionFromCookies(cookieValues: Record<string, string>): 
  */
 export async function getServerAuthSession(): Promise<Session | null> {
   const store = await cookies();
-  const session = await sessionFromCookies(Object.fromEntries(store.getAll().map((cookie) => [cookie.name, cookie.value])));
+  return unlessRevoked(await sessionFromCookies(Object.fromEntries(store.getAll().map((cookie) => [cookie.name, cookie.value]))));
+}
+
+/**
+ * The session, or null when its user signed out after it was issued, or when the revocation store
+ * lost its data after that (its global not-before, attacks-3 F5). `signedInAt` is epoch ms, so a
+ * session from the sign-out's own second is refused too (`<=`, as for socket tokens: F8).
+ */
+export async function unlessRevoked(session: Session | null): Promise<Session | null> {
   if (!session?.user?.id) return session;
   if (findGatewayRuntime() && (await gateway.isRevoked(session.user.id, session.signedInAt))) return null;
   return session;

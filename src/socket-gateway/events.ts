@@ -81,7 +81,7 @@ const SOCKET_ID = /^[\w-]{1,64}$/;
 /**
  * The socket id a request claims in `SOCKET_ID_HEADER`, or undefined when there is none or it
  * does not look like one (at most 64 letters, digits, `_` and `-`; Socket.IO's own are 20).
- * It is the caller's claim: a wrong id only keeps that caller's own event from one socket.
+ * It is the caller's claim: `isSocketOf` (socket-owner.ts) decides whether it is really theirs.
  */
 export function parseSocketId(value: unknown): string | undefined {
   return typeof value === 'string' && SOCKET_ID.test(value) ? value : undefined;

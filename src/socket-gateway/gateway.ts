@@ -107,10 +107,10 @@ export class SocketGateway {
     getLogger().info({ event: 'sign_out_revocation', userId }, 'sign-out: credentials revoked, sockets closed');
   }
 
-  /** Whether a credential of `userId` issued at `issuedAtMs` (epoch ms) was revoked by a later sign-out. */
+  /** Whether a credential of `userId` issued at `issuedAtMs` (epoch ms) was revoked by a later sign-out (or a loss of the store's data). */
   async isRevoked(userId: string, issuedAtMs: number): Promise<boolean> {
-    const revokedAt = await this.resolve().stores.revocations.revokedAt(userId);
-    return revokedAt !== undefined && issuedAtMs <= revokedAt;
+    const notBefore = await this.resolve().stores.revocations.notBefore(userId);
+    return notBefore !== undefined && issuedAtMs <= notBefore;
   }
 
   /** Whether `userId` has at least one open socket on any node (correct within a few seconds after a node dies). */

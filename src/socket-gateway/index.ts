@@ -22,6 +22,7 @@ export type { SocketToken, SocketUser, VerifiedSocketToken } from './socket-toke
 export type * from './events';
 export * from './stores';
 export { findGatewayRuntime, getGatewayRuntime, registerGatewayRuntime, type GatewayRuntime } from './registry';
+export { isSocketOf, SOCKET_OWNER_TIMEOUT_MS } from './socket-owner';
 export { canJoinRoom, canPostToRoom, canReadRoom, isValidRoomName, roomNameError, roomNameSchema, RoomAccessError, userRoom, type RoomUser } from './rooms';
 export type { EmitTarget, GatewayServer, GatewaySocket, SocketData } from './types';
 export { eventLabel, getMetrics, type GatewayMetrics, type HandshakeOutcome, type RateLimitBucket } from './metrics';

@@ -227,15 +227,17 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     (conn as unknown as BacklogConnection).on('packetCreate', (packet) => metrics.bytesOut.inc(packetBytes(packet.data) + 1));
   });
 
-  // iat has second precision: a token issued in the same second as the sign-out still passes.
-  const issuedBeforeRevocation = async (userId: string, issuedAtSeconds: number) => {
-    const revokedAt = await revocations.revokedAt(userId);
-    return revokedAt !== undefined && issuedAtSeconds < Math.floor(revokedAt / 1000);
+  // In milliseconds (the token's `iat_ms`): a token minted earlier in the sign-out's own second is refused too.
+  // notBefore: the user's sign-out or the store's global not-before (a store that lost its data), the later.
+  const issuedBeforeRevocation = async (userId: string, issuedAtMs: number) => {
+    const notBefore = await revocations.notBefore(userId);
+    return notBefore !== undefined && issuedAtMs <= notBefore;
   };
 
   // Presence counts this node's sockets only while it renews its lease, so a node that dies
   // without a word stops holding its users' connection slots.
-  const heartbeat = () => presence.heartbeat(nodeId).catch(onError);
+  // The revocation check rides along: a store that lost its data or went back in time fails closed within a beat.
+  const heartbeat = () => Promise.all([presence.heartbeat(nodeId).catch(onError), revocations.check().catch(onError)]);
   // Announcements only of settled changes, bounded per user (attacks-3 F2): @see presence-announcer.ts
   const announcer = createPresenceAnnouncer({ presence, membership, sink, nodeId, onError }, { graceMs: env.presenceGraceMs, ...presenceOptions });
   const takeHandshake = createHandshakeRateLimit(stores.rateLimits, handshakeRate);
@@ -261,7 +263,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
 
   io.use(async (socket, next) => {
     const user = await verifySocketToken(socket.handshake.auth);
-    if (!user || (await issuedBeforeRevocation(user.userId, user.issuedAt))) {
+    if (!user || (await issuedBeforeRevocation(user.userId, user.issuedAtMs))) {
       refused('unauthorized', UNAUTHORIZED);
       return next(new Error(UNAUTHORIZED));
     }

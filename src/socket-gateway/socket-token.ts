@@ -16,6 +16,12 @@ export const SOCKET_TOKEN_ISSUER = 'socket-gateway';
 export const MAX_TOKEN_LENGTH = 4096;
 export const MAX_USER_ID_LENGTH = 512;
 const KEY_LABEL = 'socket-gateway/socket-token/v1';
+/**
+ * Private claim: the issue time in epoch MILLISECONDS. `iat` has whole seconds only, so a sign-out
+ * could not refuse a token minted earlier in the same second (attacks-3 F8); the handshake compares
+ * this claim with the revocation time instead. Required: a token without it is refused.
+ */
+export const ISSUED_AT_MS_CLAIM = 'iat_ms';
 
 export interface SocketUser {
   userId: string;
@@ -59,9 +65,10 @@ export async function mintSocketToken(userId: string, options: { ttlSeconds?: nu
     throw new TypeError(`userId must be a well-formed string of 1-${MAX_USER_ID_LENGTH} characters`);
   }
   const ttl = options.ttlSeconds ?? getEnv().socketToken.ttlSeconds;
-  const issuedAt = Math.floor(Date.now() / 1000);
+  const issuedAtMs = Date.now();
+  const issuedAt = Math.floor(issuedAtMs / 1000);
   const expiresAtSeconds = issuedAt + ttl;
-  const token = await new SignJWT({})
+  const token = await new SignJWT({ [ISSUED_AT_MS_CLAIM]: issuedAtMs })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(userId)
     .setAudience(SOCKET_TOKEN_AUDIENCE)
@@ -86,9 +93,9 @@ function isCanonicalCompactJws(token: string): boolean {
   );
 }
 
-/** A verified handshake token: its user and when it was issued (epoch seconds). */
+/** A verified handshake token: its user and when it was issued (epoch milliseconds, from `iat_ms`). */
 export interface VerifiedSocketToken extends SocketUser {
-  issuedAt: number;
+  issuedAtMs: number;
 }
 
 /**
@@ -112,11 +119,14 @@ export async function verifySocketToken(auth: unknown, key?: Uint8Array): Promis
       algorithms: ['HS256'],
       audience: SOCKET_TOKEN_AUDIENCE,
       issuer: SOCKET_TOKEN_ISSUER,
-      requiredClaims: ['sub', 'exp', 'iat'],
+      requiredClaims: ['sub', 'exp', 'iat', ISSUED_AT_MS_CLAIM],
     });
     const userId = payload.sub;
     if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID_LENGTH) return null;
-    return { userId, issuedAt: payload.iat as number };
+    // The ms claim must name a moment inside the second `iat` names, so the two cannot disagree.
+    const issuedAtMs = payload[ISSUED_AT_MS_CLAIM];
+    if (!Number.isSafeInteger(issuedAtMs) || Math.floor((issuedAtMs as number) / 1000) !== payload.iat) return null;
+    return { userId, issuedAtMs: issuedAtMs as number };
   } catch {
     return null;
   }

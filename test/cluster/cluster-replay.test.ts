@@ -40,13 +40,22 @@ beforeAll(async () => {
   }
   // bob and carol on A (the node that will die), alice and admin on B.
   for (const user of USERS)
-    tabs[user] = await openStoreTab({ session: sessions[user], userId: user, port: user === 'bob' || user === 'carol' ? A.port : B.port });
+    tabs[user] = await openStoreTab({ session: liveSession(user), userId: user, port: user === 'bob' || user === 'carol' ? A.port : B.port });
 });
 
 afterAll(async () => {
   for (const tab of Object.values(tabs)) await tab.close();
   await cluster?.stop();
 });
+
+/** `user`'s current session (the tabs read its cookie at each token fetch: signing in again takes effect). */
+function liveSession(user: User): Session {
+  return {
+    get cookie() {
+      return sessions[user].cookie;
+    },
+  } as Session;
+}
 
 /** Every address the writer uses: each user, one nobody, each room, one empty room, everyone. */
 const ADDRESSES: Address[] = [
@@ -168,6 +177,7 @@ describe('a cluster loses nothing', () => {
     bob.away();
     await expect.poll(() => bob.store.getSnapshot().status).toBe('reconnecting');
     await emitTo(emitter, { kind: 'user', userId: 'bob' }, 'flush-before');
+    const flushedAt = Date.now();
     await cluster.redis.flushAll();
     // A new epoch starts with the first write after the flush.
     await emitTo(emitter, { kind: 'user', userId: 'bob' }, 'flush-after');
@@ -175,6 +185,16 @@ describe('a cluster loses nothing', () => {
 
     // alice stayed connected: her node's log reader notices the reset and tells its sockets.
     await expect.poll(() => alice.resyncs, { timeout: 30_000 }).toBe(resyncsBefore.alice + 1);
+    // The sign-outs were flushed too: every credential from before is refused (attacks-3 F5), so bob
+    // signs in again (once the nodes have noticed) before his tab fetches a new token.
+    for (const node of [A, B]) {
+      await expect
+        .poll(async () => ((await (await fetch(new URL('/api/health', node.url))).json()) as { credentialsResetAt: number }).credentialsResetAt, {
+          timeout: 30_000,
+        })
+        .toBeGreaterThanOrEqual(flushedAt - 1);
+    }
+    sessions.bob = await signIn(A.url, 'bob');
     bob.back();
     await bob.waitForSyncs(syncs + 1);
     expect(bob.syncs.at(-1)).toMatchObject({ resync: true });

@@ -307,7 +307,14 @@ describe('two nodes on one Redis', () => {
     await cluster.redis.stop();
     const down = Date.now();
     for (const node of [A, B]) {
-      await vi.waitFor(async () => expect(await health(node)).toEqual({ status: 503, body: { status: 'degraded', dependencies: { redis: 'down' } } }), WAIT);
+      await vi.waitFor(
+        async () =>
+          expect(await health(node)).toEqual({
+            status: 503,
+            body: { status: 'degraded', dependencies: { redis: 'down' }, credentialsResetAt: expect.any(Number) },
+          }),
+        WAIT,
+      );
     }
     console.log(`redis down: both nodes report it ${Date.now() - down} ms after redis-server stopped`);
     const failed = await on(A, 'alice').mutate('notification.send', { toUserId: 'bob', message: 'while redis is down' });
@@ -322,9 +329,23 @@ describe('two nodes on one Redis', () => {
     await cluster.redis.restart(); // same port; empty (no persistence)
     const up = Date.now();
     for (const node of [A, B]) {
-      await vi.waitFor(async () => expect(await health(node)).toEqual({ status: 200, body: { status: 'ok', dependencies: { redis: 'up' } } }), WAIT);
+      await vi.waitFor(
+        async () =>
+          expect(await health(node)).toEqual({ status: 200, body: { status: 'ok', dependencies: { redis: 'up' }, credentialsResetAt: expect.any(Number) } }),
+        WAIT,
+      );
     }
     console.log(`redis back: both nodes healthy ${Date.now() - up} ms after redis-server restarted`);
+
+    // Redis came back empty: no node can tell who signed out before, so every credential issued
+    // before is refused (attacks-3 F5) and everyone signs in again. The sockets held throughout stay.
+    await vi.waitFor(async () => expect(await on(A, 'alice').query('socket.token')).toMatchObject({ ok: false, code: 'UNAUTHORIZED' }), { timeout: 5000 });
+    for (const node of [A, B]) {
+      await vi.waitFor(async () => expect(((await health(node)).body as { credentialsResetAt: number }).credentialsResetAt).toBeGreaterThanOrEqual(up - 1), {
+        timeout: 5000,
+      });
+    }
+    for (const user of ['alice', 'bob', 'carol', 'admin'] as const) sessions[user] = await signIn(A.url, user);
 
     // Delivery across nodes, through a node and through the emitter.
     await vi.waitFor(

@@ -529,6 +529,47 @@ describe('redis event log', () => {
     await subscription.stop();
   });
 
+  it('a restart from an older snapshot (the epoch survives, the stream goes back) is a reset to a new epoch, not a gap', async () => {
+    const keyPrefix = prefix();
+    const log = open({ keyPrefix });
+    const writer = open({ keyPrefix }, other);
+    const oldEpoch = await log.epoch();
+    const seen = recorder();
+    const subscription = log.subscribe(await log.head(), seen.onEntries, seen.onError);
+    await appendAll(writer, 2);
+    const backup = await server.snapshot();
+    const lost = await appendAll(writer, 2, 2); // after the backup: gone once it is restored
+    await waitFor(() => seen.positions.length >= 4, 'the entries before the restore');
+    await server.restart({ fromSnapshot: backup });
+    // Appended at once (node-redis queues them until it is back): the writer notices the rollback itself.
+    const fresh = await appendAll(writer, 2, 4);
+    await waitFor(() => seen.positions.length >= 6, 'the entries after the restore');
+    expect(seen.resyncs().map((error) => error.reason)).toEqual(['reset']);
+    expect(seen.resyncs()[0]).toMatchObject({ previousEpoch: oldEpoch });
+    expect(await log.epoch()).not.toBe(oldEpoch);
+    // The new entries never reuse a position a client was already given for a lost one.
+    expect(seen.positions.slice(4)).toEqual(fresh.map((entry) => entry.position));
+    for (const entry of fresh) expect(lost.map((old) => old.position)).not.toContain(entry.position);
+    await subscription.stop();
+  });
+
+  it('an idle reader notices a restore from an older snapshot as a reset too', async () => {
+    const keyPrefix = prefix();
+    const log = open({ keyPrefix });
+    const oldEpoch = await log.epoch();
+    const seen = recorder();
+    const subscription = log.subscribe(await log.head(), seen.onEntries, seen.onError);
+    await appendAll(log, 1);
+    const backup = await server.snapshot();
+    await appendAll(log, 2, 1);
+    await waitFor(() => seen.positions.length >= 3, 'the entries before the restore');
+    await server.restart({ fromSnapshot: backup });
+    await waitFor(() => seen.resyncs().length >= 1, 'the reset', 5_000);
+    expect(seen.resyncs().map((error) => error.reason)).toEqual(['reset']);
+    expect(await log.epoch()).not.toBe(oldEpoch);
+    await subscription.stop();
+  });
+
   it('the blocking read holds up neither the shared client nor stop(): stop closes the connection it opened at once', async () => {
     const log = open({ blockMs: 10_000 });
     const countConnections = async () => (await connections()).trim().split('\n').length;

@@ -35,6 +35,36 @@ export function describeRateLimitStoreContract(name: string, factory: RateLimitS
         expect(await store.take('bob', limit)).toEqual({ ok: false, retryAfterMs: 10_000 });
       }));
 
+    it('peek answers what take would, and takes nothing', () =>
+      run(async (store, peer) => {
+        const limit = { ratePerSecond: NO_REFILL, burst: 2 };
+        expect(await store.peek('bob', limit)).toEqual({ ok: true, remaining: 2 }); // a new key is full
+        expect(await store.peek('bob', limit)).toEqual({ ok: true, remaining: 2 });
+        expect(await store.take('bob', limit)).toEqual({ ok: true, remaining: 1 });
+        expect(await peer.peek('bob', limit)).toEqual({ ok: true, remaining: 1 });
+        expect(await peer.take('bob', limit)).toEqual({ ok: true, remaining: 0 });
+        const peeked = await store.peek('bob', limit);
+        expect(peeked.ok).toBe(false);
+        expect((await store.take('bob', limit)).ok).toBe(false);
+        expect(await store.peek('alice', limit)).toEqual({ ok: true, remaining: 2 });
+      }));
+
+    it('give puts one token back, never past the burst', () =>
+      run(async (store, peer) => {
+        const limit = { ratePerSecond: NO_REFILL, burst: 2 };
+        await store.give('bob', limit); // already full: nothing changes
+        expect(await store.peek('bob', limit)).toEqual({ ok: true, remaining: 2 });
+        await store.take('bob', limit);
+        await store.take('bob', limit);
+        expect((await store.take('bob', limit)).ok).toBe(false);
+        await peer.give('bob', limit);
+        expect(await store.take('bob', limit)).toEqual({ ok: true, remaining: 0 });
+        await store.give('bob', limit);
+        await store.give('bob', limit);
+        await store.give('bob', limit);
+        expect(await peer.peek('bob', limit)).toEqual({ ok: true, remaining: 2 });
+      }));
+
     it('a refusal takes nothing: refused again and again, the wait shrinks with the clock', () =>
       run(async (store, _peer, clock) => {
         const limit = { ratePerSecond: 0.1, burst: 1 };

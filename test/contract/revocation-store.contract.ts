@@ -63,6 +63,28 @@ export function describeRevocationStoreContract(name: string, factory: StoreFact
         expect(await store.revokedAt('bob')).toBe(at);
       }));
 
+    it("refuses by the later of the user's sign-out and the global not-before, which starts no later than now", () =>
+      run(async (store, peer) => {
+        const created = await store.notBefore('nobody');
+        expect(created).toBeDefined();
+        expect(created!).toBeLessThan(Date.now()); // a credential issued from now on passes
+        expect(store.credentialsResetAt()).toBe(created);
+        const now = Date.now();
+        await store.revoke('bob', now);
+        expect(await store.notBefore('bob')).toBe(now);
+        expect(await store.notBefore('alice')).toBe(created);
+        await peer.revokeAll(now + 5);
+        expect(await store.notBefore('bob')).toBe(now + 5);
+        expect(await store.notBefore('alice')).toBe(now + 5);
+        await store.revokeAll(now - 5); // never moves back
+        expect(await peer.notBefore('carol')).toBe(now + 5);
+        await store.revoke('bob', now + 10);
+        expect(await peer.notBefore('bob')).toBe(now + 10);
+        await store.check();
+        expect(store.credentialsResetAt()).toBe(now + 5);
+        expect(await store.revokedAt('alice')).toBeUndefined(); // revokedAt stays the user's own
+      }));
+
     it('forgets a revocation older than the longest credential lifetime', () =>
       run(async (store) => {
         await store.revoke('bob', 0);

@@ -38,10 +38,10 @@ import {
 } from '@/socket-gateway/stores/redis';
 import type { LuaScript } from '@/socket-gateway/stores/redis/lua-script';
 import { JOIN_SCRIPT, LEAVE_SCRIPT } from '@/socket-gateway/stores/redis/membership-store';
-import { REVOKE_SCRIPT } from '@/socket-gateway/stores/redis/revocation-store';
+import * as revocationScripts from '@/socket-gateway/stores/redis/revocation-store';
 import * as presenceScripts from '@/socket-gateway/stores/redis/presence-store';
 import * as eventLogScripts from '@/socket-gateway/stores/redis/event-log';
-import { TAKE_SCRIPT } from '@/socket-gateway/stores/redis/rate-limit-store';
+import { GIVE_SCRIPT, PEEK_SCRIPT, TAKE_SCRIPT } from '@/socket-gateway/stores/redis/rate-limit-store';
 import * as historyScripts from '@/socket-gateway/stores/redis/room-history-store';
 import { createMemoryPresenceStore } from '@/socket-gateway/stores/memory/presence-store';
 import { createRedisPresenceStore } from '@/socket-gateway/stores/redis';
@@ -183,6 +183,25 @@ describe('sqlite database', () => {
     expect(await membership.membersOf('lobby')).toEqual(['bob']);
     expect(await membership.join('bob', 'third', 2)).toEqual({ ok: false, reason: 'limit', count: 2 });
     expect(await createSqliteRevocationStore(db).revokedAt('bob')).toBe(now);
+    db.close();
+  });
+
+  it('a restart keeps the global not-before; a replaced (empty) file refuses what came before it (attacks-3 F5)', async () => {
+    const path = tempPath();
+    let db = openDatabase(path);
+    const first = createSqliteRevocationStore(db).credentialsResetAt()!;
+    expect(first).toBeLessThan(Date.now());
+    db.close();
+    while (Date.now() <= first + 2) await new Promise((resolve) => setImmediate(resolve)); // a later millisecond
+    db = openDatabase(path); // a restart: nobody is signed out by it
+    expect(await createSqliteRevocationStore(db).notBefore('bob')).toBe(first);
+    db.close();
+    const started = Date.now();
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) rmSync(file, { force: true });
+    db = openDatabase(path); // the file lost (deleted, replaced by an empty one): everything before now is refused
+    const store = createSqliteRevocationStore(db);
+    expect(await store.notBefore('bob')).toBeGreaterThanOrEqual(started - 1);
+    expect(store.credentialsResetAt()).toBeGreaterThanOrEqual(started - 1);
     db.close();
   });
 
@@ -389,10 +408,14 @@ describe('redis scripts', () => {
   const scripts: Array<[string, LuaScript]> = [
     ['join', JOIN_SCRIPT],
     ['leave', LEAVE_SCRIPT],
-    ['revoke', REVOKE_SCRIPT],
   ];
-  scripts.push(['take', TAKE_SCRIPT]);
-  for (const [name, value] of [...Object.entries(presenceScripts), ...Object.entries(eventLogScripts), ...Object.entries(historyScripts)]) {
+  scripts.push(['take', TAKE_SCRIPT], ['peek', PEEK_SCRIPT], ['give', GIVE_SCRIPT]);
+  for (const [name, value] of [
+    ...Object.entries(presenceScripts),
+    ...Object.entries(eventLogScripts),
+    ...Object.entries(historyScripts),
+    ...Object.entries(revocationScripts),
+  ]) {
     if (typeof value === 'object' && 'source' in value) scripts.push([name, value]);
   }
   it.each(scripts)('%s touches only the keys it declares', (_name, script) => {

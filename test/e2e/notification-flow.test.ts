@@ -51,6 +51,6 @@ describe('end to end through server.ts (production build)', () => {
   it('reports health without publishing how many people are connected', async () => {
     const response = await fetch(new URL('/api/health', suite.app.url));
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok', dependencies: {} });
+    expect(await response.json()).toEqual({ status: 'ok', dependencies: {}, credentialsResetAt: expect.any(Number) });
   });
 });

@@ -158,7 +158,7 @@ describe('graceful shutdown', () => {
     // Serving: 200 with the live connection count.
     const health = await fetch(new URL('/api/health', server.url));
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok', dependencies: {} }); // no connection count for anyone to read
+    expect(await health.json()).toEqual({ status: 'ok', dependencies: {}, credentialsResetAt: expect.any(Number) }); // no connection count for anyone to read
 
     // An idle keep-alive connection that has already been used.
     const idle = await rawHttp(server.port);
@@ -195,7 +195,7 @@ describe('graceful shutdown', () => {
     await inFlight.responses(3);
     const [sent, draining, handshake] = parseResponses(inFlight.received());
     expect(sent).toMatchObject({ status: 200, body: { result: { data: { from: 'alice', message: 'sent while draining' } } } });
-    expect(draining).toEqual({ status: 503, body: { status: 'draining', dependencies: {} } });
+    expect(draining).toEqual({ status: 503, body: { status: 'draining', dependencies: {}, credentialsResetAt: expect.any(Number) } });
     expect(handshake).toMatchObject({ status: 403, body: { message: 'Server is shutting down' } });
 
     expect(await exited).toBe(0);

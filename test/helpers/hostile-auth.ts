@@ -10,6 +10,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { socketTokenKey, MAX_TOKEN_LENGTH, MAX_USER_ID_LENGTH, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway';
+import { ISSUED_AT_MS_CLAIM } from '@/socket-gateway/socket-token';
 
 const b64url = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -25,8 +26,9 @@ export function signHs256(header: Header, payload: Claims, key: Uint8Array | str
 
 /** Claims exactly like the ones `mintSocketToken` signs. */
 export function validClaims(sub: string): Claims {
-  const iat = nowSeconds();
-  return { sub, aud: SOCKET_TOKEN_AUDIENCE, iss: SOCKET_TOKEN_ISSUER, iat, exp: iat + 300 };
+  const iatMs = Date.now();
+  const iat = Math.floor(iatMs / 1000);
+  return { sub, aud: SOCKET_TOKEN_AUDIENCE, iss: SOCKET_TOKEN_ISSUER, iat, exp: iat + 300, [ISSUED_AT_MS_CLAIM]: iatMs };
 }
 
 export const HS256: Header = { alg: 'HS256', typ: 'JWT' };
@@ -90,6 +92,23 @@ const badClaimsArb: fc.Arbitrary<{ why: string; claims: Claims }> = fc.oneof(
   fc
     .tuple(userIdArb, fc.integer({ min: 60, max: 10 ** 8 }))
     .map(([sub, ahead]) => ({ why: 'nbf in the future', claims: { ...validClaims(sub), nbf: nowSeconds() + ahead } })),
+  userIdArb.map((sub) => {
+    const { [ISSUED_AT_MS_CLAIM]: _iatMs, ...claims } = validClaims(sub);
+    return { why: 'no iat_ms', claims };
+  }),
+  fc.tuple(userIdArb, fc.oneof(fc.integer({ min: -(10 ** 12), max: -1 }), fc.integer({ min: 1000, max: 10 ** 12 }))).map(([sub, off]) => {
+    const claims = validClaims(sub);
+    return { why: 'iat_ms outside the second of iat', claims: { ...claims, [ISSUED_AT_MS_CLAIM]: (claims.iat as number) * 1000 + off } };
+  }),
+  fc
+    .tuple(
+      userIdArb,
+      fc.oneof(
+        notAString.filter((v) => typeof v !== 'number'),
+        fc.double({ noInteger: true }),
+      ),
+    )
+    .map(([sub, bad]) => ({ why: 'non-integer iat_ms', claims: { ...validClaims(sub), [ISSUED_AT_MS_CLAIM]: bad } })),
 );
 
 /** Headers that are not ours: `none`, asymmetric algorithms (alg confusion), other HMACs, junk. */

@@ -3,7 +3,7 @@
  * Suites never rely on a Redis started by hand (its data, version and config would leak in).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createConnection, createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
@@ -13,8 +13,13 @@ export interface RedisServer {
   port: number;
   /** Kills the server and waits until it has exited. */
   stop(): Promise<void>;
-  /** Stops, then starts a new server on the SAME port (all data is lost: no persistence). */
-  restart(): Promise<void>;
+  /**
+   * Stops, then starts a new server on the SAME port: all data is lost (no persistence), unless
+   * `fromSnapshot` is given: then it starts from that RDB file, as a restore from a backup would.
+   */
+  restart(options?: { fromSnapshot?: Buffer }): Promise<void>;
+  /** SAVE: the server's data now, as an RDB file (for `restart({ fromSnapshot })`). */
+  snapshot(): Promise<Buffer>;
   flushAll(): Promise<void>;
 }
 
@@ -30,6 +35,7 @@ export interface RedisServerOptions {
 }
 
 const BINARY = 'redis-server';
+const RDB_FILE = 'dump.rdb';
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
 
@@ -58,9 +64,14 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     url: `redis://127.0.0.1:${port}`,
     port,
     stop,
-    async restart() {
+    async restart(restartOptions = {}) {
       await stop();
-      running = await spawnRedis(binary, port, options);
+      running = await spawnRedis(binary, port, options, restartOptions.fromSnapshot);
+    },
+    async snapshot() {
+      if (!running) throw new Error(`redis-server on port ${port} is not running`);
+      await sendCommand(port, 'SAVE', '+OK');
+      return readFileSync(join(running.dir, RDB_FILE));
     },
     async flushAll() {
       if (!running) throw new Error(`redis-server on port ${port} is not running`);
@@ -71,6 +82,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 
 interface RunningRedis {
   process: ChildProcess;
+  /** Its working directory (where SAVE writes RDB_FILE). */
+  dir: string;
   stop(): Promise<void>;
 }
 
@@ -90,11 +103,13 @@ function findBinary(): string {
   throw new Error('redis-server not found: apt-get install -y redis-server');
 }
 
-async function spawnRedis(binary: string, port: number, options: RedisServerOptions): Promise<RunningRedis> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+async function spawnRedis(binary: string, port: number, options: RedisServerOptions, rdb?: Buffer): Promise<RunningRedis> {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dbfilename', RDB_FILE];
   // Its own temp folder as working directory: a cluster node writes its node table there, and a
   // restart must not find the previous run's slot table.
   const dir = mkdtempSync(join(tmpdir(), 'redis-test-'));
+  // Redis loads the RDB file it finds in its directory at start (whatever `--save` says).
+  if (rdb) writeFileSync(join(dir, RDB_FILE), rdb);
   if (options.cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf');
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
   let output = '';
@@ -143,7 +158,7 @@ async function spawnRedis(binary: string, port: number, options: RedisServerOpti
     await sendCommand(port, 'CLUSTER ADDSLOTSRANGE 0 16383', '+OK');
     await waitFor(async () => (await sendCommand(port, 'CLUSTER INFO', '')).includes('cluster_state:ok'), deadline);
   }
-  return { process: child, stop };
+  return { process: child, dir, stop };
 }
 
 async function waitFor(check: () => Promise<boolean>, deadline: number): Promise<void> {

@@ -61,7 +61,8 @@ class TokenFetchError extends Error {
 export async function openStoreTab({ session, userId, port, proxy: given }: StoreTabOptions): Promise<StoreTab> {
   const proxy = given ?? (await startTcpProxy(port));
   if (given) proxy.retarget(port);
-  const viaProxy = sessionWithCookie(proxy.url, session.cookie);
+  // The cookie is read at every fetch: a test may sign the user in again (session.cookie changes).
+  const viaProxy = { query: <T>(path: string) => sessionWithCookie(proxy.url, session.cookie).query<T>(path) };
   const received: Received[] = [];
   const syncs: SyncInfo[] = [];
   let resyncs = 0;

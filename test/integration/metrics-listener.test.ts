@@ -3,7 +3,8 @@
  * `GET /metrics`, the registry's text, and the bearer token when METRICS_TOKEN is set.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startMetricsListener, type MetricsListener } from '@/server/http/metrics-listener';
+import { isLoopback, startMetricsListener, type MetricsListener } from '@/server/http/metrics-listener';
+import { createLogger } from '@/socket-gateway';
 import { getMetrics } from '@/socket-gateway/metrics';
 
 const TOKEN = 't'.repeat(40);
@@ -36,5 +37,27 @@ describe('metrics listener', () => {
     const ok = await fetch(listener.url, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain('socket_gateway_sockets_connected');
+  });
+
+  it('warns at start when it listens beyond loopback without a token (attacks-3, Info), and only then', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ destination: { write: (line: string) => void lines.push(line) } });
+    const warnings = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.event === 'metrics_unauthenticated');
+    for (const [hostname, token] of [
+      ['127.0.0.1', undefined],
+      ['0.0.0.0', TOKEN],
+    ] as const) {
+      listener = await startMetricsListener({ port: 0, hostname, registry: getMetrics().registry, token, logger });
+      await listener.close();
+    }
+    expect(warnings()).toEqual([]);
+    listener = await startMetricsListener({ port: 0, hostname: '0.0.0.0', registry: getMetrics().registry, logger });
+    expect(warnings()).toEqual([expect.objectContaining({ level: 'warn', hostname: '0.0.0.0', msg: expect.stringContaining('METRICS_TOKEN') })]);
+    expect((await fetch(`http://127.0.0.1:${new URL(listener.url).port}/metrics`)).status).toBe(200); // still served: a private network may be meant
+  });
+
+  it('knows loopback addresses', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'LOCALHOST', '::ffff:127.0.0.1']) expect(isLoopback(host)).toBe(true);
+    for (const host of ['0.0.0.0', '::', '10.0.0.1', '192.168.1.5', 'metrics.internal', '128.0.0.1', '127.0.0.1.evil']) expect(isLoopback(host)).toBe(false);
   });
 });

@@ -1,11 +1,14 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { authenticate, socketTokenKey, mintSocketToken, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway';
+import { ISSUED_AT_MS_CLAIM, verifySocketToken } from '@/socket-gateway/socket-token';
 
 const now = () => Math.floor(Date.now() / 1000);
 
-function signed(claims: { sub?: string; aud?: string; iss?: string; exp?: number; iat?: number }) {
-  let jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256' });
+/** A token as mintSocketToken signs it, with claims overridden; `iat_ms` defaults to the start of `iat`'s second (null: left out). */
+function signed(claims: { sub?: string; aud?: string; iss?: string; exp?: number; iat?: number; iatMs?: unknown }) {
+  const iatMs = claims.iatMs === undefined ? (claims.iat ?? now()) * 1000 : claims.iatMs;
+  let jwt = new SignJWT(iatMs === null ? {} : { [ISSUED_AT_MS_CLAIM]: iatMs }).setProtectedHeader({ alg: 'HS256' });
   if (claims.sub !== undefined) jwt = jwt.setSubject(claims.sub);
   jwt = jwt
     .setAudience(claims.aud ?? SOCKET_TOKEN_AUDIENCE)
@@ -26,6 +29,9 @@ describe('mintSocketToken', () => {
     expect(header).toMatchObject({ alg: 'HS256', typ: 'JWT' });
     expect(payload).toMatchObject({ sub: 'alice', aud: SOCKET_TOKEN_AUDIENCE });
     expect(payload?.exp).toBe((payload?.iat as number) + 300);
+    // The issue time in ms as well (the revocation check compares it: attacks-3 F8), inside iat's second.
+    expect(payload?.[ISSUED_AT_MS_CLAIM]).toBeGreaterThanOrEqual(before);
+    expect(Math.floor((payload?.[ISSUED_AT_MS_CLAIM] as number) / 1000)).toBe(payload?.iat);
     expect(expiresAt).toBe((payload?.exp as number) * 1000);
     expect(expiresAt).toBeGreaterThanOrEqual(before + 299_000);
   });
@@ -74,6 +80,21 @@ describe('authenticate', () => {
     await expect(authenticate({ token: await signed({ sub: 'alice', aud: 'other' }) })).resolves.toBeNull();
     await expect(authenticate({ token: await signed({ sub: 'alice', iss: 'other' }) })).resolves.toBeNull();
     await expect(authenticate({ token: await signed({}) })).resolves.toBeNull();
+  });
+
+  it('verifies a token of ours with its ms issue time', async () => {
+    const iat = now();
+    await expect(verifySocketToken({ token: await signed({ sub: 'alice', iat, iatMs: iat * 1000 + 999 }) })).resolves.toEqual({
+      userId: 'alice',
+      issuedAtMs: iat * 1000 + 999,
+    });
+  });
+
+  it("returns null without the ms issue time, or with one that is not an integer inside iat's second", async () => {
+    const iat = now();
+    for (const iatMs of [null, iat * 1000 - 1, iat * 1000 + 1000, iat * 1000 + 0.5, String(iat * 1000), -1, 1e300, true]) {
+      await expect(authenticate({ token: await signed({ sub: 'alice', iat, iatMs }) })).resolves.toBeNull();
+    }
   });
 
   it('returns null for a token signed with another secret', async () => {

@@ -134,7 +134,7 @@ describe('hardening settings (issue 9)', () => {
     });
     expect(env.trpc).toEqual({ maxBatchSize: 10 });
     expect(env.handshake).toEqual({ maxConnections: 20000, maxUnauthenticated: 1000, maxUnauthenticatedPerAddress: 256 });
-    expect(env.signIn).toEqual({ maxFailuresPerUsername: 5, maxFailuresPerAddress: 20, windowMs: 60000 });
+    expect(env.signIn).toEqual({ maxFailuresPerUsername: 5, maxFailuresPerAddress: 20, maxFailuresPerAccount: 50, windowMs: 60000 });
   });
 
   it('keep connections under the open-file limit (at least 64 spare descriptors)', () => {
@@ -153,8 +153,14 @@ describe('hardening settings (issue 9)', () => {
     ['TRUST_PROXY', 'true', 'must be a whole number from 0 to 10'],
     ['HTTP_MAX_CONNECTIONS', '-1', 'must be a whole number from 1 to 10000000'],
     ['SIGN_IN_THROTTLE_WINDOW_MS', '10', 'must be a whole number from 1000 to 86400000'],
+    ['SIGN_IN_MAX_FAILURES_PER_ACCOUNT', '0', 'must be a whole number from 1 to 1000000'],
   ])('refuses %s=%j', (name, value, rule) => {
     expect(() => parseEnv({ [name]: value })).toThrow(`${name} ${rule}`);
+  });
+
+  it('sign-in throttling: per username and address, per address, per account (all addresses)', () => {
+    expect(parseEnv({}).signIn).toEqual({ maxFailuresPerUsername: 5, maxFailuresPerAddress: 20, maxFailuresPerAccount: 50, windowMs: 60_000 });
+    expect(parseEnv({ SIGN_IN_MAX_FAILURES_PER_ACCOUNT: '200' }).signIn.maxFailuresPerAccount).toBe(200);
   });
 
   it('refuses a headers timeout longer than the request timeout', () => {

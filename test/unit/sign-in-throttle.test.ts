@@ -1,47 +1,65 @@
+/**
+ * The sign-in throttle's rules over the memory rate-limit store with a hand-driven clock: per
+ * (username, address) for every attempt, per address and per account (all addresses) for
+ * failures, and the account-wide limit binding only addresses that already tried that account.
+ */
 import { describe, expect, it } from 'vitest';
 import { createSignInThrottle } from '@/server/http/sign-in-throttle';
+import { createMemoryRateLimitStore } from '@/socket-gateway';
 
-function throttle(maxKeys?: number) {
+const THROTTLED = /^Too many sign-in attempts, try again in \d+ s$/;
+
+function throttle() {
   let now = 1_000_000;
-  const t = createSignInThrottle({ maxFailuresPerUsername: 5, maxFailuresPerAddress: 20, windowMs: 60_000, maxKeys, now: () => now });
-  return { t, advance: (ms: number) => (now += ms) };
+  const store = createMemoryRateLimitStore({ now: () => now });
+  const t = createSignInThrottle({ maxFailuresPerUsername: 5, maxFailuresPerAddress: 20, maxFailuresPerAccount: 50, windowMs: 60_000, store: () => store });
+  /** One attempt with a wrong password: its refusal, or null when it was checked (and failed). */
+  const wrong = async (username: string, address: string) => {
+    const refusal = await t.attempt(username, address);
+    if (refusal === null) await t.failed(username, address);
+    return refusal;
+  };
+  return { t, wrong, advance: (ms: number) => (now += ms) };
 }
 
 describe('sign-in throttle', () => {
-  it('refuses a username after 5 failures within the window, with the wait in seconds', () => {
-    const { t, advance } = throttle();
-    for (let i = 0; i < 5; i++) {
-      expect(t.refusal('alice', '10.0.0.1')).toBeNull();
-      t.failed('alice', '10.0.0.1');
-      advance(1000);
+  it('refuses a username from one address after 5 failures within the window, with the wait in seconds', async () => {
+    const { t, wrong, advance } = throttle();
+    for (let i = 0; i < 5; i++) expect(await wrong('alice', '10.0.0.1')).toBeNull();
+    expect(await t.attempt('alice', '10.0.0.1')).toBe('Too many sign-in attempts, try again in 12 s'); // one attempt back every 12 s
+    expect(await t.attempt(' ALICE ', '10.0.0.1')).toMatch(THROTTLED); // same username, other spelling
+    expect(await t.attempt('bob', '10.0.0.1')).toBeNull();
+    advance(12_000);
+    expect(await t.attempt('alice', '10.0.0.1')).toBeNull();
+  });
+
+  it('F10: 5 wrong attempts from address A do not lock the account: the right password from B gets through', async () => {
+    const { t, wrong } = throttle();
+    for (let i = 0; i < 5; i++) await wrong('admin', '127.0.0.2');
+    expect(await wrong('admin', '127.0.0.2')).toMatch(THROTTLED);
+    expect(await t.attempt('admin', '127.0.0.3')).toBeNull();
+  });
+
+  it('the account-wide limit (50 failures from any addresses) binds addresses that tried the account, never a fresh one', async () => {
+    const { t, wrong } = throttle();
+    for (let i = 0; i < 50; i++) expect(await wrong('carol', `10.1.0.${i}`)).toBeNull(); // one guess each from 50 addresses
+    expect(await t.attempt('carol', '10.1.0.7')).toMatch(THROTTLED); // a guesser's address: no second guess
+    expect(await t.attempt('carol', '10.9.9.9')).toBeNull(); // the owner, from an address that was not guessing
+    expect(await t.attempt('dave', '10.1.0.7')).toBeNull(); // other accounts are not affected
+  });
+
+  it('refuses an address after 20 failures, whatever the usernames', async () => {
+    const { t, wrong } = throttle();
+    for (let i = 0; i < 20; i++) expect(await wrong(`user${i}`, '10.0.0.9')).toBeNull();
+    expect(await t.attempt('someone-new', '10.0.0.9')).toMatch(THROTTLED);
+    expect(await t.attempt('someone-new', '10.0.0.8')).toBeNull();
+  });
+
+  it('successful sign-ins do not count: not against the address (many users behind one NAT), not against the account', async () => {
+    const { t } = throttle();
+    for (let i = 0; i < 100; i++) {
+      expect(await t.attempt(i % 2 ? 'erin' : `user${i}`, '10.0.0.10')).toBeNull();
+      await t.succeeded(i % 2 ? 'erin' : `user${i}`, '10.0.0.10');
     }
-    expect(t.refusal('alice', '10.0.0.2')).toBe('Too many sign-in attempts, try again in 55 s');
-    expect(t.refusal(' ALICE ', '10.0.0.3')).not.toBeNull(); // same username, other spelling
-    expect(t.refusal('bob', '10.0.0.1')).toBeNull();
-    advance(55_000); // the oldest failure leaves the window
-    expect(t.refusal('alice', '10.0.0.2')).toBeNull();
-  });
-
-  it('refuses an address after 20 failures, whatever the usernames', () => {
-    const { t } = throttle();
-    for (let i = 0; i < 20; i++) t.failed(`user${i}`, '10.0.0.9');
-    expect(t.refusal('someone-new', '10.0.0.9')).toMatch(/^Too many sign-in attempts, try again in \d+ s$/);
-    expect(t.refusal('someone-new', '10.0.0.8')).toBeNull();
-  });
-
-  it('a success clears the username, not the address', () => {
-    const { t } = throttle();
-    for (let i = 0; i < 4; i++) t.failed('carol', '10.0.0.1');
-    t.succeeded('carol');
-    for (let i = 0; i < 4; i++) t.failed('carol', '10.0.0.1');
-    expect(t.refusal('carol', '10.0.0.2')).toBeNull();
-    expect(t.refusal('x', '10.0.0.1')).toBeNull(); // 8 of 20
-  });
-
-  it('remembers a bounded number of keys', () => {
-    const { t } = throttle(10);
-    for (let i = 0; i < 5; i++) t.failed('first', `10.1.0.${i}`);
-    for (let i = 0; i < 50; i++) t.failed(`spray${i}`, '10.2.0.1');
-    expect(t.refusal('first', '10.3.0.1')).toBeNull(); // forgotten: the oldest keys go first
   });
 });

@@ -7,6 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { getLogger, type Logger } from '@/socket-gateway';
 import { bearerMatches } from './bearer-token';
 
 export interface MetricsListenerOptions {
@@ -15,6 +16,8 @@ export interface MetricsListenerOptions {
   registry: Registry;
   /** Unset: no token asked (the address is private); set: `Authorization: Bearer <token>`. */
   token?: string;
+  /** Where the start-up warning goes (default: the process's logger). */
+  logger?: Logger;
 }
 
 export interface MetricsListener {
@@ -23,7 +26,13 @@ export interface MetricsListener {
   close(): Promise<void>;
 }
 
-export async function startMetricsListener({ port, hostname, registry, token }: MetricsListenerOptions): Promise<MetricsListener> {
+/** Whether `hostname` is reachable from this machine only (127.0.0.0/8, ::1, localhost). */
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export async function startMetricsListener({ port, hostname, registry, token, logger = getLogger() }: MetricsListenerOptions): Promise<MetricsListener> {
   const server: Server = createServer({ headersTimeout: 10_000, requestTimeout: 10_000 }, (req, res) => {
     const send = (status: number, body: string, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers });
@@ -44,6 +53,14 @@ export async function startMetricsListener({ port, hostname, registry, token }: 
   });
   const { port: bound } = server.address() as AddressInfo;
   const host = hostname.includes(':') ? `[${hostname}]` : hostname;
+  // Beyond loopback with no token, anyone who reaches the address reads the metrics (attacks-3, Info):
+  // allowed (a private network may be meant), but said out loud at every start.
+  if (!token && !isLoopback(hostname)) {
+    logger.warn(
+      { event: 'metrics_unauthenticated', hostname, port: bound },
+      `> Metrics listener on ${host}:${bound} is reachable beyond this machine and asks for no token: set METRICS_TOKEN, or METRICS_HOSTNAME=127.0.0.1`,
+    );
+  }
   return {
     url: `http://${host}:${bound}/metrics`,
     close: () =>

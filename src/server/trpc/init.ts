@@ -7,7 +7,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { Session } from 'next-auth';
 import { ZodError, z } from 'zod';
 import { parseSocketId, SOCKET_ID_HEADER } from '@/socket-gateway/events';
-import { runWithRequestContext } from '@/socket-gateway';
+import { isSocketOf, runWithRequestContext, TEMPORARILY_UNAVAILABLE } from '@/socket-gateway';
 import { getServerAuthSession } from '../auth';
 import { limitLookup, limitSender, RateLimitedError } from './rate-limit';
 
@@ -16,6 +16,8 @@ export interface TRPCContext {
   /**
    * The calling tab's socket id (header `x-socket-id`, sent by the tRPC client link), when it has
    * a connected socket: pass it as `exceptSocketId` to emit "to others". Undefined when absent or malformed.
+   * Here it is only the caller's claim: `protectedProcedure` keeps it for mutations only when it
+   * names one of the caller's own sockets (socket-owner.ts), and drops it otherwise.
    */
   socketId?: string;
 }
@@ -29,6 +31,13 @@ const t = initTRPC.context<TRPCContext>().create({
   // Input errors: a readable message ("message: Message must not be empty") instead of
   // zod's JSON list of issues, plus the flattened issues for forms.
   errorFormatter({ shape, error }) {
+    // Anything that was not a deliberate refusal (a store that cannot answer: node-redis's "The
+    // client is offline", SQLite's errors, a bug) is answered with our own words, never the cause's
+    // text, which names internals; the route logs the cause (attacks-3, Info).
+    if (error.code === 'INTERNAL_SERVER_ERROR') {
+      const { stack: _stack, ...data } = shape.data; // (development only; it names the cause too)
+      return { ...shape, message: TEMPORARILY_UNAVAILABLE, data: { ...data, zodError: null } };
+    }
     if (error.cause instanceof RateLimitedError) return { ...shape, data: { ...shape.data, zodError: null, retryAfterMs: error.cause.retryAfterMs } };
     if (!(error.cause instanceof ZodError)) return { ...shape, data: { ...shape.data, zodError: null } };
     const message = error.cause.issues.map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');
@@ -44,10 +53,13 @@ const traced = t.procedure.use(({ path, next }) => runWithRequestContext({ reque
 
 export const publicProcedure = traced;
 
-export const protectedProcedure = traced.use(({ ctx, next }) => {
+export const protectedProcedure = traced.use(async ({ ctx, next, type }) => {
   const user = ctx.session?.user;
   if (!user?.id) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
-  return next({ ctx: { user } });
+  // Another user's socket id would keep THEIR tab from an event (attacks-3 F11): ignored, not an
+  // error. Checked for mutations only (queries emit nothing), and only when the header came.
+  const socketId = type === 'mutation' && ctx.socketId && (await isSocketOf(user.id, ctx.socketId)) ? ctx.socketId : undefined;
+  return next({ ctx: { user, socketId } });
 });
 
 export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {

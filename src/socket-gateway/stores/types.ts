@@ -35,12 +35,33 @@ export interface MembershipStore {
 /**
  * When each user last signed out. A socket token or a session issued before that moment is
  * refused even though it has not expired yet.
+ *
+ * Losing the store's data must not bring revoked credentials back (attacks-3 F5): besides the
+ * per-user sign-outs, every store keeps one global not-before. A store that finds its own data
+ * missing (a fresh or emptied database, a flushed Redis) sets it to that moment; the Redis store
+ * also sets it when it finds itself rolled back (restored from an older snapshot). `revokeAll`
+ * sets it by hand (sign everyone out). Every credential issued at or before it is refused: after a
+ * loss everyone signs in again, nobody's sign-out is undone.
  */
 export interface RevocationStore {
-  /** Refuses every credential of `userId` issued before `atMs` (epoch ms). Later calls never move it back. */
+  /** Refuses every credential of `userId` issued at or before `atMs` (epoch ms). Later calls never move it back. */
   revoke(userId: string, atMs: number): Promise<void>;
   /** The last revocation of `userId`, or undefined (forgotten once no credential it refuses can still be alive). */
   revokedAt(userId: string): Promise<number | undefined>;
+  /** Refuses every credential of every user issued at or before `atMs`. Never moves back. */
+  revokeAll(atMs: number): Promise<void>;
+  /**
+   * What a credential of `userId` must have been issued after (epoch ms; `issuedAt <= notBefore`
+   * is refused): the later of the user's last revocation and the global not-before, in one read.
+   */
+  notBefore(userId: string): Promise<number | undefined>;
+  /**
+   * Checks that the store still holds what this handle has seen (cheap; run it periodically): a
+   * store that lost its data, or went back in time, raises the global not-before now.
+   */
+  check(): Promise<void>;
+  /** The global not-before as this handle last saw it (epoch ms), for health reports. */
+  credentialsResetAt(): number | undefined;
   close?(): Promise<void>;
 }
 
@@ -60,6 +81,10 @@ export type TakeResult = { ok: true; remaining: number } | { ok: false; retryAft
 export interface RateLimitStore {
   /** Takes one token from `key`'s bucket, atomically; refused (nothing taken) when it is empty. */
   take(key: string, limit: RateLimit): Promise<TakeResult>;
+  /** What `take` would answer now, taking nothing (`remaining` counts the token `take` would take: a full bucket says `burst`). */
+  peek(key: string, limit: RateLimit): Promise<TakeResult>;
+  /** Puts one token back (never past `burst`): undoes a `take` for something that turned out not to count. */
+  give(key: string, limit: RateLimit): Promise<void>;
   close?(): Promise<void>;
 }
 

@@ -23,5 +23,18 @@ export function createMemoryRateLimitStore({ now = Date.now }: MemoryRateLimitSt
       buckets.set(key, { tokens: tokens - 1, at: t, full: burst, rate: ratePerSecond });
       return { ok: true, remaining: Math.floor(tokens - 1) };
     },
+    async give(key, { ratePerSecond, burst }) {
+      const t = now();
+      const bucket = buckets.get(key);
+      if (!bucket) return; // a missing bucket is a full one
+      const tokens = Math.min(burst, refill(bucket, t) + 1);
+      buckets.set(key, { tokens, at: t, full: burst, rate: ratePerSecond });
+    },
+    async peek(key, { ratePerSecond, burst }) {
+      const bucket = buckets.get(key);
+      const tokens = bucket ? refill(bucket, now()) : burst;
+      if (tokens < 1) return { ok: false, retryAfterMs: Math.ceil(((1 - tokens) / ratePerSecond) * 1000) };
+      return { ok: true, remaining: Math.floor(tokens) };
+    },
   };
 }

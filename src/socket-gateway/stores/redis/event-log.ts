@@ -83,17 +83,25 @@ return idOf(epochMs(epoch), head)
 `);
 
 /**
- * KEYS: stream, epoch. ARGV: fresh id, maxEntries, then 4 fields per entry: to, event, data, except.
+ * KEYS: stream, epoch. ARGV: fresh id, maxEntries, the epoch and sequence number of the newest
+ * entry the caller has appended ('' and 0: none), then 4 fields per entry: to, event, data, except.
  * Appends the entries in order and replies { epoch, at, id1, id2, … }: the epoch is read in the same
  * atomic step as the entries are written. MAXLEN ~ drops whole stream nodes only (cheap; never below
  * maxEntries).
+ * A head below the caller's own newest entry of the same epoch means the stream went back in time
+ * (Redis restarted from an older snapshot): a new epoch is started first, so the appends never reuse
+ * a position that was already handed out for another entry (see ROLLBACK_SCRIPT).
  */
 export const APPEND_SCRIPT = defineLuaScript(`${PRELUDE}
 local epoch = currentEpoch()
+if epoch == ARGV[3] and headSeq() < tonumber(ARGV[4]) then
+  redis.call('DEL', KEYS[2])
+  epoch = currentEpoch()
+end
 local at = nowMs()
 local idPattern = epochMs(epoch) .. '-*'
 local reply = {epoch, at}
-for i = 3, #ARGV, 4 do
+for i = 5, #ARGV, 4 do
   reply[#reply + 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], idPattern,
     'to', ARGV[i], 'ev', ARGV[i + 1], 'data', ARGV[i + 2], 'ex', ARGV[i + 3], 'at', at)
 end
@@ -166,6 +174,18 @@ if drop < cap then
 end
 if drop == 0 then return 0 end
 return redis.call('XTRIM', KEYS[1], 'MINID', '=', idOf(ms, first + drop))
+`);
+
+/**
+ * KEYS: stream, epoch. ARGV: fresh id, the epoch a reader saw go back in time. Starts a new epoch
+ * if that one is still current, and replies the current epoch.
+ * A reader's position past the head of its own epoch means the stream went BACK (Redis restarted
+ * from an older snapshot): the epoch survived, but the positions after the snapshot now name
+ * nothing, and the next appends would reuse them for other entries. So it is a reset: a new epoch.
+ */
+export const ROLLBACK_SCRIPT = defineLuaScript(`${PRELUDE}
+if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
+return currentEpoch()
 `);
 
 /** The connection a subscription blocks on: XREAD, and the read script sent right behind it. */
@@ -268,17 +288,20 @@ export function createRedisEventLog(
    */
   let pending: PendingAppend[] = [];
   let flushing = false;
+  /** The newest entry this object appended: the append script compares the head with it to catch a rollback. */
+  let newest: { epoch: string; seq: bigint } | undefined;
   const flush = async () => {
     flushing = true;
     while (pending.length > 0) {
       const chunk = pending.slice(0, APPEND_BATCH);
       pending = pending.slice(chunk.length);
-      const args = [freshId(), maxEntries];
+      const args = [freshId(), maxEntries, newest?.epoch ?? '', String(newest?.seq ?? 0n)];
       for (const item of chunk) args.push(...item.values);
       try {
         const reply = await APPEND_SCRIPT.run(client, keys, args);
-        const [, at, ...ids] = Array.isArray(reply) ? reply : [];
+        const [epoch, at, ...ids] = Array.isArray(reply) ? reply : [];
         if (ids.length !== chunk.length) throw new Error(`event log: append replied ${ids.length} ids for ${chunk.length} entries`);
+        if (typeof epoch === 'string' && ids.length > 0) newest = { epoch, seq: seqOf(asString(ids[ids.length - 1], 'append')) };
         const atField = asString(at, 'append');
         const entries = chunk.map(({ values: [to, ev, data, ex] }, i) =>
           toEntry(asString(ids[i], 'append'), ['to', to, 'ev', ev, 'data', data, 'ex', ex, 'at', atField]),
@@ -403,6 +426,12 @@ export function createRedisEventLog(
             onError?.(new EventLogResyncError('reset', read.epoch, '0-0', epoch));
             epoch = read.epoch;
             position = '0-0';
+            caughtUp = false;
+            continue;
+          }
+          if (read.status === 'gap' && seqOf(read.from) < seqOf(position)) {
+            // Behind our own position: the log went back in time. The next read reports the reset.
+            await ROLLBACK_SCRIPT.run(connection, keys, [freshId(), epoch]);
             caughtUp = false;
             continue;
           }

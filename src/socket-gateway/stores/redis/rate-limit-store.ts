@@ -1,4 +1,4 @@
-import type { RateLimitStore, TakeResult } from '../types';
+import type { RateLimit, RateLimitStore, TakeResult } from '../types';
 import { asInteger, type RedisStoreClient, type RedisStoreOptions } from './client';
 import { defineLuaScript } from './lua-script';
 
@@ -8,7 +8,7 @@ import { defineLuaScript } from './lua-script';
  * take (by the rate and size the bucket was last taken with, never past full, never backwards if
  * Redis's clock steps back), refuse without taking when less than one token is left, else take one.
  * Redis's clock (TIME) is the only clock, so the nodes' clocks do not matter; only a store given a
- * `now` (tests: a clock they move by hand) passes its reading as ARGV[3] instead. Tokens are stored
+ * `now` (tests: a clock they move by hand) passes its reading as ARGV[3] instead (every script here). Tokens are stored
  * with 17 significant digits, so a fraction survives the round trip exactly as a JS number.
  * The key expires when the bucket would be full again: a missing bucket is a full one.
  * Replies {1, remaining} or {0, retryAfterMs}.
@@ -34,6 +34,46 @@ redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((burst - tokens) / rate * 1
 return {1, math.floor(tokens)}
 `);
 
+/** KEYS[1] the bucket; ARGV: ratePerSecond, burst. TAKE_SCRIPT's answer without taking: {1, tokens now} or {0, retryAfterMs}. */
+export const PEEK_SCRIPT = defineLuaScript(`
+local now = tonumber(ARGV[3])
+if not now then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local rate = tonumber(ARGV[1])
+local saved = redis.call('HMGET', KEYS[1], 'tokens', 'at', 'full', 'rate')
+local tokens = tonumber(ARGV[2])
+if saved[1] then
+  local elapsed = math.max(0, now - tonumber(saved[2]))
+  tokens = math.min(tonumber(saved[3]), tonumber(saved[1]) + elapsed / 1000 * tonumber(saved[4]))
+end
+if tokens < 1 then return {0, math.ceil((1 - tokens) / rate * 1000)} end
+return {1, math.floor(tokens)}
+`);
+
+/** KEYS[1] the bucket; ARGV: ratePerSecond, burst. Refills as TAKE_SCRIPT does, then puts one token back (never past burst). Replies 1. */
+export const GIVE_SCRIPT = defineLuaScript(`
+local now = tonumber(ARGV[3])
+if not now then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local saved = redis.call('HMGET', KEYS[1], 'tokens', 'at', 'full', 'rate')
+if not saved[1] then return 1 end
+local elapsed = math.max(0, now - tonumber(saved[2]))
+local tokens = math.min(burst, math.min(tonumber(saved[3]), tonumber(saved[1]) + elapsed / 1000 * tonumber(saved[4])) + 1)
+if tokens >= burst then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'at', string.format('%d', now), 'full', ARGV[2], 'rate', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((burst - tokens) / rate * 1000)))
+return 1
+`);
+
 /**
  * Token buckets in Redis, shared by every node, so adding nodes does not multiply the limits.
  * Key: `${keyPrefix}rate:${key}`. `client` must be connected; the store does not own it (quit it
@@ -50,18 +90,24 @@ export interface RedisRateLimitStoreOptions extends RedisStoreOptions {
 }
 
 export function createRedisRateLimitStore(client: RedisStoreClient, { keyPrefix, now }: RedisRateLimitStoreOptions): RateLimitStore {
+  const run = async (script: typeof TAKE_SCRIPT, what: string, key: string, { ratePerSecond, burst }: RateLimit, noReply = false): Promise<TakeResult> => {
+    if (!(Number.isFinite(ratePerSecond) && ratePerSecond > 0 && Number.isFinite(burst) && burst >= 0)) {
+      throw new RangeError(`${what}: ratePerSecond must be finite and > 0, burst finite and >= 0; got ${ratePerSecond}, ${burst}`);
+    }
+    // String(n) is the shortest text that reads back as the same double, so Lua sees the same numbers as JS.
+    const args = [String(ratePerSecond), String(burst)];
+    if (now) args.push(String(Math.floor(now())));
+    const reply = await script.run(client, [`${keyPrefix}rate:${key}`], args);
+    if (noReply) return { ok: true, remaining: 0 };
+    const [ok, value] = Array.isArray(reply) ? reply : [];
+    const n = asInteger(value, what);
+    return asInteger(ok, what) === 1 ? { ok: true, remaining: n } : { ok: false, retryAfterMs: n };
+  };
   return {
-    async take(key, { ratePerSecond, burst }): Promise<TakeResult> {
-      if (!(Number.isFinite(ratePerSecond) && ratePerSecond > 0 && Number.isFinite(burst) && burst >= 0)) {
-        throw new RangeError(`take: ratePerSecond must be finite and > 0, burst finite and >= 0; got ${ratePerSecond}, ${burst}`);
-      }
-      // String(n) is the shortest text that reads back as the same double, so Lua sees the same numbers as JS.
-      const args = [String(ratePerSecond), String(burst)];
-      if (now) args.push(String(Math.floor(now())));
-      const reply = await TAKE_SCRIPT.run(client, [`${keyPrefix}rate:${key}`], args);
-      const [ok, value] = Array.isArray(reply) ? reply : [];
-      const n = asInteger(value, 'take');
-      return asInteger(ok, 'take') === 1 ? { ok: true, remaining: n } : { ok: false, retryAfterMs: n };
+    take: (key, limit) => run(TAKE_SCRIPT, 'take', key, limit),
+    peek: (key, limit) => run(PEEK_SCRIPT, 'peek', key, limit),
+    give: async (key, limit) => {
+      await run(GIVE_SCRIPT, 'give', key, limit, true);
     },
   };
 }

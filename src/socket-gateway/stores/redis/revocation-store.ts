@@ -2,40 +2,138 @@ import { REVOCATION_RETENTION_MS, type RevocationStore } from '../types';
 import type { RedisStoreClient, RedisStoreOptions } from './client';
 import { defineLuaScript } from './lua-script';
 
+/*
+ * Keys (on Redis Cluster the keyPrefix must be a hash tag: the scripts touch two keys):
+ *   ${p}revoked:${userId}   STRING epoch ms: the user's last sign-out (PXAT: forgotten after the retention)
+ *   ${p}revocations         HASH  notBefore: the global not-before (epoch ms); mark: a number that
+ *                                  every write raises (never lowered by the store itself)
+ *
+ * Losing data must fail closed (attacks-3 F5). Two ways Redis loses it:
+ * - Emptied (FLUSHALL, a restart without persistence, the key deleted): the hash is missing. Every
+ *   script first recreates it with notBefore = now, so every credential from before is refused.
+ * - Rolled back (restarted from an older RDB/AOF): the hash is there, but its `mark` is lower than
+ *   one this handle has already seen (each handle keeps the highest it read). The script then
+ *   raises notBefore to now and `mark` past what was seen. Only handles that saw the newer mark can
+ *   tell, so every node runs `check()` every second (the socket server's heartbeat): the rollback is
+ *   caught within about a second by any node alive across it. A snapshot taken after the last
+ *   revocation write holds every sign-out: nothing is lost, and nothing is refused.
+ * The event log's own reset is not used for this: the log can be lost alone (its keys evicted or
+ * deleted) without any sign-out lost, and the store can tell exactly.
+ * PRELUDE's `state()` (on KEYS[1], the hash) does both, then the script does its own work in the same atomic step.
+ * ARGV[1] = the caller's clock (epoch ms), ARGV[2] = the highest mark it has seen.
+ */
+const PRELUDE = `
+local function state()
+  local now = tonumber(ARGV[1])
+  local seen = tonumber(ARGV[2])
+  local stored = redis.call('HMGET', KEYS[1], 'notBefore', 'mark')
+  local notBefore, mark = tonumber(stored[1]), tonumber(stored[2])
+  if notBefore == nil or mark == nil or mark < seen then
+    notBefore = math.max(notBefore or 0, now - 1)
+    -- Past every mark any node has seen (marks start at the clock and grow by one a write), so
+    -- another node that saw a higher one than this node does not take it for a second rollback.
+    mark = math.max(mark or 0, seen, now) + 1
+    redis.call('HSET', KEYS[1], 'notBefore', string.format('%d', notBefore), 'mark', string.format('%d', mark))
+  end
+  return notBefore, mark
+end
+local function bump(mark)
+  mark = mark + 1
+  redis.call('HSET', KEYS[1], 'mark', string.format('%d', mark))
+  return mark
+end
+`;
+
+/** KEYS: state. ARGV: now, seen. Replies { notBefore, mark }. */
+export const CHECK_SCRIPT = defineLuaScript(`${PRELUDE}
+local notBefore, mark = state()
+return { string.format('%d', notBefore), string.format('%d', mark) }
+`);
+
 /**
- * KEYS[1] the user's revocation (a string: epoch ms); ARGV: atMs, expiry (epoch ms).
+ * KEYS: state, the user's revocation. ARGV: now, seen, atMs, expiry (epoch ms).
  * Keeps the larger of the stored and the new value in one atomic step, so two nodes signing the
  * same user out at once can never move it back. The kept value keeps its own, later, expiry.
+ * Replies { notBefore, mark }.
  */
-export const REVOKE_SCRIPT = defineLuaScript(`
-local old = redis.call('GET', KEYS[1])
-if old and tonumber(old) >= tonumber(ARGV[1]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
-return 1
+export const REVOKE_SCRIPT = defineLuaScript(`${PRELUDE}
+local notBefore, mark = state()
+local old = redis.call('GET', KEYS[2])
+if not (old and tonumber(old) >= tonumber(ARGV[3])) then
+  redis.call('SET', KEYS[2], ARGV[3], 'PXAT', ARGV[4])
+end
+mark = bump(mark)
+return { string.format('%d', notBefore), string.format('%d', mark) }
+`);
+
+/** KEYS: state. ARGV: now, seen, atMs. Raises the global not-before to atMs. Replies { notBefore, mark }. */
+export const REVOKE_ALL_SCRIPT = defineLuaScript(`${PRELUDE}
+local notBefore, mark = state()
+if tonumber(ARGV[3]) > notBefore then
+  notBefore = tonumber(ARGV[3])
+  redis.call('HSET', KEYS[1], 'notBefore', string.format('%d', notBefore))
+  mark = bump(mark)
+end
+return { string.format('%d', notBefore), string.format('%d', mark) }
+`);
+
+/** KEYS: state, the user's revocation. ARGV: now, seen. Replies { notBefore, mark, the user's revocation or '' }. */
+export const NOT_BEFORE_SCRIPT = defineLuaScript(`${PRELUDE}
+local notBefore, mark = state()
+local user = redis.call('GET', KEYS[2]) or ''
+return { string.format('%d', notBefore), string.format('%d', mark), user }
 `);
 
 /**
  * Sign-outs in Redis, shared by every node. Key: `${keyPrefix}revoked:${userId}`, expiring (PXAT)
  * REVOCATION_RETENTION_MS after the revocation: by then every credential it refuses has expired
- * too, so Redis forgets it on its own, with no sweep.
+ * too, so Redis forgets it on its own, with no sweep. The global not-before and the mark that
+ * catches a rollback live in `${keyPrefix}revocations` (see above).
  * `client` must be connected; the store does not own it (quit it after the stores).
  */
 export function createRedisRevocationStore(client: RedisStoreClient, { keyPrefix }: RedisStoreOptions): RevocationStore {
   const key = (userId: string) => `${keyPrefix}revoked:${userId}`;
+  const stateKey = `${keyPrefix}revocations`;
+  let seenMark = 0;
+  let seenNotBefore: number | undefined;
+  const args = (...rest: string[]) => [String(Date.now()), String(seenMark), ...rest];
+  /** Takes { notBefore, mark } from a reply: remembers the highest mark seen (the rollback check compares with it). */
+  const remember = (reply: unknown): number => {
+    const [notBefore, mark] = Array.isArray(reply) ? reply.map(Number) : [];
+    if (!Number.isFinite(notBefore) || !Number.isFinite(mark)) throw new TypeError(`revocations: unexpected reply ${JSON.stringify(reply)}`);
+    seenMark = Math.max(seenMark, mark!);
+    seenNotBefore = notBefore!;
+    return notBefore!;
+  };
+  const userRevokedAt = (userId: string, stored: unknown): number | undefined => {
+    if (stored === null || stored === undefined || stored === '') return undefined;
+    const at = Number(stored);
+    if (!Number.isFinite(at)) throw new TypeError(`revokedAt: ${key(userId)} holds ${JSON.stringify(stored)}, not epoch ms`);
+    // Redis's clock and ours may differ a little: apply the same window the other stores apply.
+    return at >= Date.now() - REVOCATION_RETENTION_MS ? at : undefined;
+  };
   return {
     async revoke(userId, atMs) {
       if (!Number.isFinite(atMs)) throw new RangeError(`revoke: atMs must be a finite epoch ms, got ${atMs}`);
       // PXAT must be a positive integer; a time already past makes Redis drop the key at once.
       const expiresAt = Math.max(1, Math.ceil(atMs) + REVOCATION_RETENTION_MS);
-      await REVOKE_SCRIPT.run(client, [key(userId)], [String(atMs), String(expiresAt)]);
+      remember(await REVOKE_SCRIPT.run(client, [stateKey, key(userId)], args(String(atMs), String(expiresAt))));
     },
     async revokedAt(userId) {
-      const stored = await client.get(key(userId));
-      if (stored === null || stored === undefined) return undefined;
-      const at = Number(stored);
-      if (!Number.isFinite(at)) throw new TypeError(`revokedAt: ${key(userId)} holds ${JSON.stringify(stored)}, not epoch ms`);
-      // Redis's clock and ours may differ a little: apply the same window the other stores apply.
-      return at >= Date.now() - REVOCATION_RETENTION_MS ? at : undefined;
+      return userRevokedAt(userId, await client.get(key(userId)));
     },
+    async revokeAll(atMs) {
+      if (!Number.isFinite(atMs)) throw new RangeError(`revokeAll: atMs must be a finite epoch ms, got ${atMs}`);
+      remember(await REVOKE_ALL_SCRIPT.run(client, [stateKey], args(String(Math.floor(atMs)))));
+    },
+    async notBefore(userId) {
+      const reply = await NOT_BEFORE_SCRIPT.run(client, [stateKey, key(userId)], args());
+      const everyone = remember(reply);
+      return Math.max(userRevokedAt(userId, (reply as unknown[])[2]) ?? -Infinity, everyone);
+    },
+    async check() {
+      remember(await CHECK_SCRIPT.run(client, [stateKey], args()));
+    },
+    credentialsResetAt: () => seenNotBefore,
   };
 }

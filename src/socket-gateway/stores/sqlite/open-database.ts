@@ -55,6 +55,14 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (room, seq)
   ) WITHOUT ROWID;
   `,
+  // The revocation store's global not-before (sqlite/revocation-store.ts): one row, written when
+  // the store first finds it missing (a new or replaced database file).
+  `
+  CREATE TABLE IF NOT EXISTS revocation_meta (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    not_before INTEGER NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this code writes (the number of migration steps). */

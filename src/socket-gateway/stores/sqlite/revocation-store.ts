@@ -22,6 +22,28 @@ export function createSqliteRevocationStore(db: SqliteDatabase): RevocationStore
        SELECT user_id FROM revocations WHERE revoked_at < ? ORDER BY revoked_at LIMIT ?)`,
   );
   const select = db.prepare<[string]>('SELECT revoked_at FROM revocations WHERE user_id = ?').pluck();
+  // The global not-before: a database without the row is new, or replaced by an empty one (its
+  // sign-outs are gone), so it starts at the moment the store finds that out (attacks-3 F5).
+  const seed = db.prepare<[number]>('INSERT OR IGNORE INTO revocation_meta (id, not_before) VALUES (1, ?)');
+  const raiseAll = db.prepare<[number]>('UPDATE revocation_meta SET not_before = max(not_before, ?) WHERE id = 1');
+  const selectAll = db.prepare('SELECT not_before FROM revocation_meta WHERE id = 1').pluck();
+  let lastSeen: number | undefined;
+  /** Reads the global not-before, seeding it if the row is missing (then: now, minus 1 ms so a token of this very ms still works). A read only, unless seeding. */
+  const everyone = (): number => {
+    let at = selectAll.get() as number | undefined;
+    if (at === undefined) {
+      seed.run(Date.now() - 1);
+      at = selectAll.get() as number;
+    }
+    lastSeen = at;
+    return at;
+  };
+  everyone();
+  const userRevokedAt = (userId: string) => {
+    const at = select.get(userId) as number | undefined;
+    // A row the bounded cleanup has not reached yet is already forgotten.
+    return at !== undefined && at >= Date.now() - REVOCATION_RETENTION_MS ? at : undefined;
+  };
 
   return {
     async revoke(userId, atMs) {
@@ -30,9 +52,20 @@ export function createSqliteRevocationStore(db: SqliteDatabase): RevocationStore
       expire.run(Date.now() - REVOCATION_RETENTION_MS, EXPIRE_BATCH);
     },
     async revokedAt(userId) {
-      const at = select.get(userId) as number | undefined;
-      // A row the bounded cleanup has not reached yet is already forgotten.
-      return at !== undefined && at >= Date.now() - REVOCATION_RETENTION_MS ? at : undefined;
+      return userRevokedAt(userId);
     },
+    async revokeAll(atMs) {
+      if (!Number.isFinite(atMs)) throw new RangeError(`revokeAll: atMs must be a finite epoch ms, got ${atMs}`);
+      everyone();
+      raiseAll.run(atMs);
+      everyone();
+    },
+    async notBefore(userId) {
+      return Math.max(userRevokedAt(userId) ?? -Infinity, everyone());
+    },
+    async check() {
+      everyone();
+    },
+    credentialsResetAt: () => lastSeen,
   };
 }
