@@ -18,6 +18,8 @@ export function createMemoryEventLog(retention: EventLogRetention = DEFAULT_EVEN
       seq += 1;
       const entry: LogEntry = { ...input, position: `0-${seq}`, at: now() };
       entries.push(entry);
+      // The count bound holds at every append, as in the other backends (trim() applies the age window).
+      if (entries.length > retention.maxEntries) trimmedThrough = entries.splice(0, entries.length - retention.maxEntries).at(-1)!.position;
       for (const listener of listeners) listener([entry]);
       return entry;
     },
