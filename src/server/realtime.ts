@@ -160,6 +160,7 @@ export async function createRealtime(httpServer: HttpServer, env: Env): Promise<
     dependencies: () => backend.dependencies(),
     maxRoomsPerUser: env.maxRoomsPerUser,
     roomHistoryLimit: env.roomHistoryLimit,
+    maxEventBytes: env.maxEventBytes,
     validatePayloads: env.nodeEnv !== 'production',
     handshakeLimits: env.handshake,
     addressKeyOf: (req) => addressKey(clientAddress(req, env.trustProxy)),

@@ -8,6 +8,13 @@
  */
 import { z } from 'zod';
 
+/**
+ * Bytes a delivered event takes beyond its payload: the Socket.IO packet (`42["<event>",<payload>,"<position>"]`),
+ * the event name and the log position. An event's payload bound plus this must fit in a socket's
+ * backlog cap, so one event alone never cuts a recipient (event-bounds.ts; the app's EVENT_MAX_BYTES).
+ */
+export const EVENT_FRAME_ALLOWANCE = 1024;
+
 /** Longest message accepted by the procedures that emit (after trimming). */
 export const MAX_MESSAGE_LENGTH = 2000;
 

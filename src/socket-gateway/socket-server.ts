@@ -16,6 +16,7 @@ import { limitBacklog, packetBytes, type BacklogConnection } from './slow-consum
 import { verifySocketToken } from './socket-token';
 import { USER_ROOM_PREFIX } from './rooms';
 import { parseResume, startDelivery, type Delivery } from './replay';
+import { assertEventLimitFits, DEFAULT_MAX_EVENT_BYTES } from './event-bounds';
 import { createLogSink } from './sinks';
 import { EventLogResyncError } from './stores/event-log-subscription';
 import {
@@ -76,6 +77,10 @@ export interface CreateSocketServerOptions extends Partial<SocketServerLimits> {
   log?: EventLog;
   /** How many of the newest log entries a replay may be served from memory (default 20,000; 0: always read the log). See recent-entries.ts. */
   replayWindow?: number;
+  /** At most this many bytes of payload JSON in that window (default 32 MiB). See recent-entries.ts. */
+  replayWindowBytes?: number;
+  /** Largest payload an emit may carry, in bytes of JSON (default 64 KiB; below `maxBacklogBytes`). See event-bounds.ts. */
+  maxEventBytes?: number;
   /** This process's id in presence counts (default: random per start, so a restart never inherits a killed node's counts). */
   nodeId?: string;
   /** A Socket.IO adapter carrying room operations across nodes (`@socket.io/redis-adapter`). */
@@ -124,9 +129,11 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     validatePayloads = env.nodeEnv !== 'production',
     handshakeLimits,
     addressKeyOf,
+    maxEventBytes = DEFAULT_MAX_EVENT_BYTES,
     ...overrides
   } = options;
   const config: SocketServerLimits = { ...env.socket, ...definedOnly(overrides) };
+  assertEventLimitFits(maxEventBytes, config.maxBacklogBytes); // one event alone must never cut a recipient
   const stores: GatewayStores = {
     membership: givenStores.membership ?? createMemoryMembershipStore(),
     revocations: givenStores.revocations ?? createMemoryRevocationStore(),
@@ -246,7 +253,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
         if (error instanceof EventLogResyncError && error.reason === 'reset') restorePresence().catch(onError);
         onError(error);
       },
-      options.replayWindow === undefined ? {} : { replayWindow: options.replayWindow },
+      definedOnly({ replayWindow: options.replayWindow, replayWindowBytes: options.replayWindowBytes }),
     );
   });
   ready.catch(onError);
@@ -346,7 +353,17 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     await presence.restoreNode(nodeId, counts);
   };
 
-  const runtime: GatewayRuntime = { target: io, sink, io, stores, maxRoomsPerUser, roomHistoryLimit, validatePayloads, dependencies: options.dependencies };
+  const runtime: GatewayRuntime = {
+    target: io,
+    sink,
+    io,
+    stores,
+    maxRoomsPerUser,
+    roomHistoryLimit,
+    validatePayloads,
+    maxEventBytes,
+    dependencies: options.dependencies,
+  };
   if (register) registerGatewayRuntime(runtime);
 
   return {
