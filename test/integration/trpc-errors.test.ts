@@ -15,7 +15,7 @@ const MAX_ROOMS_PER_USER = getEnv().maxRoomsPerUser;
 import { authenticate } from '@/socket-gateway';
 import { canJoinRoom } from '@/socket-gateway/rooms';
 import type * as RoomsModule from '@/socket-gateway/rooms';
-import { MAX_MESSAGE_LENGTH, SERVER_EVENT_NAMES, type ServerEventName } from '@/socket-gateway/events';
+import { MAX_MESSAGE_BYTES, MAX_MESSAGE_LENGTH, SERVER_EVENT_NAMES, utf8Length, type ServerEventName } from '@/socket-gateway/events';
 import { nextEvent, settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
 
 // canJoinRoom keeps its real behaviour; the spy lets one test make it refuse.
@@ -149,6 +149,36 @@ describe('BAD_REQUEST: messages', () => {
       'BAD_REQUEST',
       `Message must be at most ${MAX_MESSAGE_LENGTH} characters`,
     );
+  });
+
+  it(`over ${MAX_MESSAGE_BYTES} bytes in UTF-8, though under ${MAX_MESSAGE_LENGTH} characters (F6: storage is judged in bytes)`, async () => {
+    const euros = '€'.repeat(1_400); // 1,400 UTF-16 units, 4,200 bytes
+    await expectRefusedSilently(
+      () => as('alice').notification.send({ toUserId: 'bob', message: euros }),
+      'BAD_REQUEST',
+      `Message must be at most ${MAX_MESSAGE_BYTES} bytes in UTF-8`,
+    );
+    await as('alice').room.join({ room: 'lobby' });
+    received = [];
+    packetsOut = 0;
+    await expectRefusedSilently(() => as('alice').room.post({ room: 'lobby', message: euros }), 'BAD_REQUEST', `at most ${MAX_MESSAGE_BYTES} bytes`);
+    expect((await as('alice').room.history({ room: 'lobby' })).messages).toEqual([]);
+  });
+
+  it('control characters and unpaired surrogates (each a 6-byte JSON escape: 2,000 of U+0001 were 12,002 bytes kept)', async () => {
+    const problem = 'Message must not contain control characters (other than tab and line breaks) or unpaired surrogates';
+    await expectRefusedSilently(() => as('alice').notification.send({ toUserId: 'bob', message: '\u0001'.repeat(MAX_MESSAGE_LENGTH) }), 'BAD_REQUEST', problem);
+    await as('alice').room.join({ room: 'lobby' });
+    received = [];
+    packetsOut = 0;
+    for (const message of ['hi\u0000', 'a\u001bb', 'bell\u0007', 'del\u007f', 'c1\u0085', 'lone \ud800 high', 'lone \udc00 low']) {
+      await expectRefusedSilently(() => as('alice').room.post({ room: 'lobby', message }), 'BAD_REQUEST', problem);
+    }
+    expect((await as('alice').room.history({ room: 'lobby' })).messages).toEqual([]);
+    // Text with tabs, line breaks and emoji (paired surrogates) is fine, at the byte bound exactly.
+    const fine = `line one\n\tline two 😀\r\n${'€'.repeat(1_320)}`;
+    expect(utf8Length(fine)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+    await expect(as('alice').room.post({ room: 'lobby', message: fine })).resolves.toMatchObject({ message: fine });
   });
 
   it('oversized room message and announcement', async () => {
