@@ -41,6 +41,8 @@ export interface GatewayEmitterOptions {
    * Bigger emits are refused before anything is stored (event-bounds.ts).
    */
   maxEventBytes?: number;
+  /** The servers' ROOM_HISTORY_ABANDONED_TTL_MS (default 1 hour), for `exitRoom` of a room's last member. */
+  abandonedHistoryTtlMs?: number;
 }
 
 export interface GatewayEmitter extends SocketGateway {
@@ -58,6 +60,7 @@ export async function createGatewayEmitter(options: GatewayEmitterOptions): Prom
     roomHistoryLimit = 100,
     validatePayloads = true,
     maxEventBytes = DEFAULT_MAX_EVENT_BYTES,
+    abandonedHistoryTtlMs,
   } = options;
   if (!Number.isSafeInteger(maxEventBytes) || maxEventBytes < 1)
     throw new RangeError(`maxEventBytes must be a whole number of at least 1, got ${maxEventBytes}`);
@@ -68,7 +71,7 @@ export async function createGatewayEmitter(options: GatewayEmitterOptions): Prom
     target: new Emitter(client, { key: `${keyPrefix}socket.io` }) as unknown as EmitTarget,
     sink: createLogSink(log),
     stores: {
-      membership: createRedisMembershipStore(client, storeOptions),
+      membership: createRedisMembershipStore(client, { ...storeOptions, abandonedHistoryTtlMs }),
       revocations: createRedisRevocationStore(client, storeOptions),
       rateLimits: createRedisRateLimitStore(client, storeOptions),
       presence: createRedisPresenceStore(client, storeOptions),

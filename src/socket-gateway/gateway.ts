@@ -166,6 +166,12 @@ export class SocketGateway {
     return this.resolve().stores.membership.isMember(userId, room);
   }
 
+  /** How many members `room` has (without listing them). */
+  countMembers(room: string): Promise<number> {
+    assertRoomName(room);
+    return this.resolve().stores.membership.countMembers(room);
+  }
+
   /** The members of `room` (sorted). */
   membersOf(room: string): Promise<string[]> {
     assertRoomName(room);

@@ -134,12 +134,14 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   } = options;
   const config: SocketServerLimits = { ...env.socket, ...definedOnly(overrides) };
   assertEventLimitFits(maxEventBytes, config.maxBacklogBytes); // one event alone must never cut a recipient
+  // The memory backend's membership drops the history of abandoned rooms (when both are its own).
+  const memoryHistory = givenStores.history ? undefined : createMemoryRoomHistoryStore();
   const stores: GatewayStores = {
-    membership: givenStores.membership ?? createMemoryMembershipStore(),
+    membership: givenStores.membership ?? createMemoryMembershipStore({ history: memoryHistory }),
     revocations: givenStores.revocations ?? createMemoryRevocationStore(),
     rateLimits: givenStores.rateLimits ?? createMemoryRateLimitStore(),
     presence: givenStores.presence ?? createMemoryPresenceStore(),
-    history: givenStores.history ?? createMemoryRoomHistoryStore(),
+    history: givenStores.history ?? memoryHistory!,
   };
   const { membership, revocations, presence } = stores;
   const log = options.log ?? createMemoryEventLog();

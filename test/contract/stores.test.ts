@@ -37,7 +37,7 @@ import {
   type RedisStoreClient,
 } from '@/socket-gateway/stores/redis';
 import type { LuaScript } from '@/socket-gateway/stores/redis/lua-script';
-import { JOIN_SCRIPT, LEAVE_SCRIPT } from '@/socket-gateway/stores/redis/membership-store';
+import { COUNT_MEMBERS_SCRIPT, JOIN_SCRIPT, LEAVE_SCRIPT } from '@/socket-gateway/stores/redis/membership-store';
 import { REVOKE_SCRIPT } from '@/socket-gateway/stores/redis/revocation-store';
 import * as presenceScripts from '@/socket-gateway/stores/redis/presence-store';
 import * as eventLogScripts from '@/socket-gateway/stores/redis/event-log';
@@ -52,6 +52,7 @@ import { describeRevocationStoreContract } from './revocation-store.contract';
 import { describeEventLogContract, type EventLogFactory } from './event-log.contract';
 import { describeRateLimitStoreContract } from './rate-limit-store.contract';
 import { describeRoomHistoryStoreContract } from './room-history-store.contract';
+import { describeAbandonedHistoryContract } from './abandoned-history.contract';
 import type { StoreFactory } from './store-handle';
 
 const newClient = (url: string) => createClient({ url });
@@ -66,6 +67,10 @@ describeRevocationStoreContract('memory', async () => ({ store: createMemoryRevo
 describePresenceStoreContract('memory', async (options) => ({ store: createMemoryPresenceStore(options), cleanup: async () => {} }));
 describeRateLimitStoreContract('memory', async () => ({ store: createMemoryRateLimitStore(), cleanup: async () => {} }));
 describeRoomHistoryStoreContract('memory', async () => ({ store: createMemoryRoomHistoryStore(), cleanup: async () => {} }));
+describeAbandonedHistoryContract('memory', async (abandonedHistoryTtlMs) => {
+  const history = createMemoryRoomHistoryStore();
+  return { membership: createMemoryMembershipStore({ history, abandonedHistoryTtlMs }), history, cleanup: async () => {} };
+});
 describeEventLogContract(
   'memory',
   async (retention) => ({ log: createMemoryEventLog(retention), reset: async () => createMemoryEventLog(retention), cleanup: async () => {} }),
@@ -121,6 +126,16 @@ describeMembershipStoreContract('sqlite file', sqliteFile(createSqliteMembership
 describeRevocationStoreContract('sqlite file', sqliteFile(createSqliteRevocationStore));
 describeRoomHistoryStoreContract('sqlite :memory:', sqliteInMemory(createSqliteRoomHistoryStore));
 describeRoomHistoryStoreContract('sqlite file', sqliteFile(createSqliteRoomHistoryStore));
+describeAbandonedHistoryContract('sqlite file', async (abandonedHistoryTtlMs) => {
+  const db = openDatabase(tempPath());
+  return {
+    membership: createSqliteMembershipStore(db, { abandonedHistoryTtlMs }),
+    history: createSqliteRoomHistoryStore(db),
+    cleanup: async () => {
+      db.close();
+    },
+  };
+});
 
 /**
  * A temp file (WAL). No peer: the embedded log's subscribers hear the appends of their own process
@@ -333,6 +348,14 @@ describe('redis', () => {
   describePresenceStoreContract('redis', (options) => redisFactory((client, { keyPrefix }) => createRedisPresenceStore(client, { keyPrefix, ...options }))());
   describeRateLimitStoreContract('redis', redisFactory(createRedisRateLimitStore));
   describeRoomHistoryStoreContract('redis', redisFactory(createRedisRoomHistoryStore));
+  describeAbandonedHistoryContract('redis', async (abandonedHistoryTtlMs) => {
+    const keyPrefix = `t${++prefixes}:`;
+    return {
+      membership: createRedisMembershipStore(clientA, { keyPrefix, abandonedHistoryTtlMs }),
+      history: createRedisRoomHistoryStore(clientB, { keyPrefix }),
+      cleanup: async () => {},
+    };
+  });
   describeEventLogContract(
     'redis',
     redisEventLog(() => redis),
@@ -385,6 +408,7 @@ describe('redis scripts', () => {
   const scripts: Array<[string, LuaScript]> = [
     ['join', JOIN_SCRIPT],
     ['leave', LEAVE_SCRIPT],
+    ['countMembers', COUNT_MEMBERS_SCRIPT],
     ['revoke', REVOKE_SCRIPT],
   ];
   scripts.push(['take', TAKE_SCRIPT]);
@@ -469,6 +493,14 @@ describe('redis cluster (one node owning every slot)', () => {
     'redis cluster, hash-tag prefix',
     redisFactory(createRedisRoomHistoryStore, () => `{c${++prefixes}}:`),
   );
+  describeAbandonedHistoryContract('redis cluster, hash-tag prefix', async (abandonedHistoryTtlMs) => {
+    const keyPrefix = `{c${++prefixes}}:`;
+    return {
+      membership: createRedisMembershipStore(client, { keyPrefix, abandonedHistoryTtlMs }),
+      history: createRedisRoomHistoryStore(client, { keyPrefix }),
+      cleanup: async () => {},
+    };
+  });
   describeEventLogContract(
     'redis cluster, hash-tag prefix',
     redisEventLog(

@@ -10,7 +10,7 @@ import type { Session } from 'next-auth';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Role } from '@/server/demo-users';
 import { createCaller } from '@/server/trpc/root';
-import { getEnv } from '@/env';
+import { getEnv, resetEnv } from '@/env';
 const MAX_ROOMS_PER_USER = getEnv().maxRoomsPerUser;
 import { authenticate } from '@/socket-gateway';
 import { canJoinRoom } from '@/socket-gateway/rooms';
@@ -38,6 +38,9 @@ const as = (id: string, role: Role = 'user') => createCaller({ session: session(
 const anonymous = createCaller({ session: null });
 
 beforeAll(async () => {
+  // These tests open far more rooms than ROOMS_CREATED_PER_HOUR allows (room-quota.test.ts tests that bound).
+  process.env.ROOMS_CREATED_PER_HOUR = '1000000';
+  resetEnv();
   server = await startSocketServer();
   server.io.engine.on('connection', (conn: { on(event: 'packetCreate', listener: (packet: { type: string }) => void): void }) => {
     conn.on('packetCreate', (packet) => {
@@ -50,7 +53,11 @@ beforeAll(async () => {
     for (const event of SERVER_EVENT_NAMES) client.on(event, (() => received.push(`${user}:${event}`)) as never);
   }
 });
-afterAll(() => server.stop());
+afterAll(async () => {
+  await server.stop();
+  delete process.env.ROOMS_CREATED_PER_HOUR;
+  resetEnv();
+});
 
 beforeEach(async () => {
   await settle(50);
