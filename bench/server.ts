@@ -120,6 +120,7 @@ function startGateway(s: ServerSpec): Target {
     roomsOf: async () => [],
     isMember: async (_userId, room) => room === BENCH_ROOM,
     membersOf: async () => [],
+    countMembers: async () => 0,
   };
   const handle = createSocketServer(httpServer, { stores: { membership } });
   handle.io.on('connection', (socket) => void socket.join(BENCH_ROOM));

@@ -3,14 +3,17 @@
  *
  *   npm run emit -- <event> (--to-user <id> | --to-room <room> | --all) --data '<json>'
  *
- * Reads REDIS_URL (and REDIS_KEY_PREFIX) from the environment or the .env files. Exits 1 with
- * the reason when the arguments or the payload do not match the event's schema, and 0 once the
- * event is accepted (appended to the event log every node delivers from).
+ * Reads REDIS_URL (and REDIS_KEY_PREFIX, EVENT_MAX_BYTES) from the environment or the .env files.
+ * Exits 1 with the reason when the arguments or the payload do not match the event's schema, the
+ * payload is over EVENT_MAX_BYTES or names another room than --to-room (event-bounds.ts), and 0
+ * once the event is accepted (appended to the event log every node delivers from).
  */
 import { parseArgs } from 'node:util';
 import nextEnv from '@next/env';
 import { SERVER_EVENT_NAMES, assertEventPayload, isServerEventName, type ServerEventName } from '../src/socket-gateway/events';
 import { createGatewayEmitter } from '../src/socket-gateway/emitter';
+import { assertEventBounds, DEFAULT_MAX_EVENT_BYTES } from '../src/socket-gateway/event-bounds';
+import type { EventAddress } from '../src/socket-gateway/stores/event-log';
 import { roomNameError } from '../src/socket-gateway/rooms';
 
 const USAGE = `usage: npm run emit -- <event> (--to-user <id> | --to-room <room> | --all) --data '<json>'
@@ -61,15 +64,24 @@ async function main(): Promise<void> {
   } catch (error) {
     fail(`--data is not JSON: ${(error as Error).message}`);
   }
+  const maxEventBytes = process.env.EVENT_MAX_BYTES ? Number(process.env.EVENT_MAX_BYTES) : DEFAULT_MAX_EVENT_BYTES;
+  if (!Number.isSafeInteger(maxEventBytes) || maxEventBytes < 1) fail(`EVENT_MAX_BYTES must be a whole number of bytes, got ${process.env.EVENT_MAX_BYTES}`);
+  const to: EventAddress =
+    values['to-user'] !== undefined
+      ? { kind: 'user', userId: values['to-user'] }
+      : values['to-room'] !== undefined
+        ? { kind: 'room', room: values['to-room'] }
+        : { kind: 'all' };
   try {
     assertEventPayload(event, data);
+    assertEventBounds(to, event, data, maxEventBytes); // before connecting: the same check the emitter makes
   } catch (error) {
     fail((error as Error).message);
   }
   const redisUrl = process.env.REDIS_URL;
   if (!redisUrl) fail('REDIS_URL is not set: the emitter pushes through the Redis every server node uses');
 
-  const emitter = await createGatewayEmitter({ redisUrl, keyPrefix: process.env.REDIS_KEY_PREFIX || 'sg:' });
+  const emitter = await createGatewayEmitter({ redisUrl, keyPrefix: process.env.REDIS_KEY_PREFIX || 'sg:', maxEventBytes });
   try {
     const typed = event as ServerEventName;
     if (values['to-user'] !== undefined) await emitter.emitToUser(values['to-user'], typed, data as never);

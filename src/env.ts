@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { SocketServerLimits } from '@/socket-gateway';
+import { EVENT_FRAME_ALLOWANCE } from '@/socket-gateway/events';
 
 /** Environment variables, as `process.env` holds them. */
 export type RawEnv = Record<string, string | undefined>;
@@ -123,6 +124,9 @@ const schema = z.object({
   SOCKET_FLOOD_WINDOW_MS: int(1, 3_600_000, 10_000),
   SOCKET_MAX_BACKLOG_BYTES: int(1024, 1024 * 1024 * 1024, 1024 * 1024),
   MAX_ROOMS_PER_USER: int(1, 10_000, 50),
+  ROOMS_CREATED_PER_HOUR: int(1, 1_000_000, 10),
+  ROOM_HISTORY_ABANDONED_TTL_MS: int(60_000, 365 * 86_400_000, 3_600_000),
+  EVENT_MAX_BYTES: int(64, 1024 * 1024 * 1024, 64 * 1024),
   ROOM_HISTORY_MAX_MESSAGES: int(1, 10_000, 100),
   EMIT_RATE_PER_SECOND: int(1, 100_000, 10),
   EMIT_RATE_BURST: int(1, 100_000, 20),
@@ -199,6 +203,12 @@ export interface Env {
   socketToken: { secret?: string; ttlSeconds: number };
   socket: SocketServerLimits;
   maxRoomsPerUser: number;
+  /** How many new rooms (joined as their first member) one user may open per hour. */
+  roomsCreatedPerHour: number;
+  /** A room's history is dropped once the room has had no member for this long. */
+  roomHistoryAbandonedTtlMs: number;
+  /** Largest payload an emit may carry, in bytes of JSON (below the socket backlog cap). */
+  maxEventBytes: number;
   /** How many of a room's latest messages `room.history` keeps (older ones are dropped as new ones come). */
   roomHistoryLimit: number;
   /** Token buckets: emits per user (notification.send, room.post, announcement.broadcast) and notifications per recipient. */
@@ -305,6 +315,11 @@ export function parseEnv(raw: RawEnv, system: SystemLimits = { openFileLimit: re
   if (v.METRICS_PORT !== undefined && v.METRICS_PORT !== 0 && v.METRICS_PORT === v.PORT) {
     problems.push(`METRICS_PORT (${v.METRICS_PORT}) must differ from PORT: the metrics listener is a second, private address`);
   }
+  if (v.EVENT_MAX_BYTES + EVENT_FRAME_ALLOWANCE > v.SOCKET_MAX_BACKLOG_BYTES) {
+    problems.push(
+      `EVENT_MAX_BYTES (${v.EVENT_MAX_BYTES}) plus ${EVENT_FRAME_ALLOWANCE} bytes of framing must not exceed SOCKET_MAX_BACKLOG_BYTES (${v.SOCKET_MAX_BACKLOG_BYTES}): one event would cut every recipient`,
+    );
+  }
   if (v.HTTP_HEADERS_TIMEOUT_MS > v.HTTP_REQUEST_TIMEOUT_MS) {
     problems.push(`HTTP_HEADERS_TIMEOUT_MS (${v.HTTP_HEADERS_TIMEOUT_MS}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${v.HTTP_REQUEST_TIMEOUT_MS})`);
   }
@@ -332,6 +347,9 @@ export function parseEnv(raw: RawEnv, system: SystemLimits = { openFileLimit: re
       maxBacklogBytes: v.SOCKET_MAX_BACKLOG_BYTES,
     },
     maxRoomsPerUser: v.MAX_ROOMS_PER_USER,
+    roomsCreatedPerHour: v.ROOMS_CREATED_PER_HOUR,
+    roomHistoryAbandonedTtlMs: v.ROOM_HISTORY_ABANDONED_TTL_MS,
+    maxEventBytes: v.EVENT_MAX_BYTES,
     roomHistoryLimit: v.ROOM_HISTORY_MAX_MESSAGES,
     rateLimits: {
       emit: { ratePerSecond: v.EMIT_RATE_PER_SECOND, burst: v.EMIT_RATE_BURST },

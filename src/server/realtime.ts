@@ -72,7 +72,7 @@ function embeddedBackend(env: Env): Backend {
   const db = openDatabase(env.databasePath);
   return {
     stores: {
-      membership: createSqliteMembershipStore(db),
+      membership: createSqliteMembershipStore(db, { abandonedHistoryTtlMs: env.roomHistoryAbandonedTtlMs }),
       revocations: createSqliteRevocationStore(db),
       rateLimits: createMemoryRateLimitStore(),
       presence: createMemoryPresenceStore(),
@@ -118,7 +118,7 @@ async function redisBackend(redis: NonNullable<Env['redis']>, env: Env, onStateC
     const options = { keyPrefix: redis.keyPrefix };
     return {
       stores: {
-        membership: createRedisMembershipStore(client, options),
+        membership: createRedisMembershipStore(client, { ...options, abandonedHistoryTtlMs: env.roomHistoryAbandonedTtlMs }),
         revocations: createRedisRevocationStore(client, options),
         rateLimits: createRedisRateLimitStore(client, options),
         presence: createRedisPresenceStore(client, options),
@@ -160,6 +160,7 @@ export async function createRealtime(httpServer: HttpServer, env: Env): Promise<
     dependencies: () => backend.dependencies(),
     maxRoomsPerUser: env.maxRoomsPerUser,
     roomHistoryLimit: env.roomHistoryLimit,
+    maxEventBytes: env.maxEventBytes,
     validatePayloads: env.nodeEnv !== 'production',
     handshakeLimits: env.handshake,
     addressKeyOf: (req) => addressKey(clientAddress(req, env.trustProxy)),

@@ -8,6 +8,7 @@
  * @see https://socket.io/docs/v4/redis-adapter/#emitter
  */
 import { Emitter } from '@socket.io/redis-emitter';
+import { DEFAULT_MAX_EVENT_BYTES } from './event-bounds';
 import { SocketGateway } from './gateway';
 import { createLogSink } from './sinks';
 import {
@@ -35,6 +36,13 @@ export interface GatewayEmitterOptions {
   roomHistoryLimit?: number;
   /** Check payloads against the event schemas before sending (default true: other processes are where mistakes hide). */
   validatePayloads?: boolean;
+  /**
+   * Largest payload an emit may carry, in bytes of JSON (default 64 KiB): match the servers' EVENT_MAX_BYTES.
+   * Bigger emits are refused before anything is stored (event-bounds.ts).
+   */
+  maxEventBytes?: number;
+  /** The servers' ROOM_HISTORY_ABANDONED_TTL_MS (default 1 hour), for `exitRoom` of a room's last member. */
+  abandonedHistoryTtlMs?: number;
 }
 
 export interface GatewayEmitter extends SocketGateway {
@@ -44,7 +52,18 @@ export interface GatewayEmitter extends SocketGateway {
 
 /** Connects to Redis (failing with a clear message after `connectTimeoutMs`) and returns the emitter. */
 export async function createGatewayEmitter(options: GatewayEmitterOptions): Promise<GatewayEmitter> {
-  const { redisUrl, keyPrefix = 'sg:', connectTimeoutMs = 10_000, maxRoomsPerUser = 50, roomHistoryLimit = 100, validatePayloads = true } = options;
+  const {
+    redisUrl,
+    keyPrefix = 'sg:',
+    connectTimeoutMs = 10_000,
+    maxRoomsPerUser = 50,
+    roomHistoryLimit = 100,
+    validatePayloads = true,
+    maxEventBytes = DEFAULT_MAX_EVENT_BYTES,
+    abandonedHistoryTtlMs,
+  } = options;
+  if (!Number.isSafeInteger(maxEventBytes) || maxEventBytes < 1)
+    throw new RangeError(`maxEventBytes must be a whole number of at least 1, got ${maxEventBytes}`);
   const client = await connectRedis(createGatewayRedisClient(redisUrl), redisUrl, connectTimeoutMs);
   const storeOptions = { keyPrefix };
   const log = createRedisEventLog(client, storeOptions);
@@ -52,7 +71,7 @@ export async function createGatewayEmitter(options: GatewayEmitterOptions): Prom
     target: new Emitter(client, { key: `${keyPrefix}socket.io` }) as unknown as EmitTarget,
     sink: createLogSink(log),
     stores: {
-      membership: createRedisMembershipStore(client, storeOptions),
+      membership: createRedisMembershipStore(client, { ...storeOptions, abandonedHistoryTtlMs }),
       revocations: createRedisRevocationStore(client, storeOptions),
       rateLimits: createRedisRateLimitStore(client, storeOptions),
       presence: createRedisPresenceStore(client, storeOptions),
@@ -61,6 +80,7 @@ export async function createGatewayEmitter(options: GatewayEmitterOptions): Prom
     maxRoomsPerUser,
     roomHistoryLimit,
     validatePayloads,
+    maxEventBytes,
   };
   const emitter = new SocketGateway(() => parts) as GatewayEmitter;
   emitter.close = async () => {

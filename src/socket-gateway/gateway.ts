@@ -4,6 +4,7 @@
  * drives (an emit target and the stores) through `resolve`, by default the registry, so the
  * same class works inside server.ts, in code Next bundles, and in a worker over an emitter.
  */
+import { assertEventBounds, DEFAULT_MAX_EVENT_BYTES } from './event-bounds';
 import { assertEventPayload, type EventPayload, type ServerEventName } from './events';
 import { getLogger } from './logger';
 import { getGatewayRuntime, type GatewayRuntime } from './registry';
@@ -171,6 +172,12 @@ export class SocketGateway {
     return this.resolve().stores.membership.isMember(userId, room);
   }
 
+  /** How many members `room` has (without listing them). */
+  countMembers(room: string): Promise<number> {
+    assertRoomName(room);
+    return this.resolve().stores.membership.countMembers(room);
+  }
+
   /** The members of `room` (sorted). */
   membersOf(room: string): Promise<string[]> {
     assertRoomName(room);
@@ -196,6 +203,7 @@ export class SocketGateway {
     const { history = false, ...emitOptions } = options;
     if (history) {
       if (parts.validatePayloads) assertEventPayload(event, data);
+      assertEventBounds({ kind: 'room', room }, event, data, parts.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES); // refused before it is kept
       await parts.stores.history.append(room, { event, data }, parts.roomHistoryLimit);
     }
     await this.emitToRoom(room, event, data, emitOptions);
@@ -231,6 +239,8 @@ export class SocketGateway {
   private publish<E extends ServerEventName>(to: EventAddress, event: E, data: EventPayload<E>, options: EmitOptions): Promise<void> {
     const parts = this.resolve();
     if (parts.validatePayloads) assertEventPayload(event, data);
+    // Always, whatever validatePayloads says: size and room are bounds, not type checks (event-bounds.ts).
+    assertEventBounds(to, event, data, parts.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES);
     if (options.exceptSocketId !== undefined) assertSocketId(options.exceptSocketId);
     return parts.sink.publish({ to, event, data, ...(options.exceptSocketId ? { exceptSocketId: options.exceptSocketId } : {}) });
   }

@@ -17,7 +17,7 @@ export type HandshakeOutcome = 'accepted' | 'unauthorized' | 'origin' | 'cap' | 
 export type SlowConsumerReason = 'backlog' | 'unsolicited_pong';
 export type ReplayOutcome = 'replayed' | 'resync';
 export type TargetKind = 'user' | 'room' | 'all';
-export type RateLimitBucket = 'sender' | 'recipient' | 'lookup';
+export type RateLimitBucket = 'sender' | 'recipient' | 'lookup' | 'rooms_created';
 
 /** What one socket server on this node reports at scrape time. */
 export interface ConnectionSource {
@@ -118,7 +118,7 @@ function createMetrics(): GatewayMetrics {
     }),
     rateLimited: new Counter({
       name: `${PREFIX}rate_limited_total`,
-      help: 'tRPC calls refused by a rate limit, by bucket: sender, recipient, lookup.',
+      help: 'tRPC calls refused by a rate limit, by bucket: sender, recipient, lookup, rooms_created.',
       labelNames: ['bucket'],
       registers,
     }),

@@ -11,9 +11,12 @@
  * user, the user's rooms).
  *
  * The window never answers for more than the log itself keeps: at most the log's `maxEntries`
- * (and `capacity`), and nothing older than its `retentionMs`. A position before the window is read
+ * (and `capacity`), and nothing older than its `retentionMs`. It also holds at most `maxBytes` of
+ * payload JSON (UTF-8, the measure of event-bounds.ts): by count alone, 20,000 large events held
+ * about 2 GB per node (red-team round 3, F7). An entry dropped for bytes is still in the log. A position before the window is read
  * from the log as before, which then says exactly whether it is still there or a gap.
  */
+import { payloadBytes } from './event-bounds';
 import { comparePositions, type EventAddress, type EventLogRetention, type LogEntry } from './stores/event-log';
 
 export interface RecentEntries {
@@ -27,9 +30,16 @@ export interface RecentEntries {
    * the window, or `until` newer than what the reader delivered): read the log then.
    */
   readAddressed(after: string, until: string, addresses: readonly EventAddress[]): LogEntry[] | undefined;
+  /** How many entries it holds, and their payload bytes (metrics, tests). */
+  held(): { entries: number; bytes: number };
 }
 
 export const DEFAULT_RECENT_CAPACITY = 20_000;
+/** Default bound on the payload bytes the window holds (32 MiB of JSON). */
+export const DEFAULT_RECENT_MAX_BYTES = 32 * 1024 * 1024;
+
+/** What a dropped slot holds until the next compaction (never read: every lookup starts at `head`). */
+const RELEASED: LogEntry = Object.freeze<LogEntry>({ position: '0-0', at: 0, to: { kind: 'all' }, event: '', data: undefined });
 
 /** The index key of an address. */
 export function addressKey(to: EventAddress): string {
@@ -41,13 +51,18 @@ export function createRecentEntries(
   retention: EventLogRetention,
   capacity = DEFAULT_RECENT_CAPACITY,
   now: () => number = Date.now,
+  maxBytes: number = DEFAULT_RECENT_MAX_BYTES,
 ): RecentEntries {
   const max = Math.max(0, Math.min(capacity, retention.maxEntries));
+  if (!(maxBytes >= 0)) throw new RangeError(`replay window: maxBytes must be at least 0, got ${maxBytes}`);
   /**
    * entries[head..] are kept. Entries are numbered in push order: entry n is entries[n - base]. The
    * dropped prefix is cut off (and the index rebuilt) now and then, not on every drop.
    */
   let entries: LogEntry[] = [];
+  /** sizes[i]: payloadBytes of entries[i]; `bytes` is their sum over the kept ones (entries[head..]). */
+  let sizes: number[] = [];
+  let bytes = 0;
   let head = 0;
   let base = 0;
   /** Per address key, the numbers of its entries, ascending (may still name dropped ones until the next compaction). */
@@ -57,6 +72,7 @@ export function createRecentEntries(
 
   const compact = () => {
     entries = entries.slice(head);
+    sizes = sizes.slice(head);
     base += head;
     head = 0;
     const kept = new Map<string, number[]>();
@@ -69,11 +85,20 @@ export function createRecentEntries(
   const dropThrough = (index: number) => {
     if (index < head) return;
     coveredAfter = entries[index]!.position;
+    for (let i = head; i <= index; i++) {
+      bytes -= sizes[i]!;
+      entries[i] = RELEASED; // its payload is garbage now, not at the next compaction (up to 1,000 entries later)
+    }
     head = index + 1;
     if (head > 1_000 && head > entries.length >> 1) compact();
   };
   const enforce = () => {
     if (entries.length - head > max) dropThrough(entries.length - max - 1);
+    if (bytes > maxBytes) {
+      let through = head;
+      for (let excess = bytes - maxBytes - sizes[head]!; excess > 0; excess -= sizes[through]!) through += 1;
+      dropThrough(through);
+    }
     const cutoff = now() - retention.retentionMs;
     let expired = head;
     while (expired < entries.length && entries[expired]!.at < cutoff) expired += 1;
@@ -88,15 +113,23 @@ export function createRecentEntries(
         if (!numbers) byAddress.set(key, (numbers = []));
         numbers.push(base + entries.length);
         entries.push(entry);
+        const size = payloadBytes(entry.data);
+        sizes.push(size);
+        bytes += size;
       }
       enforce();
     },
     restart(position) {
       entries = [];
+      sizes = [];
+      bytes = 0;
       head = 0;
       base = 0;
       byAddress = new Map();
       coveredAfter = position;
+    },
+    held() {
+      return { entries: entries.length - head, bytes };
     },
     readAddressed(after, until, addresses) {
       enforce();

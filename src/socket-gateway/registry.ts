@@ -23,6 +23,8 @@ export interface GatewayRuntime {
   roomHistoryLimit: number;
   /** Check every emitted payload against its event schema (development and tests). */
   validatePayloads: boolean;
+  /** Largest payload an emit may carry, in bytes of JSON (default DEFAULT_MAX_EVENT_BYTES; event-bounds.ts). */
+  maxEventBytes?: number;
   /** The Socket.IO server, when this process runs one. */
   io?: GatewayServer;
   /** Whether each external dependency (Redis) answers now, for health checks. */

@@ -72,6 +72,8 @@ export interface DeliveryOptions {
    * never more than the log keeps. 0: every replay reads the log.
    */
   replayWindow?: number;
+  /** At most this many bytes of payload JSON in that window (recent-entries.ts; default DEFAULT_RECENT_MAX_BYTES). */
+  replayWindowBytes?: number;
 }
 
 /** Starts reading `log` and delivering to this node's sockets. */
@@ -79,11 +81,11 @@ export async function startDelivery(
   io: GatewayServer,
   log: EventLog,
   onError: (error: Error) => void = () => {},
-  { replayWindow = DEFAULT_RECENT_CAPACITY }: DeliveryOptions = {},
+  { replayWindow = DEFAULT_RECENT_CAPACITY, replayWindowBytes }: DeliveryOptions = {},
 ): Promise<Delivery> {
   let epoch = await log.epoch();
   let readerPosition = await log.head();
-  const recent = createRecentEntries(readerPosition, log.retention, replayWindow);
+  const recent = createRecentEntries(readerPosition, log.retention, replayWindow, Date.now, replayWindowBytes);
   const local = io.local;
   const metrics = getMetrics();
   /** How many of this node's sockets an entry reaches: the room sizes Socket.IO holds, no socket lookups. */

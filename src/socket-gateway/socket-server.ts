@@ -17,6 +17,7 @@ import { verifySocketToken } from './socket-token';
 import { parseResume, startDelivery, type Delivery } from './replay';
 import { createPresenceAnnouncer, type PresenceAnnouncerOptions } from './presence-announcer';
 import { createHandshakeRateLimit } from './handshake-rate-limit';
+import { assertEventLimitFits, DEFAULT_MAX_EVENT_BYTES } from './event-bounds';
 import { createLogSink } from './sinks';
 import { EventLogResyncError } from './stores/event-log-subscription';
 import {
@@ -75,6 +76,10 @@ export interface CreateSocketServerOptions extends Partial<SocketServerLimits> {
   log?: EventLog;
   /** How many of the newest log entries a replay may be served from memory (default 20,000; 0: always read the log). See recent-entries.ts. */
   replayWindow?: number;
+  /** At most this many bytes of payload JSON in that window (default 32 MiB). See recent-entries.ts. */
+  replayWindowBytes?: number;
+  /** Largest payload an emit may carry, in bytes of JSON (default 64 KiB; below `maxBacklogBytes`). See event-bounds.ts. */
+  maxEventBytes?: number;
   /** This process's id in presence counts (default: random per start, so a restart never inherits a killed node's counts). */
   nodeId?: string;
   /** A Socket.IO adapter carrying room operations across nodes (`@socket.io/redis-adapter`). */
@@ -129,15 +134,19 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     addressKeyOf,
     presence: presenceOptions,
     handshakeRate = env.rateLimits.handshake,
+    maxEventBytes = DEFAULT_MAX_EVENT_BYTES,
     ...overrides
   } = options;
   const config: SocketServerLimits = { ...env.socket, ...definedOnly(overrides) };
+  assertEventLimitFits(maxEventBytes, config.maxBacklogBytes); // one event alone must never cut a recipient
+  // The memory backend's membership drops the history of abandoned rooms (when both are its own).
+  const memoryHistory = givenStores.history ? undefined : createMemoryRoomHistoryStore();
   const stores: GatewayStores = {
-    membership: givenStores.membership ?? createMemoryMembershipStore(),
+    membership: givenStores.membership ?? createMemoryMembershipStore({ history: memoryHistory }),
     revocations: givenStores.revocations ?? createMemoryRevocationStore(),
     rateLimits: givenStores.rateLimits ?? createMemoryRateLimitStore(),
     presence: givenStores.presence ?? createMemoryPresenceStore(),
-    history: givenStores.history ?? createMemoryRoomHistoryStore(),
+    history: givenStores.history ?? memoryHistory!,
   };
   const { membership, revocations, presence } = stores;
   const log = options.log ?? createMemoryEventLog();
@@ -256,7 +265,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
         if (error instanceof EventLogResyncError && error.reason === 'reset') restorePresence().catch(onError);
         onError(error);
       },
-      options.replayWindow === undefined ? {} : { replayWindow: options.replayWindow },
+      definedOnly({ replayWindow: options.replayWindow, replayWindowBytes: options.replayWindowBytes }),
     );
   });
   ready.catch(onError);
@@ -330,7 +339,17 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     announcer.restored([...counts.keys()]);
   };
 
-  const runtime: GatewayRuntime = { target: io, sink, io, stores, maxRoomsPerUser, roomHistoryLimit, validatePayloads, dependencies: options.dependencies };
+  const runtime: GatewayRuntime = {
+    target: io,
+    sink,
+    io,
+    stores,
+    maxRoomsPerUser,
+    roomHistoryLimit,
+    validatePayloads,
+    maxEventBytes,
+    dependencies: options.dependencies,
+  };
   if (register) registerGatewayRuntime(runtime);
 
   return {

@@ -108,12 +108,32 @@ describe('sqlite event log', () => {
     const path = tempPath();
     let db = openDatabase(path);
     const entries = await appendAll(createSqliteEventLog(db, { retentionMs: 3_600_000, maxEntries: 2 }), 5);
-    expect(await createSqliteEventLog(db, { retentionMs: 3_600_000, maxEntries: 2 }).trim()).toBe(3);
+    expect(await createSqliteEventLog(db, { retentionMs: 3_600_000, maxEntries: 2 }).trim()).toBe(0); // the appends kept the bound themselves
     db.close();
     db = openDatabase(path);
     const log = createSqliteEventLog(db);
     expect(await log.readRange(entries[1]!.position, entries[4]!.position, 10)).toBe('gap');
     expect(await log.readRange(entries[2]!.position, entries[4]!.position, 10)).toEqual(entries.slice(3));
+    db.close();
+  });
+
+  it('maxEntries holds at every commit, with no trim(): a burst of 60,000 appends never leaves more than 1,000 rows (F3)', async () => {
+    const db = openDatabase(tempPath());
+    const log = createSqliteEventLog(db, { retentionMs: 3_600_000, maxEntries: 1_000 });
+    const rows = db.prepare('SELECT count(*) FROM event_log').pluck();
+    // Checked inside each delivery: right after the batch's commit, before any append resolves.
+    let most = 0;
+    const subscription = log.subscribe(await log.head(), () => {
+      most = Math.max(most, rows.get() as number);
+    });
+    const entries: LogEntry[] = [];
+    for (let round = 0; round < 30; round++)
+      entries.push(...(await Promise.all(Array.from({ length: 2_000 }, (_, i) => log.append(input(round * 2_000 + i))))));
+    expect(most).toBe(1_000);
+    expect(rows.get()).toBe(1_000);
+    expect(await log.readRange(entries.at(-1_001)!.position, entries.at(-1)!.position, 2_000)).toEqual(entries.slice(-1_000));
+    expect(await log.readRange(entries.at(-1_002)!.position, entries.at(-1)!.position, 2_000)).toBe('gap');
+    await subscription.stop();
     db.close();
   });
 

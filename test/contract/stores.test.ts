@@ -37,7 +37,7 @@ import {
   type RedisStoreClient,
 } from '@/socket-gateway/stores/redis';
 import type { LuaScript } from '@/socket-gateway/stores/redis/lua-script';
-import { JOIN_SCRIPT, LEAVE_SCRIPT } from '@/socket-gateway/stores/redis/membership-store';
+import { COUNT_MEMBERS_SCRIPT, JOIN_SCRIPT, LEAVE_SCRIPT } from '@/socket-gateway/stores/redis/membership-store';
 import * as revocationScripts from '@/socket-gateway/stores/redis/revocation-store';
 import * as presenceScripts from '@/socket-gateway/stores/redis/presence-store';
 import * as eventLogScripts from '@/socket-gateway/stores/redis/event-log';
@@ -52,9 +52,12 @@ import { describeRevocationStoreContract } from './revocation-store.contract';
 import { describeEventLogContract, type EventLogFactory } from './event-log.contract';
 import { describeRateLimitStoreContract } from './rate-limit-store.contract';
 import { describeRoomHistoryStoreContract } from './room-history-store.contract';
+import { describeAbandonedHistoryContract } from './abandoned-history.contract';
 import type { StoreFactory } from './store-handle';
 
 const newClient = (url: string) => createClient({ url });
+/** Redis's default stream-node-max-entries: how far past MAXLEN ~ a stream may stay (one node). */
+const REDIS_STREAM_NODE_MAX_ENTRIES = 100;
 type RedisClient = ReturnType<typeof newClient>;
 
 // ---------------------------------------------------------------------------------------- memory
@@ -64,6 +67,10 @@ describeRevocationStoreContract('memory', async () => ({ store: createMemoryRevo
 describePresenceStoreContract('memory', async (options) => ({ store: createMemoryPresenceStore(options), cleanup: async () => {} }));
 describeRateLimitStoreContract('memory', async (now) => ({ store: createMemoryRateLimitStore({ now }), cleanup: async () => {} }));
 describeRoomHistoryStoreContract('memory', async () => ({ store: createMemoryRoomHistoryStore(), cleanup: async () => {} }));
+describeAbandonedHistoryContract('memory', async (abandonedHistoryTtlMs) => {
+  const history = createMemoryRoomHistoryStore();
+  return { membership: createMemoryMembershipStore({ history, abandonedHistoryTtlMs }), history, cleanup: async () => {} };
+});
 describeEventLogContract(
   'memory',
   async (retention, { trimBatch }) => ({
@@ -72,7 +79,7 @@ describeEventLogContract(
     reset: async () => createMemoryEventLog(retention, { trimBatch }),
     cleanup: async () => {},
   }),
-  { notApplicable: { peer: 'a memory log has no second writer', reopen: 'nothing persists in memory' } },
+  { notApplicable: { peer: 'a memory log has no second writer', reopen: 'nothing persists in memory' }, countSlack: 0 },
 );
 
 // ---------------------------------------------------------------------------------------- sqlite
@@ -124,6 +131,16 @@ describeMembershipStoreContract('sqlite file', sqliteFile(createSqliteMembership
 describeRevocationStoreContract('sqlite file', sqliteFile(createSqliteRevocationStore));
 describeRoomHistoryStoreContract('sqlite :memory:', sqliteInMemory(createSqliteRoomHistoryStore));
 describeRoomHistoryStoreContract('sqlite file', sqliteFile(createSqliteRoomHistoryStore));
+describeAbandonedHistoryContract('sqlite file', async (abandonedHistoryTtlMs) => {
+  const db = openDatabase(tempPath());
+  return {
+    membership: createSqliteMembershipStore(db, { abandonedHistoryTtlMs }),
+    history: createSqliteRoomHistoryStore(db),
+    cleanup: async () => {
+      db.close();
+    },
+  };
+});
 
 /**
  * A temp file (WAL). No peer: the embedded log's subscribers hear the appends of their own process
@@ -155,6 +172,7 @@ const sqliteEventLog: EventLogFactory = async (retention, options) => {
 };
 describeEventLogContract('sqlite file', sqliteEventLog, {
   notApplicable: { peer: "the embedded log's subscribers hear their own process's appends only (one node, one writer)" },
+  countSlack: 0,
 });
 
 describe('sqlite database', () => {
@@ -357,9 +375,18 @@ describe('redis', () => {
   describePresenceStoreContract('redis', (options) => redisFactory((client, { keyPrefix }) => createRedisPresenceStore(client, { keyPrefix, ...options }))());
   describeRateLimitStoreContract('redis', (now) => redisFactory((client, { keyPrefix }) => createRedisRateLimitStore(client, { keyPrefix, now }))());
   describeRoomHistoryStoreContract('redis', redisFactory(createRedisRoomHistoryStore));
+  describeAbandonedHistoryContract('redis', async (abandonedHistoryTtlMs) => {
+    const keyPrefix = `t${++prefixes}:`;
+    return {
+      membership: createRedisMembershipStore(clientA, { keyPrefix, abandonedHistoryTtlMs }),
+      history: createRedisRoomHistoryStore(clientB, { keyPrefix }),
+      cleanup: async () => {},
+    };
+  });
   describeEventLogContract(
     'redis',
     redisEventLog(() => redis),
+    { countSlack: REDIS_STREAM_NODE_MAX_ENTRIES },
   );
 
   it('stores membership under the prefix, as two sets that Redis deletes when empty', async () => {
@@ -408,6 +435,7 @@ describe('redis scripts', () => {
   const scripts: Array<[string, LuaScript]> = [
     ['join', JOIN_SCRIPT],
     ['leave', LEAVE_SCRIPT],
+    ['countMembers', COUNT_MEMBERS_SCRIPT],
   ];
   scripts.push(['take', TAKE_SCRIPT], ['peek', PEEK_SCRIPT], ['give', GIVE_SCRIPT]);
   for (const [name, value] of [
@@ -498,12 +526,21 @@ describe('redis cluster (one node owning every slot)', () => {
     'redis cluster, hash-tag prefix',
     redisFactory(createRedisRoomHistoryStore, () => `{c${++prefixes}}:`),
   );
+  describeAbandonedHistoryContract('redis cluster, hash-tag prefix', async (abandonedHistoryTtlMs) => {
+    const keyPrefix = `{c${++prefixes}}:`;
+    return {
+      membership: createRedisMembershipStore(client, { keyPrefix, abandonedHistoryTtlMs }),
+      history: createRedisRoomHistoryStore(client, { keyPrefix }),
+      cleanup: async () => {},
+    };
+  });
   describeEventLogContract(
     'redis cluster, hash-tag prefix',
     redisEventLog(
       () => server,
       () => `{c${++prefixes}}:`,
     ),
+    { countSlack: REDIS_STREAM_NODE_MAX_ENTRIES },
   );
 
   it('without a hash tag in the prefix, Redis Cluster refuses the event log scripts (CROSSSLOT)', async () => {

@@ -10,12 +10,12 @@ import type { Session } from 'next-auth';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Role } from '@/server/demo-users';
 import { createCaller } from '@/server/trpc/root';
-import { getEnv } from '@/env';
+import { getEnv, resetEnv } from '@/env';
 const MAX_ROOMS_PER_USER = getEnv().maxRoomsPerUser;
 import { authenticate } from '@/socket-gateway';
 import { canJoinRoom } from '@/socket-gateway/rooms';
 import type * as RoomsModule from '@/socket-gateway/rooms';
-import { MAX_MESSAGE_LENGTH, SERVER_EVENT_NAMES, type ServerEventName } from '@/socket-gateway/events';
+import { MAX_MESSAGE_BYTES, MAX_MESSAGE_LENGTH, SERVER_EVENT_NAMES, utf8Length, type ServerEventName } from '@/socket-gateway/events';
 import { nextEvent, settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
 
 // canJoinRoom keeps its real behaviour; the spy lets one test make it refuse.
@@ -38,6 +38,9 @@ const as = (id: string, role: Role = 'user') => createCaller({ session: session(
 const anonymous = createCaller({ session: null });
 
 beforeAll(async () => {
+  // These tests open far more rooms than ROOMS_CREATED_PER_HOUR allows (room-quota.test.ts tests that bound).
+  process.env.ROOMS_CREATED_PER_HOUR = '1000000';
+  resetEnv();
   server = await startSocketServer();
   server.io.engine.on('connection', (conn: { on(event: 'packetCreate', listener: (packet: { type: string }) => void): void }) => {
     conn.on('packetCreate', (packet) => {
@@ -50,7 +53,11 @@ beforeAll(async () => {
     for (const event of SERVER_EVENT_NAMES) client.on(event, (() => received.push(`${user}:${event}`)) as never);
   }
 });
-afterAll(() => server.stop());
+afterAll(async () => {
+  await server.stop();
+  delete process.env.ROOMS_CREATED_PER_HOUR;
+  resetEnv();
+});
 
 beforeEach(async () => {
   await settle(50);
@@ -157,6 +164,36 @@ describe('BAD_REQUEST: messages', () => {
       'BAD_REQUEST',
       `Message must be at most ${MAX_MESSAGE_LENGTH} characters`,
     );
+  });
+
+  it(`over ${MAX_MESSAGE_BYTES} bytes in UTF-8, though under ${MAX_MESSAGE_LENGTH} characters (F6: storage is judged in bytes)`, async () => {
+    const euros = '€'.repeat(1_400); // 1,400 UTF-16 units, 4,200 bytes
+    await expectRefusedSilently(
+      () => as('alice').notification.send({ toUserId: 'bob', message: euros }),
+      'BAD_REQUEST',
+      `Message must be at most ${MAX_MESSAGE_BYTES} bytes in UTF-8`,
+    );
+    await as('alice').room.join({ room: 'lobby' });
+    received = [];
+    packetsOut = 0;
+    await expectRefusedSilently(() => as('alice').room.post({ room: 'lobby', message: euros }), 'BAD_REQUEST', `at most ${MAX_MESSAGE_BYTES} bytes`);
+    expect((await as('alice').room.history({ room: 'lobby' })).messages).toEqual([]);
+  });
+
+  it('control characters and unpaired surrogates (each a 6-byte JSON escape: 2,000 of U+0001 were 12,002 bytes kept)', async () => {
+    const problem = 'Message must not contain control characters (other than tab and line breaks) or unpaired surrogates';
+    await expectRefusedSilently(() => as('alice').notification.send({ toUserId: 'bob', message: '\u0001'.repeat(MAX_MESSAGE_LENGTH) }), 'BAD_REQUEST', problem);
+    await as('alice').room.join({ room: 'lobby' });
+    received = [];
+    packetsOut = 0;
+    for (const message of ['hi\u0000', 'a\u001bb', 'bell\u0007', 'del\u007f', 'c1\u0085', 'lone \ud800 high', 'lone \udc00 low']) {
+      await expectRefusedSilently(() => as('alice').room.post({ room: 'lobby', message }), 'BAD_REQUEST', problem);
+    }
+    expect((await as('alice').room.history({ room: 'lobby' })).messages).toEqual([]);
+    // Text with tabs, line breaks and emoji (paired surrogates) is fine, at the byte bound exactly.
+    const fine = `line one\n\tline two 😀\r\n${'€'.repeat(1_320)}`;
+    expect(utf8Length(fine)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+    await expect(as('alice').room.post({ room: 'lobby', message: fine })).resolves.toMatchObject({ message: fine });
   });
 
   it('oversized room message and announcement', async () => {

@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { payloadBytes } from '@/socket-gateway/event-bounds';
 import { addressKey, createRecentEntries } from '@/socket-gateway/recent-entries';
 import type { EventAddress, LogEntry } from '@/socket-gateway/stores/event-log';
 
@@ -91,6 +92,60 @@ describe('recent entries (the replay window)', () => {
     );
     // The property is not vacuous: the window did answer, many times.
     expect(answered).toBeGreaterThan(100);
+  });
+
+  it('holds at most maxBytes of payload JSON (UTF-8): the newest entries that fit, exact answers for them, none for what it dropped', () => {
+    let answered = 0;
+    let droppedForBytes = 0;
+    // Payloads of every size, some multi-byte (é: 2 bytes, 😀: 4) and some with control characters (6 bytes each in JSON).
+    const payload = fc.oneof(fc.nat(2_000), fc.string({ maxLength: 300, unit: fc.constantFrom('a', 'é', '😀', '\u0001') }));
+    const pushOrRead = fc.oneof(
+      { weight: 3, arbitrary: fc.record({ kind: fc.constant('push' as const), data: fc.array(fc.tuple(address, payload), { maxLength: 12 }) }) },
+      {
+        weight: 2,
+        arbitrary: fc.record({ kind: fc.constant('read' as const), back: fc.nat(30), span: fc.nat(60), addresses: fc.array(address, { maxLength: 4 }) }),
+      },
+    );
+    fc.assert(
+      fc.property(fc.array(pushOrRead, { maxLength: 50 }), fc.integer({ min: 0, max: 3_000 }), fc.integer({ min: 1, max: 60 }), (steps, maxBytes, capacity) => {
+        let seq = 0;
+        const log: LogEntry[] = [];
+        const window = createRecentEntries(position(0), { maxEntries: 100_000, retentionMs: 3_600_000 }, capacity, () => 0, maxBytes);
+        /** The oldest seq it may still hold: the newest entries within the capacity whose payloads fit in maxBytes together. */
+        let oldestKept = 1;
+        for (const s of steps) {
+          if (s.kind === 'push') {
+            const batch = s.data.map(([to, data]) => ({ ...entry(++seq, 0, to), data }));
+            log.push(...batch);
+            window.push(batch);
+            let bytes = 0;
+            let first = seq + 1;
+            while (first - 1 > 0 && seq - (first - 1) < capacity && bytes + payloadBytes(log[first - 2]!.data) <= maxBytes)
+              bytes += payloadBytes(log[--first - 1]!.data);
+            if (first > Math.max(oldestKept, seq - capacity + 1)) droppedForBytes += 1; // bytes, not the count, set the start
+            oldestKept = Math.max(oldestKept, first);
+            const held = window.held();
+            expect(held.bytes).toBeLessThanOrEqual(maxBytes);
+            expect(held.entries).toBe(seq - oldestKept + 1);
+            expect(held.bytes).toBe(log.slice(oldestKept - 1).reduce((sum, e) => sum + payloadBytes(e.data), 0));
+          } else {
+            const until = Math.max(0, seq - s.back);
+            const after = Math.max(0, until - s.span);
+            const answer = window.readAddressed(position(after), position(until), s.addresses);
+            if (after < oldestKept - 1) {
+              expect(answer).toBeUndefined(); // dropped (for bytes or count): the caller reads the log
+              continue;
+            }
+            const keys = new Set(s.addresses.map(addressKey));
+            expect(answer).toEqual(log.filter((e) => seqOf(e) > after && seqOf(e) <= until && keys.has(addressKey(e.to))));
+            answered += 1;
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect(answered).toBeGreaterThan(100);
+    expect(droppedForBytes).toBeGreaterThan(50); // the byte bound did the dropping, many times
   });
 
   it('keeps the newest entries up to its capacity, and says nothing for a position it no longer holds', () => {

@@ -179,3 +179,25 @@ describe('demo users', () => {
     expect(verifyDemoCredentials(undefined, 'demo')).toBeNull();
   });
 });
+
+describe('storage and event bounds (issue 18)', () => {
+  it('have documented defaults', () => {
+    const env = parseEnv({});
+    expect(env.maxEventBytes).toBe(65536);
+    expect(env.roomsCreatedPerHour).toBe(10);
+    expect(env.roomHistoryAbandonedTtlMs).toBe(3_600_000);
+  });
+
+  it('reads overrides', () => {
+    const env = parseEnv({ EVENT_MAX_BYTES: '1000', ROOMS_CREATED_PER_HOUR: '3', ROOM_HISTORY_ABANDONED_TTL_MS: '60000' });
+    expect([env.maxEventBytes, env.roomsCreatedPerHour, env.roomHistoryAbandonedTtlMs]).toEqual([1000, 3, 60_000]);
+  });
+
+  it('refuses an event bound that one event could use to cut a recipient (EVENT_MAX_BYTES + framing over SOCKET_MAX_BACKLOG_BYTES)', () => {
+    expect(() => parseEnv({ EVENT_MAX_BYTES: '1048576' })).toThrow(
+      /EVENT_MAX_BYTES \(1048576\) plus 1024 bytes of framing must not exceed SOCKET_MAX_BACKLOG_BYTES \(1048576\)/,
+    );
+    expect(() => parseEnv({ SOCKET_MAX_BACKLOG_BYTES: '32768' })).toThrow(/EVENT_MAX_BYTES \(65536\)/);
+    expect(parseEnv({ EVENT_MAX_BYTES: String(1048576 - 1024) }).maxEventBytes).toBe(1047552);
+  });
+});

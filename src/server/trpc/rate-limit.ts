@@ -32,6 +32,16 @@ export function limitSender(userId: string): Promise<void> {
   return take(`emit:${userId}`, getEnv().rateLimits.emit, 'Too many messages', 'sender');
 }
 
+/**
+ * One new room opened by `userId` (joined as its first member): ROOMS_CREATED_PER_HOUR, refilled
+ * evenly over the hour. Each room keeps a history for ROOM_HISTORY_ABANDONED_TTL_MS after it is
+ * left, so this bounds the storage one user can leave behind (red-team round 3, F6).
+ */
+export function limitRoomCreation(userId: string): Promise<void> {
+  const perHour = getEnv().roomsCreatedPerHour;
+  return take(`rooms-created:${userId}`, { ratePerSecond: perHour / 3600, burst: perHour }, 'Too many new rooms', 'rooms_created');
+}
+
 /** One notification to `userId`, from anyone: a victim's inbox cannot be flooded by many senders. */
 export function limitRecipient(userId: string): Promise<void> {
   return take(`to:${userId}`, getEnv().rateLimits.recipient, `Too many notifications to ${userId} right now`, 'recipient');

@@ -41,6 +41,19 @@ export interface RoomHistoryStore {
   close?(): Promise<void>;
 }
 
+/**
+ * How long a room's history outlives its last member by default (1 hour): then it is dropped, so
+ * rooms opened, filled and left do not keep storage forever (red-team round 3, F6). A join before
+ * then keeps it. Applied by the membership stores, which see a room empty and filled again:
+ * Redis by a key expiry set when the last member leaves (cleared on join), the embedded database
+ * and memory by a sweep on later joins and leaves (and at once on a join of that room).
+ */
+export const DEFAULT_ABANDONED_HISTORY_TTL_MS = 3_600_000;
+
+export function checkAbandonedHistoryTtl(ttlMs: number): void {
+  if (!Number.isSafeInteger(ttlMs) || ttlMs < 1) throw new RangeError(`abandonedHistoryTtlMs must be a whole number of at least 1, got ${ttlMs}`);
+}
+
 /** Checks an append's arguments the same way in every backend; returns the payload as JSON text. */
 export function checkAppend(entry: { event: string; data: unknown }, keep: number): string {
   if (!Number.isSafeInteger(keep) || keep < 1) throw new RangeError(`room history: keep must be a whole number of at least 1, got ${keep}`);

@@ -28,6 +28,8 @@ export interface MembershipStore {
   isMember(userId: string, room: string): Promise<boolean>;
   /** The room's members, sorted. */
   membersOf(room: string): Promise<string[]>;
+  /** How many members the room has (without listing them). */
+  countMembers(room: string): Promise<number>;
   /** Releases connections or handles (idempotent). */
   close?(): Promise<void>;
 }

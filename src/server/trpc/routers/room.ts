@@ -4,6 +4,7 @@ import { gateway, RoomAccessError, roomNameSchema } from '@/socket-gateway';
 import { messageTextSchema, type RoomMessagePayload } from '@/socket-gateway/events';
 import { createMessage } from '../message';
 import { createTRPCRouter, emitRateLimit, protectedProcedure } from '../init';
+import { limitRoomCreation } from '../rate-limit';
 
 const roomInput = z.strictObject({ room: roomNameSchema });
 /** Largest page `room.history` answers (the room's bound, ROOM_HISTORY_MAX_MESSAGES, caps it further). */
@@ -20,7 +21,16 @@ async function asTrpcError<T>(operation: Promise<T>): Promise<T> {
 }
 
 export const roomRouter = createTRPCRouter({
-  join: protectedProcedure.input(roomInput).mutation(({ ctx, input }) => asTrpcError(gateway.enterRoom(ctx.user, input.room))),
+  /**
+   * Opening a room (joining it as its first member) takes a token from the caller's
+   * ROOMS_CREATED_PER_HOUR bucket first: refused, nothing changes. (Two users opening the same
+   * empty room at once may both be charged, and a join the room rules then refuse still used its
+   * token: the check errs towards counting.)
+   */
+  join: protectedProcedure.input(roomInput).mutation(async ({ ctx, input }) => {
+    if ((await gateway.countMembers(input.room)) === 0) await limitRoomCreation(ctx.user.id);
+    return asTrpcError(gateway.enterRoom(ctx.user, input.room));
+  }),
 
   leave: protectedProcedure.input(roomInput).mutation(({ ctx, input }) => gateway.exitRoom(ctx.user.id, input.room)),
 

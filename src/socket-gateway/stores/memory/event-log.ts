@@ -56,6 +56,14 @@ export function createMemoryEventLog(
       entries.push(entry);
       return entry;
     });
+    // The count bound holds at every append, as in the other backends (trim() applies the age window).
+    if (entries.length > retention.maxEntries)
+      trimmedThrough = Number(
+        entries
+          .splice(0, entries.length - retention.maxEntries)
+          .at(-1)!
+          .position.slice(2),
+      );
     // One batch to every subscriber, then the appends resolve (as the SQLite log does; the entries are shared, as there).
     for (const subscription of [...subscriptions]) if (subscription.active) subscription.deliver(appended);
     batch.forEach((p, i) => p.resolve(appended[i]!));

@@ -1,11 +1,19 @@
 import { checkAppend, checkRead, type RoomHistoryEntry, type RoomHistoryStore } from '../room-history';
 
+export interface MemoryRoomHistoryStore extends RoomHistoryStore {
+  /** Drops everything `room` kept (its numbering starts again), as the membership store asks when the room was abandoned. */
+  forget(room: string): void;
+}
+
 /** Room history in this process's memory (tests; lost on restart). */
-export function createMemoryRoomHistoryStore(): RoomHistoryStore {
+export function createMemoryRoomHistoryStore(): MemoryRoomHistoryStore {
   const rooms = new Map<string, { last: number; entries: RoomHistoryEntry[] }>();
   // Every reader gets its own copy through JSON, as from the other backends.
   const copy = (entry: RoomHistoryEntry): RoomHistoryEntry => ({ seq: entry.seq, event: entry.event, data: JSON.parse(JSON.stringify(entry.data)) as unknown });
   return {
+    forget(room) {
+      rooms.delete(room);
+    },
     async append(room, entry, keep) {
       const json = checkAppend(entry, keep);
       let history = rooms.get(room);

@@ -39,14 +39,19 @@ end
 return redis.call('LRANGE', KEYS[1], start, start + tonumber(ARGV[2]) - 1)
 `);
 
+/** A room's history keys: its list and its counter (the membership store expires both when the room is abandoned). */
+export function historyKeys(keyPrefix: string, room: string): [list: string, seq: string] {
+  return [`${keyPrefix}history:${room}`, `${keyPrefix}history-seq:${room}`];
+}
+
 /**
  * Room history in Redis, shared by every node. Keys: `${keyPrefix}history:${room}` (a LIST of at
  * most `keep` items) and `${keyPrefix}history-seq:${room}` (the room's last seq).
  * `client` must be connected; the store does not own it (quit it after the stores).
  */
 export function createRedisRoomHistoryStore(client: RedisStoreClient, { keyPrefix }: RedisStoreOptions): RoomHistoryStore {
-  const listKey = (room: string) => `${keyPrefix}history:${room}`;
-  const seqKey = (room: string) => `${keyPrefix}history-seq:${room}`;
+  const listKey = (room: string) => historyKeys(keyPrefix, room)[0];
+  const seqKey = (room: string) => historyKeys(keyPrefix, room)[1];
   const parse = (item: unknown): RoomHistoryEntry => {
     const match = typeof item === 'string' ? /^(\d+) (.*)$/s.exec(item) : null;
     if (!match) throw new TypeError(`room history: unexpected item from Redis: ${JSON.stringify(item)}`);

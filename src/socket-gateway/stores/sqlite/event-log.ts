@@ -50,6 +50,10 @@ interface Subscription {
  * rewrites its `sqlite_sequence` row on every commit. A lone append waits only for the microtask.
  * @see https://www.sqlite.org/faq.html#q19
  *
+ * `maxEntries` holds at every commit: the batch that appends also deletes the rows it pushes past the
+ * bound (a burst used to outrun the timed `trim()`, 10,000 rows per 5 s: 956,950 rows against a
+ * 100,000 bound). `trim()` still applies the age window, and the count for another writer's rows.
+ *
  * `subscribe` sees the appends made through THIS object only, in that microtask, before `append`
  * resolves: in single-node mode this process is the only writer. (A second process appending to the same
  * file is not seen live; its entries are still read by `readRange` and by a later subscriber's backlog.)
@@ -130,13 +134,20 @@ export function createSqliteEventLog(
 
   // Appends waiting for the microtask that inserts them (see the batching note above).
   let pending: PendingAppend[] = [];
-  const insertAll = db.transaction((batch: PendingAppend[]): LogEntry[] =>
-    batch.map((p) => {
+  const insertAll = db.transaction((batch: PendingAppend[]): LogEntry[] => {
+    const entries = batch.map((p) => {
       const id = Number(insert.run(p.at, p.address, p.event, p.data, p.exceptSocketId).lastInsertRowid);
       // What every reader gets back (a copy through JSON, as readRange would return it).
       return toEntry({ id, at: p.at, address: p.address, event: p.event, data: p.data, except_socket_id: p.exceptSocketId });
-    }),
-  );
+    });
+    // The count bound, in the same transaction as the rows that pass it (as XADD MAXLEN does in
+    // Redis): no reader ever sees more than maxEntries rows, however fast the appends come. The
+    // ids first..head are all present, so everything at or below head - maxEntries is the excess.
+    // trim() on its timer then only has the age window left to apply.
+    const through = head() - retention.maxEntries;
+    if (through > 0 && deleteThrough.run(through).changes > 0) writeMeta.run('trimmed_through', through);
+    return entries;
+  });
   const flush = () => {
     const batch = pending;
     pending = [];

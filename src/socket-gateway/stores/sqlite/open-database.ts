@@ -63,6 +63,14 @@ const MIGRATIONS: readonly string[] = [
     not_before INTEGER NOT NULL
   );
   `,
+  // Rooms whose last member left, and when (sqlite/membership-store.ts drops their history after a TTL).
+  `
+  CREATE TABLE IF NOT EXISTS abandoned_rooms (
+    room  TEXT PRIMARY KEY,
+    since INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS abandoned_rooms_by_time ON abandoned_rooms (since);
+  `,
 ];
 
 /** The schema version this code writes (the number of migration steps). */
