@@ -174,8 +174,7 @@ describe('BAD_REQUEST: messages', () => {
       `Message must be at most ${MAX_MESSAGE_BYTES} bytes in UTF-8`,
     );
     await as('alice').room.join({ room: 'lobby' });
-    received = [];
-    packetsOut = 0;
+    await drain(['alice:membership:changed']);
     await expectRefusedSilently(() => as('alice').room.post({ room: 'lobby', message: euros }), 'BAD_REQUEST', `at most ${MAX_MESSAGE_BYTES} bytes`);
     expect((await as('alice').room.history({ room: 'lobby' })).messages).toEqual([]);
   });
@@ -184,8 +183,7 @@ describe('BAD_REQUEST: messages', () => {
     const problem = 'Message must not contain control characters (other than tab and line breaks) or unpaired surrogates';
     await expectRefusedSilently(() => as('alice').notification.send({ toUserId: 'bob', message: '\u0001'.repeat(MAX_MESSAGE_LENGTH) }), 'BAD_REQUEST', problem);
     await as('alice').room.join({ room: 'lobby' });
-    received = [];
-    packetsOut = 0;
+    await drain(['alice:membership:changed']);
     for (const message of ['hi\u0000', 'a\u001bb', 'bell\u0007', 'del\u007f', 'c1\u0085', 'lone \ud800 high', 'lone \udc00 low']) {
       await expectRefusedSilently(() => as('alice').room.post({ room: 'lobby', message }), 'BAD_REQUEST', problem);
     }
