@@ -45,6 +45,13 @@ export default defineConfig({
           maxWorkers: 1,
         },
       },
+      {
+        // The benchmark's own self-checks (its pure pieces: flags, charts, profile summary, the http
+        // part's tables). Not `extends: true`: they share no setup with the product's suites, and
+        // test/ imports nothing from bench/ (README, "Benchmark" → "Testing the bench").
+        resolve: { alias: { '@': src } },
+        test: { name: 'bench', include: ['bench/**/*.test.ts'], environment: 'node' },
+      },
     ],
   },
 });

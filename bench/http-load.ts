@@ -13,7 +13,7 @@
  */
 import { Agent, request } from 'node:http';
 import WebSocket from 'ws';
-import { signIn } from '../test/helpers/app-process';
+import { signIn } from '../scripts/lib/demo-session';
 import { monoMs } from './lib/protocol';
 import { percentile } from './lib/stats';
 

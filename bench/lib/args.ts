@@ -13,6 +13,9 @@ import type { PartName } from './part';
 export const USAGE = `usage: npm run bench [-- flags]
 
   --full                     the full sweep: N = 1,000 / 5,000 / 10,000 and the Socket.IO variants
+  --smoke                    tiny N to check that everything still runs (the smoke tests): sizes 20,
+                             1 repeat, 1 warm-up + 3 rounds, 1 emitToUser burst, concurrency 10,
+                             every part at its smoke size; numbers from it mean nothing
   --sizes 1000,5000          connection counts (default 1000; with --full 1000,5000,10000)
   --repeats 3                interleaved repeats of every size and server
   --rounds 30                measured fan-out rounds per trial
@@ -31,7 +34,8 @@ ${PARTS.map((p) => `                               ${p.name.padEnd(9)}${p.summar
   --e2e-only                 only the end-to-end part: the same as --no-sweep --parts http
   --http-profile             the http part also profiles the server under load (always with --full)
   --rebuild                  force a fresh Next build for the http part
-  --out bench/results        where the JSON report goes
+  --out bench/results        where the report goes (JSON, Markdown, SVG charts); bench/results/ is
+                             git-ignored: copy what RESULTS.md cites to bench/published/
   --no-write                 do not write the JSON report
   --help                     this text
 
@@ -84,6 +88,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       allowPositionals: false,
       options: {
         full: { type: 'boolean' },
+        smoke: { type: 'boolean' },
         sizes: { type: 'string' },
         repeats: { type: 'string' },
         rounds: { type: 'string' },
@@ -112,6 +117,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     throw error;
   }
   if (values.help) return 'help';
+  if (values.full && values.smoke) throw new UsageError('--full and --smoke contradict each other');
   if (values['e2e-only'] && values['no-e2e']) throw new UsageError('--e2e-only and --no-e2e together would run nothing');
   if (values.variants && values['no-variants']) throw new UsageError('--variants and --no-variants contradict each other');
   if (values.out !== undefined && values['no-write']) throw new UsageError('--out and --no-write contradict each other');
@@ -120,23 +126,34 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   if (values['e2e-only'] && (values.parts !== undefined || values['no-parts'])) throw new UsageError('--e2e-only already chooses the parts (http only)');
 
   const full = values.full ?? false;
+  // Smoke: the smallest run that still exercises every process and message path (each default below).
+  const smoke = values.smoke ?? false;
   const e2eOnly = values['e2e-only'] ?? false;
   const variants = values['no-variants'] ? false : full || (values.variants ?? false);
   const kinds = values.servers === undefined ? undefined : serverKinds(values.servers);
   // The end-to-end figures (notification.send → socket) come from the http part.
   const parts = values['no-parts'] ? [] : e2eOnly ? ['http' as const] : values.parts === undefined ? PARTS.map((p) => p.name) : partNames(values.parts);
   return {
-    mode: full ? 'full' : 'quick',
-    sizes: e2eOnly || values['no-sweep'] ? [] : values.sizes === undefined ? (full ? [1000, 5000, 10_000] : [1000]) : numberList('sizes', values.sizes),
-    repeats: values.repeats === undefined ? 3 : wholeNumber('repeats', values.repeats, 1),
-    warmupRounds: values.warmup === undefined ? 5 : wholeNumber('warmup', values.warmup, 0),
-    rounds: values.rounds === undefined ? 30 : wholeNumber('rounds', values.rounds, 1),
-    userBursts: 3,
+    mode: full ? 'full' : smoke ? 'smoke' : 'quick',
+    sizes:
+      e2eOnly || values['no-sweep']
+        ? []
+        : values.sizes === undefined
+          ? full
+            ? [1000, 5000, 10_000]
+            : smoke
+              ? [20]
+              : [1000]
+          : numberList('sizes', values.sizes),
+    repeats: values.repeats === undefined ? (smoke ? 1 : 3) : wholeNumber('repeats', values.repeats, 1),
+    warmupRounds: values.warmup === undefined ? (smoke ? 1 : 5) : wholeNumber('warmup', values.warmup, 0),
+    rounds: values.rounds === undefined ? (smoke ? 3 : 30) : wholeNumber('rounds', values.rounds, 1),
+    userBursts: smoke ? 1 : 3,
     // Quick mode compares the gateway with raw Socket.IO only (the 3-minute budget); --full adds raw ws and tRPC.
     servers: kinds ? MAIN_SERVERS.filter((s) => kinds.has(s.kind)) : full ? MAIN_SERVERS : MAIN_SERVERS.filter((s) => s.kind === 'sio' || s.kind === 'gateway'),
     variants: variants && !e2eOnly && !values['no-sweep'] ? VARIANT_SERVERS : [],
-    variantSizes: values['variant-sizes'] === undefined ? [full ? 5000 : 1000] : numberList('variant-sizes', values['variant-sizes']),
-    concurrency: values.concurrency === undefined ? 200 : wholeNumber('concurrency', values.concurrency, 1),
+    variantSizes: values['variant-sizes'] === undefined ? [full ? 5000 : smoke ? 20 : 1000] : numberList('variant-sizes', values['variant-sizes']),
+    concurrency: values.concurrency === undefined ? (smoke ? 10 : 200) : wholeNumber('concurrency', values.concurrency, 1),
     parts: values['no-e2e'] ? parts.filter((name) => name !== 'http') : parts,
     rebuild: values.rebuild ?? false,
     profile: values['http-profile'] ?? false,

@@ -4,7 +4,7 @@
  * does not expose it) so its CPU can be read from /proc like the nodes'.
  */
 import { createClient } from 'redis';
-import { startRedisServer, type RedisServer } from '../../test/helpers/redis-server';
+import { startRedisServer, type RedisServer } from '../../scripts/lib/redis-server';
 import { pinProcess } from './child';
 import { readProcStat } from './proc-stat';
 

@@ -21,7 +21,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../test/helpers/app-process';
+import { freePort } from '../../scripts/lib/free-port';
 import type { HttpTarget, LoadCommand, LoadReply, LoadStats } from '../http-load';
 import { Child, hasTaskset } from '../lib/child';
 import { shortSource, summariseProfile, type ProfileSummary } from '../lib/cpu-profile';

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRedisServer, type RedisServer } from '../../test/helpers/redis-server';
+import { startRedisServer, type RedisServer } from '../../scripts/lib/redis-server';
 import { Child, pinProcess } from '../lib/child';
 import type { PartContext } from '../lib/part';
 import { processCpuMs, redisServerPid } from '../lib/process-cpu';

@@ -1,17 +1,32 @@
 /**
- * Keeps the bench's `log` part from rotting: the whole part (a gateway node composed by
+ * Keeps the bench's `log` part from rotting (run as `bench/run.ts --smoke --no-sweep --parts log`): the whole part (a gateway node composed by
  * createRealtime on a temp SQLite file and on a throwaway redis-server, the load generator, both
  * sinks, fan-out rounds and emitToUser bursts) at tiny N. Shapes and deliveries only: no timing.
  */
 import { describe, expect, it } from 'vitest';
-import { smokeContext } from '../helpers/bench-part';
-import { logPart, type LogBlock, type LogSummary } from '../../bench/parts/log';
+import { onlyPart, runBenchSmoke } from '../helpers/bench-cli';
+
+interface LogSide {
+  emits: number;
+  deliveries: number;
+  missing: number;
+  serverMs: number;
+  redisMs: number;
+}
+
+/** What this test reads of the part's data (bench/parts/log.ts writes more). */
+interface LogBlock {
+  backend: string;
+  sink: string;
+  block: number;
+  fanout: LogSide;
+  user: LogSide & { perSec: number };
+}
 
 describe('bench part "log" at tiny N', () => {
   it('measures both sinks on both backends and loses no delivery', { timeout: 180_000 }, async () => {
-    const result = await logPart.run(smokeContext());
-    expect(result.part).toBe('log');
-    const { blocks, summary } = result.data as { blocks: LogBlock[]; summary: LogSummary[] };
+    const result = onlyPart(await runBenchSmoke(['--no-sweep', '--parts', 'log'], 170_000), 'log');
+    const { blocks, summary } = result.data as { blocks: LogBlock[]; summary: { backend: string; sink: string; missing: number }[] };
     expect(summary.map((s) => `${s.backend}/${s.sink}`).sort()).toEqual(['redis/direct', 'redis/log', 'sqlite/direct', 'sqlite/log']);
     expect(blocks.length).toBeGreaterThanOrEqual(8);
     for (const block of blocks) {

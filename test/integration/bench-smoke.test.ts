@@ -1,48 +1,44 @@
 /**
  * Keeps the benchmark harness (`npm run bench`) from rotting: the whole pipeline (server
- * children, load generator, fan-out rounds, emitToUser bursts, summary, table, JSON) at
- * tiny N. Shapes and deliveries only: no timing assertions. No parts: each has its own smoke
- * test, and the http part (the end-to-end figures) needs a production Next build (minutes on a
- * small machine); `npm run bench` builds and runs it.
+ * children, load generator, fan-out rounds, emitToUser bursts, summary, table, JSON and its
+ * Markdown twin) at tiny N, run as a black box: `bench/run.ts --smoke` with every server and
+ * variant and no parts. Shapes and deliveries only: no timing assertions. Each part has its own
+ * smoke test; the http part (the end-to-end figures) needs a production Next build (minutes on a
+ * small machine), so `npm run bench` builds and runs it.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { MAIN_SERVERS, VARIANT_SERVERS, runBench, type BenchReport } from '../../bench/harness';
+import { describe, expect, it } from 'vitest';
+import { runBenchSmoke } from '../helpers/bench-cli';
 
-const outDir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
-afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+/** What this test reads of a trial (bench/harness.ts writes more). */
+interface Trial {
+  server: string;
+  n: number;
+  connected: number;
+  connectFailed: number;
+  connectPerSec: number;
+  fanout: { rounds: number; deliveries: number; missing: number; p50: number; p99: number };
+  fanoutCpuPer1k: { total: number };
+  emitToUser: { missing: number; perSec: number };
+}
 
 const N = 20;
 const ROUNDS = 3;
+const SERVERS = ['raw ws', 'raw Socket.IO', 'gateway', 'tRPC ws'];
+const VARIANTS = ['Socket.IO +polling', 'Socket.IO +deflate', 'Socket.IO −request', 'gateway +request', 'gateway broadcast()'];
 
 describe('benchmark harness at tiny N', () => {
   // Nine server processes in turn, each pinned to one core: about 40 s on an idle 2-core
   // machine, more when it is busy. No timing is asserted, so the bound is generous.
   it('runs every server, delivers every message and writes the report', { timeout: 240_000 }, async () => {
-    const report: BenchReport = await runBench(
-      {
-        mode: 'smoke',
-        sizes: [N],
-        repeats: 1,
-        warmupRounds: 1,
-        rounds: ROUNDS,
-        userBursts: 1,
-        servers: MAIN_SERVERS,
-        variants: VARIANT_SERVERS,
-        variantSizes: [N],
-        concurrency: 10,
-        parts: [],
-        outDir,
-        log: () => undefined,
-      },
-      'vitest bench-smoke',
+    const { report, markdown } = await runBenchSmoke(
+      ['--sizes', String(N), '--rounds', String(ROUNDS), '--servers', 'ws,sio,gateway,trpc', '--variants', '--no-parts'],
+      230_000,
     );
 
-    const names = [...MAIN_SERVERS, ...VARIANT_SERVERS].map((s) => s.name);
-    expect(report.trials.map((t) => t.server).sort()).toEqual([...names].sort());
-    for (const trial of report.trials) {
+    expect(report.mode).toBe('smoke');
+    const trials = report.trials as Trial[];
+    expect(trials.map((t) => t.server).sort()).toEqual([...SERVERS, ...VARIANTS].sort());
+    for (const trial of trials) {
       expect(trial, trial.server).toMatchObject({ n: N, connected: N, connectFailed: 0 });
       expect(trial.fanout, trial.server).toMatchObject({ rounds: ROUNDS, deliveries: N * ROUNDS, missing: 0 });
       expect(trial.emitToUser.missing, trial.server).toBe(0);
@@ -50,17 +46,12 @@ describe('benchmark harness at tiny N', () => {
         expect(Number.isFinite(value), trial.server).toBe(true);
       }
     }
-    expect(report.summary).toHaveLength(names.length);
-    for (const name of ['raw ws', 'raw Socket.IO', 'gateway', 'tRPC ws']) expect(report.table).toContain(`| ${name} |`);
+    expect(report.summary).toHaveLength(SERVERS.length + VARIANTS.length);
+    for (const name of SERVERS) expect(report.table).toContain(`| ${name} |`);
     expect(report.checks.map((c) => c.target)).toContain('gateway/SIO CPU per delivery ≤ 1.10×');
     expect(report.parts).toEqual([]);
-
-    expect(report.file).toMatch(/\.json$/);
-    const written = JSON.parse(readFileSync(report.file!, 'utf8')) as BenchReport;
-    expect(written.trials).toHaveLength(report.trials.length);
-    expect(written.machine).toHaveProperty('nproc');
+    expect(report.machine).toHaveProperty('nproc');
     // The Markdown twin of the JSON: the table and the targets, as RESULTS.md quotes them.
-    const markdown = readFileSync(report.markdownFile!, 'utf8');
     expect(markdown).toContain('| gateway |');
     expect(markdown).toContain('## Targets');
   });

@@ -1,18 +1,31 @@
 /**
- * Keeps the bench's storm part (bench/parts/storm.ts) from rotting: a tiny two-node gateway
+ * Keeps the bench's storm part (bench/parts/storm.ts) from rotting, run as
+ * `bench/run.ts --smoke --no-sweep --parts storm`: a tiny two-node gateway
  * cluster on a real redis-server, node A SIGKILLed while an emitter streams, every client resuming
  * on node B through the replay protocol. Asserts that every client came back and was synced, that
  * no streamed event was lost, duplicated or misaddressed, and the result's shape. No timing.
  */
 import { describe, expect, it } from 'vitest';
-import { smokeContext } from '../helpers/bench-part';
-import { stormPart, type StormTrial } from '../../bench/parts/storm';
+import { onlyPart, runBenchSmoke } from '../helpers/bench-cli';
+
+/** What this test reads of the part's data (bench/parts/storm.ts writes more). */
+interface StormTrial {
+  n: number;
+  connected: number;
+  connectFailed: number;
+  recovery: { recovered: number; n: number; timedOut: boolean; resyncs: number };
+  streamed: { room: number; user: number; failed: number };
+  verify: { lost: number; duplicates: number; misaddressed: number; delivered: number };
+  allConnectedMs: number;
+  allCaughtUpMs: number;
+  b: { peakCpuPercent: number; peakRssMB: number };
+  samples: unknown[];
+}
 
 describe('bench part "storm" at tiny N', () => {
   it('kills node A under a live stream and every client resumes on B with nothing lost', { timeout: 180_000 }, async () => {
-    const result = await stormPart.run(smokeContext());
+    const result = onlyPart(await runBenchSmoke(['--no-sweep', '--parts', 'storm'], 170_000), 'storm');
 
-    expect(result.part).toBe('storm');
     const { trials } = result.data as { trials: StormTrial[] };
     expect(trials).toHaveLength(1);
     const [trial] = trials as [StormTrial];

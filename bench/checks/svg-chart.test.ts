@@ -1,6 +1,6 @@
 /** The bench's SVG charts: every series drawn, labels escaped, the target line present. */
 import { describe, expect, it } from 'vitest';
-import { renderSvg, type Chart } from '../../bench/lib/svg-chart';
+import { renderSvg, type Chart } from '../lib/svg-chart';
 
 const line: Chart = {
   id: 'p99',

@@ -1,7 +1,7 @@
 /** `npm run bench` flags: the defaults, and strict errors instead of silently odd runs. */
 import { describe, expect, it } from 'vitest';
-import { MAIN_SERVERS, VARIANT_SERVERS } from '../../bench/harness';
-import { UsageError, parseBenchArgs } from '../../bench/lib/args';
+import { MAIN_SERVERS, VARIANT_SERVERS } from '../harness';
+import { UsageError, parseBenchArgs } from '../lib/args';
 
 const parse = (line: string) => parseBenchArgs(line.split(' ').filter(Boolean));
 const options = (line: string) => {
@@ -33,6 +33,22 @@ describe('bench arguments', () => {
     expect(options('--full --no-variants').variants).toEqual([]);
   });
 
+  it('--smoke is the tiny run the smoke tests start: every default shrunk, explicit flags still win', () => {
+    expect(options('--smoke')).toMatchObject({
+      mode: 'smoke',
+      sizes: [20],
+      repeats: 1,
+      warmupRounds: 1,
+      rounds: 3,
+      userBursts: 1,
+      concurrency: 10,
+      variants: [],
+      variantSizes: [20],
+    });
+    expect(options('--smoke --sizes 50 --rounds 5 --variants')).toMatchObject({ sizes: [50], rounds: 5, variants: VARIANT_SERVERS, variantSizes: [20] });
+    expect(options('--smoke --no-sweep --parts storm')).toMatchObject({ mode: 'smoke', sizes: [], parts: ['storm'] });
+  });
+
   it('reads values, inline or separate, with _ separators', () => {
     expect(options('--sizes 1_000,5000 --repeats=2 --warmup 0 --servers gateway,ws --no-e2e --no-write')).toMatchObject({
       sizes: [1000, 5000],
@@ -59,6 +75,7 @@ describe('bench arguments', () => {
     ['--e2e-only --no-e2e', /would run nothing/],
     ['--e2e-only --parts http', /already chooses the parts/],
     ['--e2e-calls 500', /Unknown option '--e2e-calls'/],
+    ['--full --smoke', /--full and --smoke contradict each other/],
   ])('%s is refused', (line, message) => {
     expect(() => parse(line)).toThrow(UsageError);
     expect(() => parse(line)).toThrow(message);

@@ -4,9 +4,9 @@
  * The part's run() needs a production Next build, so it has no smoke test (see cpu-profile.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import type { LoadStats } from '../../bench/http-load';
-import { httpCharts, httpChecks, serverEnv, summariseCells, type HttpCell } from '../../bench/parts/http';
-import { parseEnv } from '@/env';
+import type { LoadStats } from '../http-load';
+import { httpCharts, httpChecks, serverEnv, summariseCells, type HttpCell } from '../parts/http';
+import { parseEnv } from '../../src/env';
 
 const stats = (target: 'noop' | 'send', inFlight: number, perSec: number, p99: number, extra: Partial<LoadStats> = {}): LoadStats => ({
   target,
@@ -28,6 +28,8 @@ describe('http part', () => {
     const env = parseEnv(serverEnv({ NEXTAUTH_SECRET: 'x'.repeat(40) }, 1234, '/tmp/db.sqlite'));
     expect(env).toMatchObject({ dev: false, appOrigin: 'http://localhost:1234', databasePath: '/tmp/db.sqlite', benchNoopRoute: true });
     expect(env.rateLimits).toMatchObject({ emit: { ratePerSecond: 100_000, burst: 100_000 }, recipient: { ratePerSecond: 100_000, burst: 100_000 } });
+    // The part opens one socket per user and looks up no presence: those limits keep their defaults.
+    expect(env.rateLimits).toMatchObject({ handshake: { ratePerSecond: 2, burst: 20 }, lookup: { ratePerSecond: 5, burst: 20 } });
     expect(env.demoUsers.map((u) => u.id)).toEqual(['alice', 'bob']);
   });
 

@@ -3,7 +3,7 @@
  * here with the inspector: busy functions in files laid out like the app's (node_modules/jose,
  * src/server/trpc, a bundle with a source map naming node_modules/zod), then the categories.
  * The http part itself needs a production Next build (minutes here), so it has no smoke test;
- * its pure pieces are tested here and in bench-args.test.ts.
+ * its pure pieces are checked here and in http-part.test.ts.
  */
 import { hkdfSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { categoryOfPath, shortSource, summariseProfile, type CpuProfile } from '../../bench/lib/cpu-profile';
+import { categoryOfPath, shortSource, summariseProfile, type CpuProfile } from '../lib/cpu-profile';
 
 type Spin = (ms: number) => number;
 const dir = mkdtempSync(join(tmpdir(), 'cpu-profile-test-'));
