@@ -146,7 +146,7 @@ function onSync(client: StormClient, frame: Buffer): void {
 }
 
 function authOf(client: StormClient): string {
-  if (!client.epoch) return JSON.stringify({ token: client.token });
+  if (!client.epoch) return JSON.stringify({ token: client.token, replay: true });
   return JSON.stringify({ token: client.token, resume: { epoch: client.epoch, position: client.position, socketId: client.sid } });
 }
 

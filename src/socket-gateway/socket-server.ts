@@ -15,7 +15,8 @@ import { registerGatewayRuntime, unregisterGatewayRuntime, type GatewayRuntime }
 import { limitBacklog, packetBytes, type BacklogConnection } from './slow-consumers';
 import { verifySocketToken } from './socket-token';
 import { USER_ROOM_PREFIX } from './rooms';
-import { parseResume, startDelivery, type Delivery } from './replay';
+import { parseResume, startDelivery, type Delivery, type ResumeContext } from './replay';
+import { isMarkerRoom, wantsReplay } from './replay-opt-in';
 import { createLogSink } from './sinks';
 import { EventLogResyncError } from './stores/event-log-subscription';
 import {
@@ -27,7 +28,7 @@ import {
   createMemoryRoomHistoryStore,
   type EventLog,
 } from './stores';
-import type { GatewayStores } from './stores/types';
+import type { GatewayStores, RateLimit } from './stores/types';
 import type { GatewayServer, GatewaySocket } from './types';
 
 export const UNAUTHORIZED = 'Unauthorized';
@@ -39,6 +40,14 @@ const PRESENCE_HEARTBEAT_MS = 1_000;
 const LOG_TRIM_INTERVAL_MS = 5_000;
 /** Dead nodes whose users one heartbeat tick announces offline (bounded work per tick). */
 const MAX_EXPIRED_NODES_PER_TICK = 5;
+/**
+ * Replays read from the log's store (a position older than the node's in-memory window), per
+ * user: each can cost a read and a decode of every entry since that position, whatever it holds
+ * for the user, so a client resuming from far back in a loop would buy server CPU for nothing.
+ * Past the bucket the client is answered with `resync: true` (it refetches); replays from memory
+ * cost only the user's own entries and are not limited.
+ */
+export const DEFAULT_REPLAY_LOG_READS: RateLimit = { ratePerSecond: 1 / 10, burst: 5 };
 
 /** The socket server's limits (README's Security table lists each with its variable). */
 export interface SocketServerLimits {
@@ -76,6 +85,8 @@ export interface CreateSocketServerOptions extends Partial<SocketServerLimits> {
   log?: EventLog;
   /** How many of the newest log entries a replay may be served from memory (default 20,000; 0: always read the log). See recent-entries.ts. */
   replayWindow?: number;
+  /** Per-user bucket of replays read from the log's store (default DEFAULT_REPLAY_LOG_READS); past it, `resync`. */
+  replayLogReads?: RateLimit;
   /** This process's id in presence counts (default: random per start, so a restart never inherits a killed node's counts). */
   nodeId?: string;
   /** A Socket.IO adapter carrying room operations across nodes (`@socket.io/redis-adapter`). */
@@ -124,6 +135,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     validatePayloads = env.nodeEnv !== 'production',
     handshakeLimits,
     addressKeyOf,
+    replayLogReads = DEFAULT_REPLAY_LOG_READS,
     ...overrides
   } = options;
   const config: SocketServerLimits = { ...env.socket, ...definedOnly(overrides) };
@@ -258,6 +270,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
       return next(new Error(UNAUTHORIZED));
     }
     const resume = parseResume(socket.handshake.auth);
+    const optedIn = wantsReplay(socket.handshake.auth);
     socket.handshake.auth = {}; // the bearer token is not kept once checked
     try {
       await ready;
@@ -269,7 +282,13 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
         return next(new Error(reason));
       }
       socket.data.userId = user.userId;
-      socket.data.pending = { rooms: await membership.roomsOf(user.userId), resume, firstSocket: slot.count === 1 };
+      socket.data.pending = {
+        rooms: await membership.roomsOf(user.userId),
+        resume,
+        optedIn,
+        issuedAt: user.issuedAt,
+        firstSocket: slot.count === 1,
+      };
     } catch (error) {
       if (socket.data.userId) void presence.disconnected(user.userId, nodeId).catch(onError);
       // A store that cannot answer (Redis down) is not the client's fault: it is told to come
@@ -324,14 +343,21 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
       const left = (socketsPerUser.get(userId) ?? 1) - 1;
       if (left > 0) socketsPerUser.set(userId, left);
       else socketsPerUser.delete(userId);
-      const joined = [...socket.rooms].filter((room) => room !== socket.id);
+      const joined = [...socket.rooms].filter((room) => room !== socket.id && !isMarkerRoom(room));
       presence
         .disconnected(userId, nodeId)
         .then((left) => left === 0 && announcePresence(userId, joined, false))
         .catch(onError);
     });
-    // Replays what the client missed (if it says where it stopped), then joins its rooms.
-    delivery!.resume(socket, rooms, pending?.resume).catch((error: Error) => {
+    // Joins its rooms, re-checks the sign-out, replays what the client missed (if it says where it stopped).
+    const resumeContext: ResumeContext = {
+      rooms,
+      request: pending?.resume,
+      optedIn: pending?.optedIn ?? false,
+      revoked: () => issuedBeforeRevocation(userId, pending?.issuedAt ?? 0),
+      mayReadLog: () => stores.rateLimits.take(`replay-log:${userId}`, replayLogReads).then((taken) => taken.ok),
+    };
+    delivery!.resume(socket, resumeContext).catch((error: Error) => {
       onError(error);
       socket.disconnect(true);
     });
