@@ -168,6 +168,14 @@ export async function startDelivery(
   };
   const subscription = log.subscribe(readerPosition, deliver, onSubscriptionError);
 
+  /**
+   * Log pages, of every replay on this node, are read one per event-loop turn (setImmediate), one
+   * after another: a page is ~1,000 entries read and decoded (a few ms of CPU), so however many
+   * replays read the log at once, the node answers everything else between two pages.
+   */
+  let pageTurns: Promise<unknown> = Promise.resolve();
+  const nextPageTurn = () => (pageTurns = pageTurns.then(() => yieldToEventLoop()));
+
   return {
     epoch: () => epoch,
     position: () => readerPosition,
@@ -238,6 +246,8 @@ export async function startDelivery(
               giveUp();
               continue;
             }
+            await nextPageTurn();
+            if (!socket.connected) return;
             batch = await log.readRange(after, until, REPLAY_BATCH);
             waited = true;
           }
@@ -262,9 +272,6 @@ export async function startDelivery(
             }
           }
           after = recentBatch || batch.length < REPLAY_BATCH ? until : batch.at(-1)!.position;
-          // Between log pages, let everything else run (a page is ~1,000 entries decoded): one
-          // replay never holds the event loop for more than a page.
-          if (!recentBatch) await yieldToEventLoop();
         }
       } finally {
         writes.stop();
