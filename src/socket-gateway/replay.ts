@@ -192,9 +192,12 @@ export async function startDelivery(
       let after = joinedAt;
       let replayed = 0;
       let resync = false;
-      /** Whether this replay waited (a log page, backpressure): then the sign-out is checked again before it goes live. */
+      /**
+       * Whether this replay waited (a log page, backpressure) since the sign-out was last checked:
+       * then it is checked again before the next batch, whose entries may be newer than a sign-out
+       * whose broadcast never arrived (Redis pub/sub is at most once), and before going live.
+       */
       let waited = false;
-      let recheckedAfterWait = false;
       /** Asked once per resume, only when the log's store must be read for a stretch the client chose. */
       let logAllowed: boolean | undefined;
       const finish = (info: Omit<SyncInfo, 'epoch'>) => {
@@ -219,18 +222,14 @@ export async function startDelivery(
           if (comparePositions(after, joinedAt) < 0) after = joinedAt;
         };
         for (;;) {
-          const until = readerPosition;
-          if (comparePositions(after, until) >= 0) {
-            if (waited && !recheckedAfterWait) {
-              // A long replay: a sign-out broadcast could have been lost meanwhile (Redis pub/sub is at most once).
-              recheckedAfterWait = true;
-              if (await revoked()) return void socket.disconnect(true);
-              if (!socket.connected) return;
-              continue;
-            }
-            // Caught up with the reader in this very tick: live delivery takes over.
-            return finish({ position: after, replayed, resync });
+          if (waited) {
+            waited = false;
+            if (await revoked()) return void socket.disconnect(true);
+            if (!socket.connected) return;
           }
+          const until = readerPosition;
+          // Caught up with the reader in this very tick: live delivery takes over.
+          if (comparePositions(after, until) >= 0) return finish({ position: after, replayed, resync });
           const joinedRooms = [...socket.rooms].filter((room) => room !== socket.id && !isMarkerRoom(room) && !room.startsWith(USER_ROOM_PREFIX));
           const addresses: EventAddress[] = [{ kind: 'all' }, { kind: 'user', userId }, ...joinedRooms.map((room) => ({ kind: 'room' as const, room }))];
           // From memory when the stretch is recent (no store read, nothing decoded again, only this

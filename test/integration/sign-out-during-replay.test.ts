@@ -23,6 +23,7 @@ import { gateway, mintSocketToken } from '@/socket-gateway';
 import type { MessagePayload } from '@/socket-gateway/events';
 import { connectRaw, type RawClient } from '../helpers/raw-client';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
+import { startSocketServer, type TestServer } from '../helpers/socket-server';
 
 const BACKLOG = 1_500;
 const FILLER = 'x'.repeat(12_000);
@@ -37,7 +38,10 @@ const nodes: Node[] = [];
 const raws: RawClient[] = [];
 let redis: RedisServer | undefined;
 let dir: string | undefined;
+let server: TestServer | undefined;
 afterEach(async () => {
+  await server?.stop();
+  server = undefined;
   for (const raw of raws.splice(0)) raw.close();
   for (const node of nodes.splice(0).reverse()) {
     await node.realtime.close().catch(() => undefined);
@@ -98,5 +102,23 @@ describe('a socket being replayed to when its user signs out', () => {
     // Started last: the process-wide `gateway` (emits, the sign-out) goes through this one.
     await startNode({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'sign-out-replay:' });
     await replayThenSignOut(victimNode);
+  });
+
+  it('whose sign-out broadcast never arrived (lost pub/sub): is checked again before it goes live, and closed', { timeout: 60_000 }, async () => {
+    server = await startSocketServer();
+    const resume = { epoch: await server.log.epoch(), position: await server.log.head() };
+    for (let i = 0; i < BACKLOG; i += 1) await gateway.emitToUser('alice', 'notification', message(`missed ${i} ${FILLER}`));
+    const { token } = await mintSocketToken('alice');
+    const raw = await connectRaw(server.url, { token, resume });
+    raws.push(raw);
+    tcp(raw).pause();
+    // The sign-out is stored, but its disconnect never reaches this node (written to the store only).
+    await server.stores.revocations.revoke('alice', Date.now() + 2_000);
+    await gateway.emitToUser('alice', 'notification', message('after sign-out: to alice'));
+    tcp(raw).resume();
+    await raw.closed(20_000);
+    const events = raw.messages.filter((frame) => frame.startsWith('42'));
+    expect(events.some((frame) => frame.includes('after sign-out'))).toBe(false);
+    expect(events.some((frame) => frame.startsWith('42["gateway:sync"'))).toBe(false);
   });
 });
