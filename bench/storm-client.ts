@@ -5,7 +5,8 @@
  * - every delivery carries its log position as the last argument (`42["ev",{…},"<ms>-<n>"]`):
  *   the client keeps the newest one, read from the frame bytes without JSON.parse;
  * - after each (re)connect, `gateway:sync` gives `{ epoch, position, replayed, resync }`: kept;
- * - a reconnect sends `auth: { token, resume: { epoch, position, socketId } }`.
+ * - the first connect opts into replay (`auth: { token, replay: true }`); a reconnect sends
+ *   `auth: { token, resume: { epoch, position, socketId } }`.
  *
  * After a drop, a client reconnects with socket.io-client's default backoff (Manager options
  * reconnectionDelay 1000, reconnectionDelayMax 5000, randomizationFactor 0.5, factor 2: the first
@@ -146,7 +147,7 @@ function onSync(client: StormClient, frame: Buffer): void {
 }
 
 function authOf(client: StormClient): string {
-  if (!client.epoch) return JSON.stringify({ token: client.token });
+  if (!client.epoch) return JSON.stringify({ token: client.token, replay: true });
   return JSON.stringify({ token: client.token, resume: { epoch: client.epoch, position: client.position, socketId: client.sid } });
 }
 

@@ -105,7 +105,7 @@ async function first(command: Extract<CatchupCommand, { type: 'first' }>): Promi
   const { token } = await mintSocketToken(command.user, { ttlSeconds: 3600 });
   let socketId = '';
   const socket = open(
-    JSON.stringify({ token }),
+    JSON.stringify({ token, replay: true }),
     {
       onConnected: (frame) => (socketId = (JSON.parse(frame.subarray(2).toString()) as { sid: string }).sid),
       onEvent: (frame) => {

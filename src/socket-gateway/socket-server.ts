@@ -14,7 +14,8 @@ import { getMetrics, type ConnectionSource, type HandshakeOutcome } from './metr
 import { registerGatewayRuntime, unregisterGatewayRuntime, type GatewayRuntime } from './registry';
 import { limitBacklog, packetBytes, type BacklogConnection } from './slow-consumers';
 import { verifySocketToken } from './socket-token';
-import { parseResume, startDelivery, type Delivery } from './replay';
+import { parseResume, startDelivery, type Delivery, type ResumeContext } from './replay';
+import { wantsReplay } from './replay-opt-in';
 import { createPresenceAnnouncer, type PresenceAnnouncerOptions } from './presence-announcer';
 import { createHandshakeRateLimit } from './handshake-rate-limit';
 import { assertEventLimitFits, DEFAULT_MAX_EVENT_BYTES } from './event-bounds';
@@ -39,6 +40,14 @@ export const TEMPORARILY_UNAVAILABLE = 'Temporarily unavailable, try again short
 /** How often this node renews its presence lease (a third of the store's default 3 s lease). */
 const PRESENCE_HEARTBEAT_MS = 1_000;
 const LOG_TRIM_INTERVAL_MS = 5_000;
+/**
+ * Replays read from the log's store (a position older than the node's in-memory window), per
+ * user: each can cost a read and a decode of every entry since that position, whatever it holds
+ * for the user, so a client resuming from far back in a loop would buy server CPU for nothing.
+ * Past the bucket the client is answered with `resync: true` (it refetches); replays from memory
+ * cost only the user's own entries and are not limited.
+ */
+export const DEFAULT_REPLAY_LOG_READS: RateLimit = { ratePerSecond: 1 / 10, burst: 5 };
 
 /** The socket server's limits (README's Security table lists each with its variable). */
 export interface SocketServerLimits {
@@ -80,6 +89,8 @@ export interface CreateSocketServerOptions extends Partial<SocketServerLimits> {
   replayWindowBytes?: number;
   /** Largest payload an emit may carry, in bytes of JSON (default 64 KiB; below `maxBacklogBytes`). See event-bounds.ts. */
   maxEventBytes?: number;
+  /** Per-user bucket of replays read from the log's store (default DEFAULT_REPLAY_LOG_READS); past it, `resync`. */
+  replayLogReads?: RateLimit;
   /** This process's id in presence counts (default: random per start, so a restart never inherits a killed node's counts). */
   nodeId?: string;
   /** A Socket.IO adapter carrying room operations across nodes (`@socket.io/redis-adapter`). */
@@ -135,6 +146,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     presence: presenceOptions,
     handshakeRate = env.rateLimits.handshake,
     maxEventBytes = DEFAULT_MAX_EVENT_BYTES,
+    replayLogReads = DEFAULT_REPLAY_LOG_READS,
     ...overrides
   } = options;
   const config: SocketServerLimits = { ...env.socket, ...definedOnly(overrides) };
@@ -277,6 +289,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
       return next(new Error(UNAUTHORIZED));
     }
     const resume = parseResume(socket.handshake.auth);
+    const optedIn = wantsReplay(socket.handshake.auth);
     socket.handshake.auth = {}; // the bearer token is not kept once checked
     try {
       await ready;
@@ -293,7 +306,13 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
         return next(new Error(reason));
       }
       socket.data.userId = user.userId;
-      socket.data.pending = { rooms: await membership.roomsOf(user.userId), resume, firstSocket: slot.count === 1 };
+      socket.data.pending = {
+        rooms: await membership.roomsOf(user.userId),
+        resume,
+        optedIn,
+        issuedAtMs: user.issuedAtMs,
+        firstSocket: slot.count === 1,
+      };
     } catch (error) {
       if (socket.data.userId) void presence.disconnected(user.userId, nodeId).catch(onError);
       // A store that cannot answer (Redis down) is not the client's fault: it is told to come
@@ -322,8 +341,15 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
       else socketsPerUser.delete(userId);
       announcer.socketClosed(userId);
     });
-    // Replays what the client missed (if it says where it stopped), then joins its rooms.
-    delivery!.resume(socket, rooms, pending?.resume).catch((error: Error) => {
+    // Joins its rooms, re-checks the sign-out, replays what the client missed (if it says where it stopped).
+    const resumeContext: ResumeContext = {
+      rooms,
+      request: pending?.resume,
+      optedIn: pending?.optedIn ?? false,
+      revoked: () => issuedBeforeRevocation(userId, pending?.issuedAtMs ?? 0),
+      mayReadLog: () => stores.rateLimits.take(`replay-log:${userId}`, replayLogReads).then((taken) => taken.ok),
+    };
+    delivery!.resume(socket, resumeContext).catch((error: Error) => {
       onError(error);
       socket.disconnect(true);
     });

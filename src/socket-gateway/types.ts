@@ -8,8 +8,12 @@ export type InterServerEvents = Record<string, never>;
 /** What the handshake middleware stores on `socket.data`. */
 export interface SocketData {
   userId: string;
-  /** Between the handshake and `connection`: the rooms to join and the client's resume request. */
-  pending?: { rooms: string[]; resume: ResumeRequest | undefined; firstSocket: boolean };
+  /**
+   * Between the handshake and `connection`: the rooms to join, the client's resume request,
+   * whether it opted into the replay protocol, and when its token was issued (the sign-out is
+   * checked again once the socket is in its rooms).
+   */
+  pending?: { rooms: string[]; resume: ResumeRequest | undefined; optedIn: boolean; issuedAtMs: number; firstSocket: boolean };
 }
 
 export type GatewayServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -153,7 +153,7 @@ async function reconnectWithResume(url: string, session: Session, replay: boolea
     const minted = await session.query<{ token: string }>('socket.token');
     if (!minted.ok) throw new Error(`socket.token failed: ${minted.code}`);
     const socket = connect(url, {
-      auth: { token: minted.data.token, ...(resume ? { resume } : {}) },
+      auth: { token: minted.data.token, replay: true, ...(resume ? { resume } : {}) },
       transports: ['websocket'],
       reconnection: false,
       forceNew: true,

@@ -48,10 +48,15 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** Connects as `userId` (resuming from `resume` if given); records every event and the sync. */
+/** Connects as `userId`, opted into replay (resuming from `resume` if given); records every event and the sync. */
 async function open(url: string, userId: string, resume?: { epoch: string; position: string }) {
   const token = (await mintSocketToken(userId)).token;
-  const client: TestClient = connect(url, { auth: { token, ...(resume ? { resume } : {}) }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const client: TestClient = connect(url, {
+    auth: { token, replay: true, ...(resume ? { resume } : {}) },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
   clients.push(client);
   const got: string[] = [];
   client.onAny((event: string, payload: { message?: string } | SyncInfo) =>

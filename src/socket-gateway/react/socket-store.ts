@@ -170,7 +170,8 @@ export function createSocketStore({ getToken, initialUserId, url, options, onRes
           if (stale()) return;
           tokenError = null;
           handshakeResumed = cursor !== null;
-          send({ token: typeof result === 'string' ? result : result.token, ...(cursor ? { resume: cursor } : {}) });
+          // `replay: true`: this client speaks the replay protocol (positions, gateway:sync; README, "Replay protocol").
+          send({ token: typeof result === 'string' ? result : result.token, replay: true, ...(cursor ? { resume: cursor } : {}) });
         },
         (error: unknown) => {
           if (stale()) return;
@@ -199,7 +200,7 @@ export function createSocketStore({ getToken, initialUserId, url, options, onRes
       everConnected = true;
       set({ status: 'connected', error: null });
     });
-    // Every event carries its log position as a last extra argument; remember the newest.
+    // Every event carries its log position as a last extra argument (the handshake opted in); remember the newest.
     created.onAny((_event: string, ...args: unknown[]) => {
       const position = args.at(-1);
       if (cursor && typeof position === 'string' && POSITION.test(position)) cursor = { ...cursor, position };
