@@ -22,6 +22,12 @@ type RedisClient = ReturnType<typeof newClient>;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const input = (n: number): LogEntryInput => ({ to: { kind: 'all' }, event: `ev${n}`, data: { n } });
 
+async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !(await check()); await sleep(20)) {
+    if (Date.now() > deadline) throw new Error('timed out');
+  }
+}
+
 async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -593,11 +599,18 @@ describe('redis event log', () => {
   it('the blocking read holds up neither the shared client nor stop(): stop closes the connection it opened at once', async () => {
     const log = open({ blockMs: 10_000 });
     const countConnections = async () => (await connections()).trim().split('\n').length;
-    const before = await countConnections();
+    /** Polls until the count is `expected` (a connection of an earlier test's restart may still be coming or going). */
+    const connectionsReach = async (expected: () => number) => {
+      for (const deadline = Date.now() + 15_000; (await countConnections()) !== expected(); await sleep(50)) {
+        if (Date.now() > deadline) throw new Error(`connections: ${await countConnections()}, expected ${expected()}`);
+      }
+    };
+    await until(async () => client.isReady);
+    let before = await countConnections();
+    for (let previous = -1; previous !== before; await sleep(200)) [previous, before] = [before, await countConnections()]; // settled
     const seen = recorder();
     const subscription = log.subscribe(await log.head(), seen.onEntries, seen.onError);
-    await sleep(100);
-    expect(await countConnections()).toBe(before + 1);
+    await connectionsReach(() => before + 1);
     const started = Date.now();
     for (let i = 0; i < 20; i++) await log.append(input(i));
     await log.readRange('0-0', await log.head(), 100);
@@ -606,8 +619,7 @@ describe('redis event log', () => {
     const stopping = Date.now();
     await subscription.stop();
     expect(Date.now() - stopping).toBeLessThan(1_000);
-    await sleep(50);
-    expect(await countConnections()).toBe(before);
+    await connectionsReach(() => before);
   });
 
   it("with a caller's blockingClient: one subscription at a time, and stop leaves the connection open", async () => {

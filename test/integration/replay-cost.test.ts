@@ -96,7 +96,8 @@ describe('resuming from far back in the log, in a loop', () => {
       );
     }
     // Started after the appends: its in-memory window holds none of them, every resume from the start reads the log.
-    server = await startSocketServer({ log, maxConnectionsPerUser: 50 });
+    // 40 handshakes of one user in a few seconds: the handshake limit (its own test) is raised, the replay budget is the subject.
+    server = await startSocketServer({ log, maxConnectionsPerUser: 50, handshakeRate: { ratePerSecond: 1_000, burst: 1_000 } });
     server.httpServer.on('request', (req, res) => req.url === '/health' && res.end('ok'));
     const resume = { epoch: await log.epoch(), position: '0-0' };
 

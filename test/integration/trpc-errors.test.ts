@@ -5,6 +5,7 @@
  * nothing: no client receives anything and the server writes no packet. Plus one happy path
  * per procedure.
  */
+import { isMarkerRoom } from '@/socket-gateway/replay-opt-in';
 import { TRPCError } from '@trpc/server';
 import type { Session } from 'next-auth';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -101,7 +102,7 @@ async function drain(expected: string[]) {
 
 async function roomsOfSockets(userId: string): Promise<string[][]> {
   const sockets = await server.io.in(`user:${userId}`).fetchSockets();
-  return sockets.map((socket) => [...socket.rooms].filter((room) => room !== socket.id && room !== `user:${userId}`).sort());
+  return sockets.map((socket) => [...socket.rooms].filter((room) => room !== socket.id && room !== `user:${userId}` && !isMarkerRoom(room)).sort());
 }
 
 describe('UNAUTHORIZED: not signed in', () => {
