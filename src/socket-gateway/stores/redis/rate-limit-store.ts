@@ -3,17 +3,16 @@ import { asInteger, type RedisStoreClient, type RedisStoreOptions } from './clie
 import { defineLuaScript } from './lua-script';
 
 /**
- * KEYS[1] the bucket (HASH tokens, at, full, rate); ARGV: ratePerSecond, burst[, now].
- * The memory store's token bucket, step for step, as one atomic script: refill since the last
- * take (by the rate and size the bucket was last taken with, never past full, never backwards if
- * Redis's clock steps back), refuse without taking when less than one token is left, else take one.
- * Redis's clock (TIME) is the only clock, so the nodes' clocks do not matter; only a store given a
- * `now` (tests: a clock they move by hand) passes its reading as ARGV[3] instead (every script here). Tokens are stored
- * with 17 significant digits, so a fraction survives the round trip exactly as a JS number.
- * The key expires when the bucket would be full again: a missing bucket is a full one.
- * Replies {1, remaining} or {0, retryAfterMs}.
+ * Shared by the three scripts (KEYS[1] the bucket, a HASH tokens, at, full, rate; ARGV:
+ * ratePerSecond, burst[, now]): `now` (Redis's clock, TIME, so the nodes' clocks do not matter;
+ * only a store given a `now` option, tests moving a clock by hand, passes its reading as ARGV[3]),
+ * and `refilled(fresh)`: the tokens the bucket holds now, refilled since the last take by the rate
+ * and size it was last taken with (never past full, never backwards if the clock steps back), or
+ * `fresh` when there is no bucket (a missing bucket is a full one). `save(tokens)` stores it with
+ * 17 significant digits (a fraction survives the round trip exactly as a JS number) and lets the
+ * key expire when the bucket would be full again.
  */
-export const TAKE_SCRIPT = defineLuaScript(`
+const BUCKET = `
 local now = tonumber(ARGV[3])
 if not now then
   local t = redis.call('TIME')
@@ -22,55 +21,44 @@ end
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local saved = redis.call('HMGET', KEYS[1], 'tokens', 'at', 'full', 'rate')
-local tokens = burst
-if saved[1] then
+local function refilled(fresh)
+  if not saved[1] then return fresh end
   local elapsed = math.max(0, now - tonumber(saved[2]))
-  tokens = math.min(tonumber(saved[3]), tonumber(saved[1]) + elapsed / 1000 * tonumber(saved[4]))
+  return math.min(tonumber(saved[3]), tonumber(saved[1]) + elapsed / 1000 * tonumber(saved[4]))
 end
+local function save(tokens)
+  redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'at', string.format('%d', now), 'full', ARGV[2], 'rate', ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((burst - tokens) / rate * 1000)))
+end
+`;
+
+/**
+ * The memory store's token bucket, step for step, as one atomic script: refuse without taking when
+ * less than one token is left, else take one. Replies {1, remaining} or {0, retryAfterMs}.
+ */
+export const TAKE_SCRIPT = defineLuaScript(`${BUCKET}
+local tokens = refilled(burst)
 if tokens < 1 then return {0, math.ceil((1 - tokens) / rate * 1000)} end
-tokens = tokens - 1
-redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'at', string.format('%d', now), 'full', ARGV[2], 'rate', ARGV[1])
-redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((burst - tokens) / rate * 1000)))
+save(tokens - 1)
+return {1, math.floor(tokens - 1)}
+`);
+
+/** TAKE_SCRIPT's answer without taking: {1, tokens now} or {0, retryAfterMs}. */
+export const PEEK_SCRIPT = defineLuaScript(`${BUCKET}
+local tokens = refilled(burst)
+if tokens < 1 then return {0, math.ceil((1 - tokens) / rate * 1000)} end
 return {1, math.floor(tokens)}
 `);
 
-/** KEYS[1] the bucket; ARGV: ratePerSecond, burst. TAKE_SCRIPT's answer without taking: {1, tokens now} or {0, retryAfterMs}. */
-export const PEEK_SCRIPT = defineLuaScript(`
-local now = tonumber(ARGV[3])
-if not now then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-local rate = tonumber(ARGV[1])
-local saved = redis.call('HMGET', KEYS[1], 'tokens', 'at', 'full', 'rate')
-local tokens = tonumber(ARGV[2])
-if saved[1] then
-  local elapsed = math.max(0, now - tonumber(saved[2]))
-  tokens = math.min(tonumber(saved[3]), tonumber(saved[1]) + elapsed / 1000 * tonumber(saved[4]))
-end
-if tokens < 1 then return {0, math.ceil((1 - tokens) / rate * 1000)} end
-return {1, math.floor(tokens)}
-`);
-
-/** KEYS[1] the bucket; ARGV: ratePerSecond, burst. Refills as TAKE_SCRIPT does, then puts one token back (never past burst). Replies 1. */
-export const GIVE_SCRIPT = defineLuaScript(`
-local now = tonumber(ARGV[3])
-if not now then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-local rate = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local saved = redis.call('HMGET', KEYS[1], 'tokens', 'at', 'full', 'rate')
+/** Refills as TAKE_SCRIPT does, then puts one token back (never past burst: a full bucket is deleted). Replies 1. */
+export const GIVE_SCRIPT = defineLuaScript(`${BUCKET}
 if not saved[1] then return 1 end
-local elapsed = math.max(0, now - tonumber(saved[2]))
-local tokens = math.min(burst, math.min(tonumber(saved[3]), tonumber(saved[1]) + elapsed / 1000 * tonumber(saved[4])) + 1)
+local tokens = math.min(burst, refilled(burst) + 1)
 if tokens >= burst then
   redis.call('DEL', KEYS[1])
   return 1
 end
-redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'at', string.format('%d', now), 'full', ARGV[2], 'rate', ARGV[1])
-redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((burst - tokens) / rate * 1000)))
+save(tokens)
 return 1
 `);
 
