@@ -6,19 +6,15 @@
  * drops out of both, with its posts; a room joined again shows what was said while away.
  */
 import './support/node-typed-arrays';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { cleanup, render, within } from '@testing-library/react';
 import type { Session } from 'next-auth';
-import type { ReactNode, RefObject } from 'react';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RoomsPanel } from '@/app/_components/rooms-panel';
 import { gateway } from '@/socket-gateway';
 import type { RoomMessagePayload } from '@/socket-gateway/events';
-import { SocketProvider, type SocketStore } from '@/socket-gateway/react';
-import { createAppTRPCClient, TRPCProvider } from '@/trpc/react';
 import { startSocketServer, type TestServer } from '../helpers/socket-server';
-import { FAST_RECONNECT, tokenFor } from './support/socket-harness';
 import { startTrpcApi, type TrpcApi } from './support/trpc-api';
+import { createAppTab } from './support/app-tab';
 
 // The tRPC context's session comes from next-auth, which needs a Next request: here everyone is alice.
 vi.mock('@/server/auth', () => ({
@@ -47,34 +43,11 @@ afterAll(async () => {
   await server.stop();
 });
 
-/** One browser tab of alice as the app wires it: its own QueryClient, tRPC client (reading the tab's socket) and SocketProvider. */
-function createTab() {
-  const tabSocket: RefObject<SocketStore | null> = { current: null };
-  const queryClient = new QueryClient();
-  const trpcClient = createAppTRPCClient(api.url, undefined, () => tabSocket.current?.getSocketId());
-  return function Tab({ children }: { children: ReactNode }) {
-    return (
-      <QueryClientProvider client={queryClient}>
-        <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
-          <SocketProvider
-            ref={tabSocket}
-            userId="alice"
-            getToken={tokenFor('alice')}
-            url={server.url}
-            options={{ ...FAST_RECONNECT, transports: ['websocket'] }}
-          >
-            {children}
-          </SocketProvider>
-        </TRPCProvider>
-      </QueryClientProvider>
-    );
-  };
-}
-
 describe('rooms panel, live across tabs', () => {
   it('shows a room joined server-side in both tabs with its posts, drops it on leave, and shows what was said while away on rejoin', async () => {
     await gateway.enterRoom(bob, 'ops');
-    const [TabOne, TabTwo] = [createTab(), createTab()];
+    const aliceTab = () => createAppTab({ apiUrl: api.url, socketUrl: server.url, userId: 'alice' });
+    const [TabOne, TabTwo] = [aliceTab(), aliceTab()];
     const view = render(
       <>
         <div data-testid="tab-1">

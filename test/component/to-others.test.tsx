@@ -1,20 +1,17 @@
 /** @vitest-environment jsdom */
 import './support/node-typed-arrays';
-import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { QueryClient, QueryClientProvider, useMutation } from '@tanstack/react-query';
-import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { useMutation } from '@tanstack/react-query';
 import { act, cleanup, render, screen } from '@testing-library/react';
 import type { Session } from 'next-auth';
-import { useState, type ReactNode, type RefObject } from 'react';
+import { useState } from 'react';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTRPCContext, type TRPCContext } from '@/server/trpc/init';
-import { appRouter } from '@/server/trpc/root';
+import type { TRPCContext } from '@/server/trpc/init';
 import type { RoomMessagePayload } from '@/socket-gateway/events';
-import { SocketProvider, useSocketEvent, type SocketStore } from '@/socket-gateway/react';
-import { createAppTRPCClient, socketIdHeaders, TRPCProvider, useTRPC } from '@/trpc/react';
+import { useSocketEvent } from '@/socket-gateway/react';
+import { socketIdHeaders, useTRPC } from '@/trpc/react';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';
-import { FAST_RECONNECT, tokenFor } from './support/socket-harness';
+import { createAppTab } from './support/app-tab';
+import { startTrpcApi, type TrpcApi } from './support/trpc-api';
 
 // The tRPC context's session comes from next-auth, which needs a Next request: here everyone is alice.
 vi.mock('@/server/auth', () => ({
@@ -26,67 +23,22 @@ vi.mock('@/server/auth', () => ({
 }));
 
 let server: TestServer;
-let api: HttpServer;
-let apiUrl: string;
+let api: TrpcApi;
 /** The socket id each tRPC call's context carried. */
 const contexts: Array<TRPCContext['socketId']> = [];
 
 beforeAll(async () => {
   server = await startSocketServer();
-  // The app's route handler, minus Next: Node request → fetch Request → tRPC → Node response.
-  api = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
-    const request = new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers, body: req.method === 'POST' ? Buffer.concat(chunks) : undefined });
-    const response = await fetchRequestHandler({
-      endpoint: '/api/trpc',
-      req: request,
-      router: appRouter,
-      createContext: async (opts) => {
-        const ctx = await createTRPCContext(opts);
-        contexts.push(ctx.socketId);
-        return ctx;
-      },
-    });
-    res.writeHead(response.status, { 'content-type': 'application/json' });
-    res.end(Buffer.from(await response.arrayBuffer()));
-  });
-  await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
-  apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+  // The app's route handler, minus Next (support/trpc-api.ts), noting each call's socket id.
+  api = await startTrpcApi((ctx) => contexts.push(ctx.socketId));
   await server.stores.membership.join('alice', 'lobby', 50);
 });
 
 afterAll(async () => {
   cleanup();
-  await new Promise((resolve) => api.close(resolve));
+  await api.close();
   await server.stop();
 });
-
-/** One browser tab as the app wires it: TanStack Query + tRPC whose link reads the tab's socket store, and the SocketProvider filling it. */
-function createTab() {
-  const tabSocket: RefObject<SocketStore | null> = { current: null };
-  const queryClient = new QueryClient();
-  const trpcClient = createAppTRPCClient(apiUrl, undefined, () => tabSocket.current?.getSocketId());
-  return function Tab({ children }: { children: ReactNode }) {
-    return (
-      <QueryClientProvider client={queryClient}>
-        <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
-          <SocketProvider
-            ref={tabSocket}
-            userId="alice"
-            getToken={tokenFor('alice')}
-            url={server.url}
-            options={{ ...FAST_RECONNECT, transports: ['websocket'] }}
-          >
-            {children}
-          </SocketProvider>
-        </TRPCProvider>
-      </QueryClientProvider>
-    );
-  };
-}
 
 /** Posts with room.post and lists every room:message this tab receives. */
 function Room({ name }: { name: string }) {
@@ -118,7 +70,8 @@ describe('"to others" from the tRPC link to the gateway', () => {
     const bobGot: string[] = [];
     bob.on('room:message', (m) => bobGot.push(m.message));
 
-    const [TabOne, TabTwo] = [createTab(), createTab()];
+    const aliceTab = () => createAppTab({ apiUrl: api.url, socketUrl: server.url, userId: 'alice' });
+    const [TabOne, TabTwo] = [aliceTab(), aliceTab()];
     render(
       <>
         <TabOne>

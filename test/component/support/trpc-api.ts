@@ -6,7 +6,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import { createTRPCContext } from '@/server/trpc/init';
+import { createTRPCContext, type TRPCContext } from '@/server/trpc/init';
 import { appRouter } from '@/server/trpc/root';
 
 export interface TrpcApi {
@@ -14,14 +14,24 @@ export interface TrpcApi {
   close(): Promise<void>;
 }
 
-export async function startTrpcApi(): Promise<TrpcApi> {
+/** `onContext` sees the context each call was given (what the tab's link sent along). */
+export async function startTrpcApi(onContext: (ctx: TRPCContext) => void = () => {}): Promise<TrpcApi> {
   const api = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
     const request = new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers, body: req.method === 'POST' ? Buffer.concat(chunks) : undefined });
-    const response = await fetchRequestHandler({ endpoint: '/api/trpc', req: request, router: appRouter, createContext: createTRPCContext });
+    const response = await fetchRequestHandler({
+      endpoint: '/api/trpc',
+      req: request,
+      router: appRouter,
+      createContext: async (opts) => {
+        const ctx = await createTRPCContext(opts);
+        onContext(ctx);
+        return ctx;
+      },
+    });
     res.writeHead(response.status, { 'content-type': 'application/json' });
     res.end(Buffer.from(await response.arrayBuffer()));
   });
