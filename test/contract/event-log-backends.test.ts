@@ -598,19 +598,24 @@ describe('redis event log', () => {
 
   it('the blocking read holds up neither the shared client nor stop(): stop closes the connection it opened at once', async () => {
     const log = open({ blockMs: 10_000 });
-    const countConnections = async () => (await connections()).trim().split('\n').length;
-    /** Polls until the count is `expected` (a connection of an earlier test's restart may still be coming or going). */
-    const connectionsReach = async (expected: () => number) => {
-      for (const deadline = Date.now() + 15_000; (await countConnections()) !== expected(); await sleep(50)) {
-        if (Date.now() > deadline) throw new Error(`connections: ${await countConnections()}, expected ${expected()}`);
-      }
-    };
+    /** Ids of the open connections, each with the last command it ran (CLIENT LIST: `id=7 ... cmd=xread ...`). */
+    const listConnections = async () =>
+      new Map(
+        (await connections())
+          .trim()
+          .split('\n')
+          .map((line) => [/\bid=(\d+)/.exec(line)?.[1] ?? '', /\bcmd=(\S+)/.exec(line)?.[1] ?? ''] as const),
+      );
+    // Tracked by id, not by count: a connection of an earlier test's restart may still be coming or going.
     await until(async () => client.isReady);
-    let before = await countConnections();
-    for (let previous = -1; previous !== before; await sleep(200)) [previous, before] = [before, await countConnections()]; // settled
+    const before = new Set((await listConnections()).keys());
     const seen = recorder();
     const subscription = log.subscribe(await log.head(), seen.onEntries, seen.onError);
-    await connectionsReach(() => before + 1);
+    let opened: string[] = [];
+    await until(async () => {
+      opened = [...(await listConnections())].filter(([id, cmd]) => !before.has(id) && cmd === 'xread').map(([id]) => id);
+      return opened.length > 0;
+    });
     const started = Date.now();
     for (let i = 0; i < 20; i++) await log.append(input(i));
     await log.readRange('0-0', await log.head(), 100);
@@ -619,7 +624,12 @@ describe('redis event log', () => {
     const stopping = Date.now();
     await subscription.stop();
     expect(Date.now() - stopping).toBeLessThan(1_000);
-    await connectionsReach(() => before);
+    const closing = Date.now();
+    for (let open = opened; open.length > 0; await sleep(50)) {
+      const now = await listConnections();
+      open = opened.filter((id) => now.has(id));
+      if (open.length > 0 && Date.now() - closing > 5_000) throw new Error(`the blocking connection ${open.join(', ')} is still open 5 s after stop()`);
+    }
   });
 
   it("with a caller's blockingClient: one subscription at a time, and stop leaves the connection open", async () => {
