@@ -3,6 +3,12 @@ import { DEFAULT_EVENT_LOG_RETENTION, isPosition, type EventAddress, type EventL
 import { EventLogResyncError, guardedSubscriber } from '../event-log-subscription';
 import type { RedisStoreClient, RedisStoreOptions } from './client';
 import { defineLuaScript } from './lua-script';
+import { EVENT_LOG_EPOCH_LUA } from './lua/event-log-epoch';
+import { EVENT_LOG_HEAD_LUA } from './lua/event-log-head';
+import { EVENT_LOG_APPEND_LUA } from './lua/event-log-append';
+import { EVENT_LOG_READ_LUA } from './lua/event-log-read';
+import { EVENT_LOG_TRIM_LUA } from './lua/event-log-trim';
+import { EVENT_LOG_ROLLBACK_LUA } from './lua/event-log-rollback';
 
 /*
  * Keys (every script declares both; on Redis Cluster the keyPrefix must be a hash tag):
@@ -24,169 +30,13 @@ import { defineLuaScript } from './lua-script';
  * (maxmemory-policy noeviction or volatile-*: they have no TTL).
  * @see https://redis.io/docs/latest/commands/xadd/#specifying-a-stream-id-as-an-argument
  */
-const PRELUDE = `
-local function nowMs()
-  local t = redis.call('TIME')
-  return string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
-end
-local function currentEpoch()
-  local epoch = redis.call('GET', KEYS[2])
-  if epoch and redis.call('EXISTS', KEYS[1]) == 1 then return epoch end
-  local ms = nowMs()
-  epoch = ms .. '.' .. ARGV[1]
-  redis.call('UNLINK', KEYS[1])
-  redis.call('XADD', KEYS[1], ms .. '-0', 'epoch', epoch)
-  redis.call('XDEL', KEYS[1], ms .. '-0')
-  redis.call('SET', KEYS[2], epoch)
-  return epoch
-end
-local function epochMs(epoch) return string.match(epoch, '^(%d+)%.') end
-local function seqOf(id) return tonumber(string.match(id, '%-(%d+)$')) end
-local function idOf(ms, seq) return ms .. '-' .. string.format('%d', seq) end
-local function headSeq()
-  local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-  if last[1] then return seqOf(last[1][1]) end
-  local info = redis.call('XINFO', 'STREAM', KEYS[1])
-  for i = 1, #info, 2 do
-    if info[i] == 'last-generated-id' then return seqOf(info[i + 1]) end
-  end
-  return 0
-end
-local function firstSeq(head)
-  local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
-  if first[1] then return seqOf(first[1][1]) end
-  return head + 1
-end
-local function seqIn(position, ms)
-  if position == '0-0' then return 0 end
-  local pms, pseq = string.match(position, '^(%d+)%-(%d+)$')
-  if pms == ms then return tonumber(pseq) end
-  return nil
-end
-local function isLater(a, b)
-  if #a ~= #b then return #a > #b end
-  return a > b
-end
-`;
-
-/** KEYS: stream, epoch. ARGV: fresh id. Replies the epoch. */
-export const EPOCH_SCRIPT = defineLuaScript(`${PRELUDE}
-return currentEpoch()
-`);
-
-/** KEYS: stream, epoch. ARGV: fresh id. Replies the newest position ('0-0' before the first entry). */
-export const HEAD_SCRIPT = defineLuaScript(`${PRELUDE}
-local epoch = currentEpoch()
-local head = headSeq()
-if head == 0 then return '0-0' end
-return idOf(epochMs(epoch), head)
-`);
-
-/**
- * KEYS: stream, epoch. ARGV: fresh id, maxEntries, the epoch and sequence number of the newest
- * entry the caller has appended ('' and 0: none), then 4 fields per entry: to, event, data, except.
- * Appends the entries in order and replies { epoch, at, id1, id2, … }: the epoch is read in the same
- * atomic step as the entries are written. MAXLEN ~ drops whole stream nodes only (cheap; never below
- * maxEntries).
- * A head below the caller's own newest entry of the same epoch means the stream went back in time
- * (Redis restarted from an older snapshot): a new epoch is started first, so the appends never reuse
- * a position that was already handed out for another entry (see ROLLBACK_SCRIPT).
- */
-export const APPEND_SCRIPT = defineLuaScript(`${PRELUDE}
-local epoch = currentEpoch()
-if epoch == ARGV[3] and headSeq() < tonumber(ARGV[4]) then
-  redis.call('DEL', KEYS[2])
-  epoch = currentEpoch()
-end
-local at = nowMs()
-local idPattern = epochMs(epoch) .. '-*'
-local reply = {epoch, at}
-for i = 5, #ARGV, 4 do
-  reply[#reply + 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], idPattern,
-    'to', ARGV[i], 'ev', ARGV[i + 1], 'data', ARGV[i + 2], 'ex', ARGV[i + 3], 'at', at)
-end
-return reply
-`);
-
-/**
- * KEYS: stream, epoch. ARGV: fresh id, after, until ('+': none), limit, mode ('range' | 'tail').
- * Replies { epoch, 'ok' | 'gap', from, entries }: the entries after \`from\` up to \`until\`, at most
- * \`limit\`. 'gap' when \`after\` is not a position of this epoch, is newer than the head, or an entry
- * after it was trimmed; in 'range' mode that is the whole answer, in 'tail' mode the read goes on
- * from what is there (\`from\` says where). The checks and the read are one atomic step.
- */
-export const READ_SCRIPT = defineLuaScript(`${PRELUDE}
-local epoch = currentEpoch()
-local ms = epochMs(epoch)
-local head = headSeq()
-local first = firstSeq(head)
-local after = seqIn(ARGV[2], ms)
-local status = 'ok'
-if after == nil or after > head or after < first - 1 then
-  status = 'gap'
-  if ARGV[5] == 'range' then return {epoch, status} end
-  if after == nil or after > head then after = head else after = first - 1 end
-end
-local upto = head
-if ARGV[3] ~= '+' then
-  local bound = seqIn(ARGV[3], ms)
-  if bound == nil then
-    if not isLater(string.match(ARGV[3], '^(%d+)'), ms) then upto = 0 end
-  elseif bound < head then
-    upto = bound
-  end
-end
-local entries = {}
-local limit = tonumber(ARGV[4])
-if limit > 0 and upto > after then
-  entries = redis.call('XRANGE', KEYS[1], idOf(ms, after + 1), idOf(ms, upto), 'COUNT', limit)
-end
-return {epoch, status, idOf(ms, after), entries}
-`);
-
-/**
- * KEYS: stream, epoch. ARGV: fresh id, retentionMs, maxEntries, batch. Replies how many it dropped.
- * Drops the oldest entries beyond maxEntries, then on while they are older than the window (the
- * first young one is found by bisection on \`at\`, which grows with the id), at most \`batch\`.
- * Exact XTRIM MINID: ids are dense, so the threshold id names exactly where to cut.
- */
-export const TRIM_SCRIPT = defineLuaScript(`${PRELUDE}
-local ms = epochMs(currentEpoch())
-local head = headSeq()
-local first = firstSeq(head)
-if first > head then return 0 end
-local count = head - first + 1
-local cap = math.min(count, tonumber(ARGV[4]))
-local drop = math.min(cap, math.max(0, count - tonumber(ARGV[3])))
-if drop < cap then
-  local cutoff = tonumber(nowMs()) - tonumber(ARGV[2])
-  local lo, hi = first + drop, first + cap
-  while lo < hi do
-    local mid = math.floor((lo + hi) / 2)
-    local fields = redis.call('XRANGE', KEYS[1], idOf(ms, mid), '+', 'COUNT', 1)[1][2]
-    local at = 0
-    for i = 1, #fields, 2 do
-      if fields[i] == 'at' then at = tonumber(fields[i + 1]) end
-    end
-    if at < cutoff then lo = mid + 1 else hi = mid end
-  end
-  drop = lo - first
-end
-if drop == 0 then return 0 end
-return redis.call('XTRIM', KEYS[1], 'MINID', '=', idOf(ms, first + drop))
-`);
-
-/**
- * KEYS: stream, epoch. ARGV: fresh id, the epoch a reader saw go back in time. Starts a new epoch
- * if that one is still current, and replies the current epoch.
- * A reader's position past the head of its own epoch means the stream went BACK (Redis restarted
- * from an older snapshot): the epoch survived, but the positions after the snapshot now name
- * nothing, and the next appends would reuse them for other entries. So it is a reset: a new epoch.
- */
-export const ROLLBACK_SCRIPT = defineLuaScript(`${PRELUDE}
-if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
-return currentEpoch()
-`);
+// The scripts' text, with what each takes and replies: ./lua/ (one file each).
+export const EPOCH_SCRIPT = defineLuaScript(EVENT_LOG_EPOCH_LUA);
+export const HEAD_SCRIPT = defineLuaScript(EVENT_LOG_HEAD_LUA);
+export const APPEND_SCRIPT = defineLuaScript(EVENT_LOG_APPEND_LUA);
+export const READ_SCRIPT = defineLuaScript(EVENT_LOG_READ_LUA);
+export const TRIM_SCRIPT = defineLuaScript(EVENT_LOG_TRIM_LUA);
+export const ROLLBACK_SCRIPT = defineLuaScript(EVENT_LOG_ROLLBACK_LUA);
 
 /** The connection a subscription blocks on: XREAD, and the read script sent right behind it. */
 export interface RedisBlockingClient extends RedisStoreClient {

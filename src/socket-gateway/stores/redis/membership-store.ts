@@ -2,44 +2,16 @@ import type { JoinResult, MembershipStore } from '../types';
 import { byCodeUnit } from '../sort';
 import { asInteger, asStrings, type RedisStoreClient, type RedisStoreOptions } from './client';
 import { defineLuaScript } from './lua-script';
+import { MEMBERSHIP_JOIN_LUA } from './lua/membership-join';
+import { MEMBERSHIP_LEAVE_LUA } from './lua/membership-leave';
+import { MEMBERSHIP_COUNT_MEMBERS_LUA } from './lua/membership-count-members';
 import { checkAbandonedHistoryTtl, DEFAULT_ABANDONED_HISTORY_TTL_MS } from '../room-history';
 import { historyKeys } from './room-history-store';
 
-/**
- * KEYS[1] the user's rooms (SET), KEYS[2] the room's members (SET), KEYS[3] and KEYS[4] the room's
- * history (list, counter: redis/room-history-store.ts); ARGV: room, userId, maxRooms.
- * Redis runs a script alone, so the count, the check and the writes are one atomic step. A join
- * takes the room's history off its abandoned-room expiry (LEAVE sets it).
- * Replies { ok, added, count } as integers (a Lua false would end the reply array early).
- */
-export const JOIN_SCRIPT = defineLuaScript(`
-local count = redis.call('SCARD', KEYS[1])
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return {1, 0, count} end
-if count >= tonumber(ARGV[3]) then return {0, 0, count} end
-redis.call('SADD', KEYS[1], ARGV[1])
-redis.call('SADD', KEYS[2], ARGV[2])
-redis.call('PERSIST', KEYS[3])
-redis.call('PERSIST', KEYS[4])
-return {1, 1, count + 1}
-`);
-
-/**
- * KEYS as JOIN; ARGV: room, userId, abandonedHistoryTtlMs. Both indexes change together; when the
- * room's last member leaves, its history expires after the TTL unless someone joins first.
- * Replies { removed, count }.
- */
-export const LEAVE_SCRIPT = defineLuaScript(`
-local removed = redis.call('SREM', KEYS[1], ARGV[1])
-redis.call('SREM', KEYS[2], ARGV[2])
-if removed == 1 and redis.call('SCARD', KEYS[2]) == 0 then
-  redis.call('PEXPIRE', KEYS[3], ARGV[3])
-  redis.call('PEXPIRE', KEYS[4], ARGV[3])
-end
-return {removed, redis.call('SCARD', KEYS[1])}
-`);
-
-/** KEYS[1] the room's members. Replies their number (a script: the stores' client interface stays small). */
-export const COUNT_MEMBERS_SCRIPT = defineLuaScript(`return redis.call('SCARD', KEYS[1])`);
+// The scripts' text, with what each takes and replies: ./lua/ (one file each).
+export const JOIN_SCRIPT = defineLuaScript(MEMBERSHIP_JOIN_LUA);
+export const LEAVE_SCRIPT = defineLuaScript(MEMBERSHIP_LEAVE_LUA);
+export const COUNT_MEMBERS_SCRIPT = defineLuaScript(MEMBERSHIP_COUNT_MEMBERS_LUA);
 
 export interface RedisMembershipStoreOptions extends RedisStoreOptions {
   /** A room's history (the history store's keys, same prefix) expires this long after its last member left. */

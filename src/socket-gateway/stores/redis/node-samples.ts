@@ -1,25 +1,15 @@
 import type { NodeSample, NodeSeries, SampleBoard } from '../../metrics-sampler';
 import type { RedisStoreClient, RedisStoreOptions } from './client';
 import { defineLuaScript } from './lua-script';
+import { NODE_SAMPLES_PUBLISH_LUA } from './lua/node-samples-publish';
+import { NODE_SAMPLES_LIVE_NODES_LUA } from './lua/node-samples-live-nodes';
 
 /** How long a node's samples outlive its last publish: a stopped node leaves the dashboard after this. */
 export const DEFAULT_SAMPLES_TTL_MS = 5_000;
 
-/**
- * KEYS: the index (ZSET nodeId → expiry, epoch ms), the node's samples. ARGV: nodeId, samples JSON, ttlMs, now (epoch ms).
- * Writes the node's samples with a TTL, and forgets the index entries of nodes whose samples expired.
- */
-const PUBLISH_SCRIPT = defineLuaScript(`
-redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
-redis.call('ZADD', KEYS[1], tonumber(ARGV[4]) + tonumber(ARGV[3]), ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[4])
-return 1
-`);
-
-/** KEYS: the index. ARGV: now (epoch ms). Replies the ids of the nodes whose samples have not expired. */
-const LIVE_NODES_SCRIPT = defineLuaScript(`
-return redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf')
-`);
+// The scripts' text, with what each takes and replies: ./lua/ (one file each).
+const PUBLISH_SCRIPT = defineLuaScript(NODE_SAMPLES_PUBLISH_LUA);
+const LIVE_NODES_SCRIPT = defineLuaScript(NODE_SAMPLES_LIVE_NODES_LUA);
 
 const SAMPLE_KEYS = ['t', 'sockets', 'users', 'emitted', 'deliveries', 'replays', 'resyncs'] as const;
 

@@ -9,6 +9,19 @@ import {
 } from '../presence';
 import { asInteger, asStrings, type RedisStoreClient, type RedisStoreOptions } from './client';
 import { defineLuaScript } from './lua-script';
+import { PRESENCE_CONNECTED_LUA } from './lua/presence-connected';
+import { PRESENCE_DISCONNECTED_LUA } from './lua/presence-disconnected';
+import { PRESENCE_IS_ONLINE_LUA } from './lua/presence-is-online';
+import { PRESENCE_LEASE_LUA } from './lua/presence-lease';
+import { PRESENCE_FIND_DEAD_LUA } from './lua/presence-find-dead';
+import { PRESENCE_FIND_EXPIRED_LUA } from './lua/presence-find-expired';
+import { PRESENCE_CLAIM_EXPIRED_LUA } from './lua/presence-claim-expired';
+import { PRESENCE_RESTORE_LUA } from './lua/presence-restore';
+import { PRESENCE_PICK_USERS_LUA } from './lua/presence-pick-users';
+import { PRESENCE_FORGET_LUA } from './lua/presence-forget';
+import { PRESENCE_SCHEDULE_LUA } from './lua/presence-schedule';
+import { PRESENCE_DUE_LUA } from './lua/presence-due';
+import { PRESENCE_SETTLE_LUA } from './lua/presence-settle';
 
 /*
  * Keys (every script declares each key it touches; on Redis Cluster the keyPrefix must be a hash tag):
@@ -23,161 +36,20 @@ import { defineLuaScript } from './lua-script';
  * @see https://redis.io/docs/latest/develop/interact/programmability/eval-intro/#script-parameterization
  */
 
-const NOW = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local function liveCount(nodes, user)
-  local fields = redis.call('HGETALL', user)
-  local count = 0
-  for i = 1, #fields, 2 do
-    local lease = redis.call('ZSCORE', nodes, fields[i])
-    if lease and tonumber(lease) > now then count = count + tonumber(fields[i + 1]) end
-  end
-  return count
-end
-`;
-
-/** KEYS: nodes, presence:user, node-users:node. ARGV: nodeId, userId, maxConnections (-1: none), ttlMs. */
-export const CONNECTED_SCRIPT = defineLuaScript(`${NOW}
-redis.call('ZADD', KEYS[1], 'GT', now + tonumber(ARGV[4]), ARGV[1])
-local count = liveCount(KEYS[1], KEYS[2])
-local max = tonumber(ARGV[3])
-if max >= 0 and count >= max then return {0, count} end
-redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
-redis.call('SADD', KEYS[3], ARGV[2])
-return {1, count + 1}
-`);
-
-/** KEYS: nodes, presence:user, node-users:node. ARGV: nodeId, userId, ttlMs. Replies the live count left. */
-export const DISCONNECTED_SCRIPT = defineLuaScript(`${NOW}
-redis.call('ZADD', KEYS[1], 'GT', now + tonumber(ARGV[3]), ARGV[1])
-if redis.call('HINCRBY', KEYS[2], ARGV[1], -1) <= 0 then
-  redis.call('HDEL', KEYS[2], ARGV[1])
-  redis.call('SREM', KEYS[3], ARGV[2])
-end
-return liveCount(KEYS[1], KEYS[2])
-`);
-
-/** KEYS: nodes, presence:user… Replies 1 or 0 per user. */
-export const IS_ONLINE_SCRIPT = defineLuaScript(`${NOW}
-local online = {}
-for i = 2, #KEYS do online[i - 1] = liveCount(KEYS[1], KEYS[i]) > 0 and 1 or 0 end
-return online
-`);
-
-/** KEYS: nodes. ARGV: nodeId, lease end relative to now (ms; 'down' sets it to 0). */
-export const LEASE_SCRIPT = defineLuaScript(`${NOW}
-local lease = 0
-if ARGV[2] ~= 'down' then lease = now + tonumber(ARGV[2]) end
-redis.call('ZADD', KEYS[1], lease, ARGV[1])
-return 1
-`);
-
-/** KEYS: nodes. ARGV: forgetAfterMs. Replies one node whose lease ended before the cutoff, or false. */
-export const FIND_DEAD_SCRIPT = defineLuaScript(`${NOW}
-local found = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%d', now - tonumber(ARGV[1])), 'LIMIT', 0, 1)
-return found[1] or false
-`);
-
-/** KEYS: nodes. ARGV: the caller's nodeId. Replies one other node whose lease ran out without nodeDown (0 < lease <= now), or false. */
-export const FIND_EXPIRED_SCRIPT = defineLuaScript(`${NOW}
-local found = redis.call('ZRANGEBYSCORE', KEYS[1], '(0', string.format('%d', now), 'LIMIT', 0, 2)
-for _, node in ipairs(found) do
-  if node ~= ARGV[1] then return node end
-end
-return false
-`);
-
-/**
- * KEYS: nodes, node-users:node. ARGV: nodeId. If the node's lease still ran out without nodeDown,
- * marks it as nodeDown does (so nobody takes it again) and replies its users; otherwise false.
- */
-export const CLAIM_EXPIRED_SCRIPT = defineLuaScript(`${NOW}
-local lease = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]) or '0')
-if lease <= 0 or lease > now then return false end
-redis.call('ZADD', KEYS[1], 0, ARGV[1])
-return redis.call('SMEMBERS', KEYS[2])
-`);
-
-/**
- * KEYS: nodes, node-users:node, presence:user… ARGV: nodeId, ttlMs, then userId, count for each
- * presence key (same order). Renews the lease and sets each user's count on the node (0: removes it).
- */
-export const RESTORE_SCRIPT = defineLuaScript(`${NOW}
-redis.call('ZADD', KEYS[1], 'GT', now + tonumber(ARGV[2]), ARGV[1])
-for i = 3, #KEYS do
-  local user = ARGV[2 * i - 3]
-  local count = tonumber(ARGV[2 * i - 2])
-  if count > 0 then
-    redis.call('HSET', KEYS[i], ARGV[1], count)
-    redis.call('SADD', KEYS[2], user)
-  else
-    redis.call('HDEL', KEYS[i], ARGV[1])
-    redis.call('SREM', KEYS[2], user)
-  end
-end
-return 1
-`);
-
-/** KEYS: node-users:node. ARGV: how many. Replies up to that many of its users. */
-export const PICK_USERS_SCRIPT = defineLuaScript(`
-return redis.call('SRANDMEMBER', KEYS[1], tonumber(ARGV[1]))
-`);
-
-/**
- * KEYS: nodes, node-users:node, presence:user… ARGV: nodeId, forgetAfterMs, userId… (same order).
- * Re-checks that the node is still dead (it may have come back since FIND_DEAD), deletes its
- * field from each user's hash, and drops the node once no user is left. Replies the fields
- * deleted, or -1 when the node came back.
- */
-export const FORGET_SCRIPT = defineLuaScript(`${NOW}
-local lease = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if lease and tonumber(lease) >= now - tonumber(ARGV[2]) then return -1 end
-local removed = 0
-for i = 3, #KEYS do
-  removed = removed + redis.call('HDEL', KEYS[i], ARGV[1])
-  redis.call('SREM', KEYS[2], ARGV[i])
-end
-if redis.call('SCARD', KEYS[2]) == 0 then redis.call('ZREM', KEYS[1], ARGV[1]) end
-return removed
-`);
-
-/** KEYS: unsettled. ARGV: afterMs, userId… Each user is settled at now + afterMs, or later if already asked for later (GT). */
-export const SCHEDULE_SCRIPT = defineLuaScript(`${NOW}
-local at = now + tonumber(ARGV[1])
-for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'GT', at, ARGV[i]) end
-return 1
-`);
-
-/** KEYS: unsettled. ARGV: how many. Replies up to that many users whose time has come (not taken: SETTLE takes them). */
-export const DUE_SCRIPT = defineLuaScript(`${NOW}
-return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', string.format('%d', now), 'LIMIT', 0, tonumber(ARGV[1]))
-`);
-
-/**
- * KEYS: nodes, unsettled, announced, presence:user… ARGV: userId… (same order). For each user
- * still due (another node may have settled it, or it was pushed later since DUE): takes it, and
- * if whether it is online now differs from what was announced, records the new state. Replies
- * userId, '1'|'0' for each change.
- */
-export const SETTLE_SCRIPT = defineLuaScript(`${NOW}
-local changed = {}
-for i = 4, #KEYS do
-  local user = ARGV[i - 3]
-  local at = redis.call('ZSCORE', KEYS[2], user)
-  if at and tonumber(at) <= now then
-    redis.call('ZREM', KEYS[2], user)
-    local online = liveCount(KEYS[1], KEYS[i]) > 0
-    local was = redis.call('SISMEMBER', KEYS[3], user) == 1
-    if online ~= was then
-      if online then redis.call('SADD', KEYS[3], user) else redis.call('SREM', KEYS[3], user) end
-      changed[#changed + 1] = user
-      changed[#changed + 1] = online and '1' or '0'
-    end
-  end
-end
-return changed
-`);
+// The scripts' text, with what each takes and replies: ./lua/ (one file each).
+export const CONNECTED_SCRIPT = defineLuaScript(PRESENCE_CONNECTED_LUA);
+export const DISCONNECTED_SCRIPT = defineLuaScript(PRESENCE_DISCONNECTED_LUA);
+export const IS_ONLINE_SCRIPT = defineLuaScript(PRESENCE_IS_ONLINE_LUA);
+export const LEASE_SCRIPT = defineLuaScript(PRESENCE_LEASE_LUA);
+export const FIND_DEAD_SCRIPT = defineLuaScript(PRESENCE_FIND_DEAD_LUA);
+export const FIND_EXPIRED_SCRIPT = defineLuaScript(PRESENCE_FIND_EXPIRED_LUA);
+export const CLAIM_EXPIRED_SCRIPT = defineLuaScript(PRESENCE_CLAIM_EXPIRED_LUA);
+export const RESTORE_SCRIPT = defineLuaScript(PRESENCE_RESTORE_LUA);
+export const PICK_USERS_SCRIPT = defineLuaScript(PRESENCE_PICK_USERS_LUA);
+export const FORGET_SCRIPT = defineLuaScript(PRESENCE_FORGET_LUA);
+export const SCHEDULE_SCRIPT = defineLuaScript(PRESENCE_SCHEDULE_LUA);
+export const DUE_SCRIPT = defineLuaScript(PRESENCE_DUE_LUA);
+export const SETTLE_SCRIPT = defineLuaScript(PRESENCE_SETTLE_LUA);
 
 /** How many users one isOnline or sweep script call handles (bounds each script's run time). */
 const BATCH = 200;

@@ -1,6 +1,10 @@
 import { REVOCATION_RETENTION_MS, type RevocationStore } from '../types';
 import type { RedisStoreClient, RedisStoreOptions } from './client';
 import { defineLuaScript } from './lua-script';
+import { REVOCATION_CHECK_LUA } from './lua/revocation-check';
+import { REVOCATION_REVOKE_LUA } from './lua/revocation-revoke';
+import { REVOCATION_REVOKE_ALL_LUA } from './lua/revocation-revoke-all';
+import { REVOCATION_NOT_BEFORE_LUA } from './lua/revocation-not-before';
 
 /*
  * Keys (on Redis Cluster the keyPrefix must be a hash tag: the scripts touch two keys):
@@ -19,70 +23,15 @@ import { defineLuaScript } from './lua-script';
  *   revocation write holds every sign-out: nothing is lost, and nothing is refused.
  * The event log's own reset is not used for this: the log can be lost alone (its keys evicted or
  * deleted) without any sign-out lost, and the store can tell exactly.
- * PRELUDE's `state()` (on KEYS[1], the hash) does both, then the script does its own work in the same atomic step.
+ * The prelude's `state()` (lua/revocation-prelude.ts, on KEYS[1], the hash) does both, then the script does its own work in the same atomic step.
  * ARGV[1] = the caller's clock (epoch ms), ARGV[2] = the highest mark it has seen.
  */
-const PRELUDE = `
-local function state()
-  local now = tonumber(ARGV[1])
-  local seen = tonumber(ARGV[2])
-  local stored = redis.call('HMGET', KEYS[1], 'notBefore', 'mark')
-  local notBefore, mark = tonumber(stored[1]), tonumber(stored[2])
-  if notBefore == nil or mark == nil or mark < seen then
-    notBefore = math.max(notBefore or 0, now - 1)
-    -- Past every mark any node has seen (marks start at the clock and grow by one a write), so
-    -- another node that saw a higher one than this node does not take it for a second rollback.
-    mark = math.max(mark or 0, seen, now) + 1
-    redis.call('HSET', KEYS[1], 'notBefore', string.format('%d', notBefore), 'mark', string.format('%d', mark))
-  end
-  return notBefore, mark
-end
-local function bump(mark)
-  mark = mark + 1
-  redis.call('HSET', KEYS[1], 'mark', string.format('%d', mark))
-  return mark
-end
-`;
 
-/** KEYS: state. ARGV: now, seen. Replies { notBefore, mark }. */
-export const CHECK_SCRIPT = defineLuaScript(`${PRELUDE}
-local notBefore, mark = state()
-return { string.format('%d', notBefore), string.format('%d', mark) }
-`);
-
-/**
- * KEYS: state, the user's revocation. ARGV: now, seen, atMs, expiry (epoch ms).
- * Keeps the larger of the stored and the new value in one atomic step, so two nodes signing the
- * same user out at once can never move it back. The kept value keeps its own, later, expiry.
- * Replies { notBefore, mark }.
- */
-export const REVOKE_SCRIPT = defineLuaScript(`${PRELUDE}
-local notBefore, mark = state()
-local old = redis.call('GET', KEYS[2])
-if not (old and tonumber(old) >= tonumber(ARGV[3])) then
-  redis.call('SET', KEYS[2], ARGV[3], 'PXAT', ARGV[4])
-end
-mark = bump(mark)
-return { string.format('%d', notBefore), string.format('%d', mark) }
-`);
-
-/** KEYS: state. ARGV: now, seen, atMs. Raises the global not-before to atMs. Replies { notBefore, mark }. */
-export const REVOKE_ALL_SCRIPT = defineLuaScript(`${PRELUDE}
-local notBefore, mark = state()
-if tonumber(ARGV[3]) > notBefore then
-  notBefore = tonumber(ARGV[3])
-  redis.call('HSET', KEYS[1], 'notBefore', string.format('%d', notBefore))
-  mark = bump(mark)
-end
-return { string.format('%d', notBefore), string.format('%d', mark) }
-`);
-
-/** KEYS: state, the user's revocation. ARGV: now, seen. Replies { notBefore, mark, the user's revocation or '' }. */
-export const NOT_BEFORE_SCRIPT = defineLuaScript(`${PRELUDE}
-local notBefore, mark = state()
-local user = redis.call('GET', KEYS[2]) or ''
-return { string.format('%d', notBefore), string.format('%d', mark), user }
-`);
+// The scripts' text, with what each takes and replies: ./lua/ (one file each).
+export const CHECK_SCRIPT = defineLuaScript(REVOCATION_CHECK_LUA);
+export const REVOKE_SCRIPT = defineLuaScript(REVOCATION_REVOKE_LUA);
+export const REVOKE_ALL_SCRIPT = defineLuaScript(REVOCATION_REVOKE_ALL_LUA);
+export const NOT_BEFORE_SCRIPT = defineLuaScript(REVOCATION_NOT_BEFORE_LUA);
 
 /**
  * Sign-outs in Redis, shared by every node. Key: `${keyPrefix}revoked:${userId}`, expiring (PXAT)

@@ -1,43 +1,12 @@
 import { checkAppend, checkRead, type RoomHistoryEntry, type RoomHistoryStore } from '../room-history';
 import type { RedisStoreClient, RedisStoreOptions } from './client';
 import { defineLuaScript } from './lua-script';
+import { ROOM_HISTORY_APPEND_LUA } from './lua/room-history-append';
+import { ROOM_HISTORY_READ_LUA } from './lua/room-history-read';
 
-/**
- * KEYS[1] the room's history (LIST, newest first, items `<seq> <json>`), KEYS[2] its counter;
- * ARGV: the entry as JSON, keep. Numbers the entry one past the newest kept one (so the list's
- * seqs stay dense: the entry with seq s sits at index newest - s), or from the counter when the
- * list is empty (so numbers are not reused after the list was lost), pushes it and trims the list
- * to `keep`, in one atomic step. Replies the seq.
- */
-export const APPEND_HISTORY_SCRIPT = defineLuaScript(`
-local head = redis.call('LINDEX', KEYS[1], 0)
-local seq
-if head then
-  seq = tonumber(string.match(head, '^(%d+) ')) + 1
-  redis.call('SET', KEYS[2], seq)
-else
-  seq = redis.call('INCR', KEYS[2])
-end
-redis.call('LPUSH', KEYS[1], seq .. ' ' .. ARGV[1])
-redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
-return seq
-`);
-
-/**
- * KEYS[1] the room's history; ARGV: before ('' for the newest), count. The `count` newest items
- * below `before`, newest first: the index arithmetic needs the seqs to be dense, which the append
- * script guarantees.
- */
-export const READ_HISTORY_SCRIPT = defineLuaScript(`
-local head = redis.call('LINDEX', KEYS[1], 0)
-if not head then return {} end
-local start = 0
-if ARGV[1] ~= '' then
-  start = tonumber(string.match(head, '^(%d+) ')) - tonumber(ARGV[1]) + 1
-  if start < 0 then start = 0 end
-end
-return redis.call('LRANGE', KEYS[1], start, start + tonumber(ARGV[2]) - 1)
-`);
+// The scripts' text, with what each takes and replies: ./lua/ (one file each).
+export const APPEND_HISTORY_SCRIPT = defineLuaScript(ROOM_HISTORY_APPEND_LUA);
+export const READ_HISTORY_SCRIPT = defineLuaScript(ROOM_HISTORY_READ_LUA);
 
 /** A room's history keys: its list and its counter (the membership store expires both when the room is abandoned). */
 export function historyKeys(keyPrefix: string, room: string): [list: string, seq: string] {
