@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_EVENT_LOG_RETENTION, isPosition, type EventAddress, type EventLog, type EventLogRetention, type LogEntry } from '../event-log';
 import { EventLogResyncError, guardedSubscriber } from '../event-log-subscription';
+import { createGroupCommit } from '../group-commit';
 import type { RedisStoreClient, RedisStoreOptions } from './client';
 import { defineLuaScript } from './lua-script';
 import { EVENT_LOG_EPOCH_LUA } from './lua/event-log-epoch';
@@ -77,19 +78,15 @@ const DEFAULTS = { blockMs: 2_000, readBatch: 500, trimBatch: 10_000 };
 /** At most this many entries per append script call (a bound on one script's run time and reply). */
 const APPEND_BATCH = 500;
 
-interface PendingAppend {
-  /** The entry's stream fields but `at`, in APPEND_SCRIPT's argument order: to, ev, data, ex. */
-  values: [to: string, event: string, data: string, except: string];
-  resolve(entry: LogEntry): void;
-  reject(error: Error): void;
-}
+/** An entry's stream fields but `at`, in APPEND_SCRIPT's argument order: to, ev, data, ex. */
+type AppendFields = [to: string, event: string, data: string, except: string];
 const MAX_BACKOFF_MS = 2_000;
 
 /**
  * The event log in one Redis Stream, shared by every node (see the key layout above).
  *
  * - `append`: one script call per synchronous run of appends (epoch check, XADD with MAXLEN ~
- *   maxEntries for each, in order); see `flush`.
+ *   maxEntries for each, in order); see `commit`.
  * - `readRange`: one script call that checks for a gap and reads in the same atomic step.
  * - `trim`: the time window (and the exact count), at most `trimBatch` entries per call; run it
  *   periodically (one XADD cannot carry both MAXLEN and MINID).
@@ -127,42 +124,32 @@ export function createRedisEventLog(
   const subscriptions = new Set<{ stop(): Promise<void> }>();
 
   /**
-   * Group commit: appends wait in `pending` while one script call is under way, and the next call
-   * carries all of them (at most APPEND_BATCH entries per call, in call order). One round trip and
-   * one command's client overhead for the lot instead of one each: a loop of emits, or a broadcast
-   * to many users, costs about one call per batch (the bench's log part measured ~120 µs of node CPU
-   * per emitToUser with a call each). One call at a time also keeps call order even when a call has
-   * to resend its script (NOSCRIPT after a Redis restart). Each entry is serialised when `append` is
-   * called, so changing the payload afterwards changes nothing. A failed call rejects the appends it
-   * carried, and the next batch still goes.
+   * Group commit (../group-commit.ts): appends wait while one script call is under way, and the next
+   * call carries all of them (at most APPEND_BATCH entries per call, in call order). One round trip
+   * and one command's client overhead for the lot instead of one each: a loop of emits, or a
+   * broadcast to many users, costs about one call per batch (the bench's log part measured ~120 µs
+   * of node CPU per emitToUser with a call each). One call at a time also keeps call order even when
+   * a call has to resend its script (NOSCRIPT after a Redis restart). Each entry is serialised when
+   * `append` is called, so changing the payload afterwards changes nothing. A failed call rejects the
+   * appends it carried, and the next batch still goes.
    */
-  let pending: PendingAppend[] = [];
-  let flushing = false;
   /** The newest entry this object appended: the append script compares the head with it to catch a rollback. */
   let newest: { epoch: string; seq: bigint } | undefined;
-  const flush = async () => {
-    flushing = true;
-    while (pending.length > 0) {
-      const chunk = pending.slice(0, APPEND_BATCH);
-      pending = pending.slice(chunk.length);
-      const args = [freshId(), maxEntries, newest?.epoch ?? '', String(newest?.seq ?? 0n)];
-      for (const item of chunk) args.push(...item.values);
-      try {
-        const reply = await APPEND_SCRIPT.run(client, keys, args);
-        const [epoch, at, ...ids] = Array.isArray(reply) ? reply : [];
-        if (ids.length !== chunk.length) throw new Error(`event log: append replied ${ids.length} ids for ${chunk.length} entries`);
-        if (typeof epoch === 'string' && ids.length > 0) newest = { epoch, seq: seqOf(asString(ids[ids.length - 1], 'append')) };
-        const atField = asString(at, 'append');
-        const entries = chunk.map(({ values: [to, ev, data, ex] }, i) =>
-          toEntry(asString(ids[i], 'append'), ['to', to, 'ev', ev, 'data', data, 'ex', ex, 'at', atField]),
-        );
-        chunk.forEach((item, i) => item.resolve(entries[i]!));
-      } catch (error) {
-        for (const item of chunk) item.reject(error instanceof Error ? error : new Error(String(error)));
-      }
+  const writeBatch = async (chunk: AppendFields[]): Promise<LogEntry[]> => {
+    const args = [freshId(), maxEntries, newest?.epoch ?? '', String(newest?.seq ?? 0n)];
+    for (const values of chunk) args.push(...values);
+    try {
+      const reply = await APPEND_SCRIPT.run(client, keys, args);
+      const [epoch, at, ...ids] = Array.isArray(reply) ? reply : [];
+      if (ids.length !== chunk.length) throw new Error(`event log: append replied ${ids.length} ids for ${chunk.length} entries`);
+      if (typeof epoch === 'string' && ids.length > 0) newest = { epoch, seq: seqOf(asString(ids[ids.length - 1], 'append')) };
+      const atField = asString(at, 'append');
+      return chunk.map(([to, ev, data, ex], i) => toEntry(asString(ids[i], 'append'), ['to', to, 'ev', ev, 'data', data, 'ex', ex, 'at', atField]));
+    } catch (error) {
+      throw error instanceof Error ? error : new Error(String(error));
     }
-    flushing = false;
   };
+  const commit = createGroupCommit({ write: writeBatch, maxBatch: APPEND_BATCH });
 
   const log: EventLog = {
     retention,
@@ -174,11 +161,7 @@ export function createRedisEventLog(
     async append(input) {
       const to = JSON.stringify(input.to);
       const data = input.data === undefined ? '' : (JSON.stringify(input.data) ?? '');
-      return new Promise<LogEntry>((resolve, reject) => {
-        pending.push({ values: [to, input.event, data, input.exceptSocketId ?? ''], resolve, reject });
-        // Started after this synchronous run, so the appends it makes travel together.
-        if (!flushing && pending.length === 1) queueMicrotask(() => void flush());
-      });
+      return commit([to, input.event, data, input.exceptSocketId ?? '']);
     },
     async head() {
       return asString(await HEAD_SCRIPT.run(client, keys, [freshId()]), 'head');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_EVENT_LOG_RETENTION, isPosition, type EventAddress, type EventLog, type EventLogRetention, type LogEntry } from '../event-log';
 import { EventLogResyncError, guardedSubscriber } from '../event-log-subscription';
+import { createGroupCommit } from '../group-commit';
 import type { SqliteDatabase } from './open-database';
 
 export interface SqliteEventLogOptions {
@@ -27,8 +28,6 @@ interface PendingAppend {
   event: string;
   data: string | null;
   exceptSocketId: string | null;
-  resolve(entry: LogEntry): void;
-  reject(error: unknown): void;
 }
 
 interface Subscription {
@@ -132,8 +131,6 @@ export function createSqliteEventLog(
     return dropped;
   });
 
-  // Appends waiting for the microtask that inserts them (see the batching note above).
-  let pending: PendingAppend[] = [];
   const insertAll = db.transaction((batch: PendingAppend[]): LogEntry[] => {
     const entries = batch.map((p) => {
       const id = Number(insert.run(p.at, p.address, p.event, p.data, p.exceptSocketId).lastInsertRowid);
@@ -148,20 +145,16 @@ export function createSqliteEventLog(
     if (through > 0 && deleteThrough.run(through).changes > 0) writeMeta.run('trimmed_through', through);
     return entries;
   });
-  const flush = () => {
-    const batch = pending;
-    pending = [];
-    let entries: LogEntry[];
-    try {
-      entries = insertAll.immediate(batch);
-    } catch (error) {
-      // Nothing of the batch was stored (the transaction rolled back): every append in it rejects.
-      for (const p of batch) p.reject(error);
-      return;
-    }
-    for (const subscription of [...subscriptions]) if (subscription.active) subscription.deliver(entries);
-    batch.forEach((p, i) => p.resolve(entries[i]!));
-  };
+  // Group commit (../group-commit.ts; see the batching note above): one transaction per synchronous
+  // run of appends, handed to the subscribers before any of its appends resolves. A failed
+  // transaction stored nothing of the batch (it rolled back): every append in it rejects.
+  const commit = createGroupCommit<PendingAppend, LogEntry>({
+    write(batch) {
+      const entries = insertAll.immediate(batch);
+      for (const subscription of [...subscriptions]) if (subscription.active) subscription.deliver(entries);
+      return entries;
+    },
+  });
 
   return {
     retention,
@@ -172,10 +165,7 @@ export function createSqliteEventLog(
       // Serialized now: the entry is what the caller passed at the call, whatever it changes later.
       const address = JSON.stringify(input.to);
       const data = input.data === undefined ? null : JSON.stringify(input.data);
-      return new Promise<LogEntry>((resolve, reject) => {
-        const at = Date.now();
-        if (pending.push({ at, address, event: input.event, data, exceptSocketId: input.exceptSocketId ?? null, resolve, reject }) === 1) queueMicrotask(flush);
-      });
+      return commit({ at: Date.now(), address, event: input.event, data, exceptSocketId: input.exceptSocketId ?? null });
     },
     async head() {
       return `0-${head()}`;
