@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { SocketServerLimits } from '@/socket-gateway';
 import { EVENT_FRAME_ALLOWANCE } from '@/socket-gateway/events';
+import { appSlot } from '@/server/process-holder';
 
 /** Environment variables, as `process.env` holds them. */
 export type RawEnv = Record<string, string | undefined>;
@@ -392,8 +393,7 @@ export function parseEnv(raw: RawEnv, system: SystemLimits = { openFileLimit: re
   };
 }
 
-const ENV_KEY = Symbol.for('socket-gateway.env');
-const holder = globalThis as { [ENV_KEY]?: Env };
+const slot = appSlot<Env>('env');
 
 /**
  * Start-up: parses `raw` once, keeps the result for every module copy, and writes the derived
@@ -403,16 +403,16 @@ export function initEnv(raw: RawEnv = process.env): Env {
   const env = parseEnv(raw);
   raw.NEXTAUTH_SECRET = env.nextAuthSecret;
   raw.NEXTAUTH_URL = env.appUrl;
-  holder[ENV_KEY] = env;
+  slot.set(env);
   return env;
 }
 
 /** The parsed settings (parsing process.env on first use where initEnv() never ran). */
 export function getEnv(): Env {
-  return (holder[ENV_KEY] ??= initEnv(process.env));
+  return slot.getOrCreate(() => initEnv(process.env));
 }
 
 /** Tests: forget the parsed settings so the next getEnv() parses process.env again. */
 export function resetEnv(): void {
-  delete holder[ENV_KEY];
+  slot.clear();
 }

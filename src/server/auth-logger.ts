@@ -8,6 +8,7 @@
  */
 import type { LoggerInstance } from 'next-auth';
 import { getLogger } from '@/socket-gateway';
+import { appSlot } from './process-holder';
 
 export interface AuthLoggerOptions {
   write?: (line: string) => void;
@@ -74,10 +75,9 @@ export function createAuthLogger(options: AuthLoggerOptions = {}): LoggerInstanc
   };
 }
 
-const LOGGER_KEY = Symbol.for('socket-gateway.auth-logger');
-const holder = globalThis as { [LOGGER_KEY]?: LoggerInstance };
+const slot = appSlot<LoggerInstance>('authLogger');
 
 /** The process's logger: Next bundles auth.ts into each route and page separately, and they share one window. */
 export function sharedAuthLogger(): LoggerInstance {
-  return (holder[LOGGER_KEY] ??= createAuthLogger());
+  return slot.getOrCreate(createAuthLogger);
 }

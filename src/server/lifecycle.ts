@@ -1,16 +1,17 @@
 /**
  * Whether this process is serving or draining, shared between server.ts and the route
- * handlers Next bundles (through globalThis, like the socket registry).
+ * handlers Next bundles (through globalThis: process-holder.ts).
  */
+import { appSlot } from './process-holder';
+
 export type ServerPhase = 'serving' | 'draining';
 
-const PHASE_KEY = Symbol.for('socket-gateway.phase');
-const holder = globalThis as { [PHASE_KEY]?: ServerPhase };
+const slot = appSlot<ServerPhase>('phase');
 
 export function setServerPhase(phase: ServerPhase): void {
-  holder[PHASE_KEY] = phase;
+  slot.set(phase);
 }
 
 export function getServerPhase(): ServerPhase {
-  return holder[PHASE_KEY] ?? 'serving';
+  return slot.get() ?? 'serving';
 }

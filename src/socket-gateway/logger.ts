@@ -10,6 +10,7 @@
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { getEnv } from '@/env';
+import { processSlot } from './process-holder';
 
 export type { Logger } from 'pino';
 
@@ -75,15 +76,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   );
 }
 
-const LOGGER_KEY = Symbol.for('socket-gateway.logger');
-const holder = globalThis as { [LOGGER_KEY]?: Logger };
+const slot = processSlot<Logger>('logger');
 
 /** The process's logger: JSON in production, readable in development, silent in tests (LOG_LEVEL overrides). */
 export function getLogger(): Logger {
-  return (holder[LOGGER_KEY] ??= (() => {
+  return slot.getOrCreate(() => {
     const env = getEnv();
     return createLogger({ level: env.logLevel, readable: env.nodeEnv === 'development' });
-  })());
+  });
 }
 
 /**

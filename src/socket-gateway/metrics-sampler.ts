@@ -10,6 +10,7 @@
  * extra increment on every emit and delivery for a number read once a second.
  */
 import { getMetrics, type GatewayMetrics } from './metrics';
+import { processSlot } from './process-holder';
 
 /** One second of one node: connections at sampling time, the rest per second over the interval. */
 export interface NodeSample {
@@ -199,20 +200,19 @@ export function createMetricsSampler(options: MetricsSamplerOptions): MetricsSam
 
 /**
  * server.ts and the code Next bundles each get their own copy of this module: the running
- * sampler lives on `globalThis` (as the metrics and the gateway runtime do, registry.ts).
+ * sampler lives on `globalThis` (process-holder.ts), as the metrics and the gateway runtime do.
  */
-const SAMPLER_KEY = Symbol.for('socket-gateway.metrics-sampler');
-const holder = globalThis as { [SAMPLER_KEY]?: MetricsSampler };
+const slot = processSlot<MetricsSampler>('metricsSampler');
 
 export function registerMetricsSampler(sampler: MetricsSampler): void {
-  holder[SAMPLER_KEY] = sampler;
+  slot.set(sampler);
 }
 
 /** Removes `sampler` if it is the registered one. */
 export function unregisterMetricsSampler(sampler: MetricsSampler): void {
-  if (holder[SAMPLER_KEY] === sampler) delete holder[SAMPLER_KEY];
+  slot.clearIf(sampler);
 }
 
 export function findMetricsSampler(): MetricsSampler | undefined {
-  return holder[SAMPLER_KEY];
+  return slot.get();
 }

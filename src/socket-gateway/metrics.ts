@@ -12,6 +12,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { isServerEventName } from './events';
+import { processSlot } from './process-holder';
 
 export type HandshakeOutcome = 'accepted' | 'unauthorized' | 'origin' | 'cap' | 'flood' | 'draining' | 'unavailable' | 'rate';
 export type SlowConsumerReason = 'backlog' | 'unsolicited_pong';
@@ -144,12 +145,11 @@ function createMetrics(): GatewayMetrics {
   };
 }
 
-const METRICS_KEY = Symbol.for('socket-gateway.metrics');
-const holder = globalThis as { [METRICS_KEY]?: GatewayMetrics };
+const slot = processSlot<GatewayMetrics>('metrics');
 
 /** The process's metrics (created on first use, shared by every module copy). */
 export function getMetrics(): GatewayMetrics {
-  return (holder[METRICS_KEY] ??= createMetrics());
+  return slot.getOrCreate(createMetrics);
 }
 
 /** An event name as a label: one of the known events, or "other" (the label set stays bounded). */

@@ -13,6 +13,7 @@
  */
 import { tracingChannel } from 'node:diagnostics_channel';
 import { getMetrics, type GatewayMetrics } from './metrics';
+import { processSlot } from './process-holder';
 
 /** The channel node-redis (v6) traces every command on (its `CHANNELS.TRACE_COMMAND`). */
 export const REDIS_COMMAND_CHANNEL = 'node-redis:command';
@@ -54,13 +55,12 @@ export function commandLabel(command: string): string {
 
 const isBlocking = ({ command, args }: CommandContext) => (command.startsWith('X') && args.includes('BLOCK')) || /^B(L|R|Z|LM)/.test(command);
 
-const SUBSCRIBED = Symbol.for('socket-gateway.redis-command-metrics');
-const holder = globalThis as { [SUBSCRIBED]?: boolean };
+const observed = processSlot<boolean>('redisCommandsObserved');
 
 /** Starts counting every node-redis command of this process into `metrics` (once per process; later calls do nothing). */
 export function observeRedisCommands(metrics: GatewayMetrics = getMetrics()): void {
-  if (holder[SUBSCRIBED]) return;
-  holder[SUBSCRIBED] = true;
+  if (observed.get()) return;
+  observed.set(true);
   // One child per label, made once: observe() on a child skips prom-client's label hashing per command.
   const timers = new Map<string, { observe(seconds: number): void }>();
   const timerOf = (command: string) => {

@@ -10,6 +10,7 @@
 import type { EventSink } from './sinks';
 import type { GatewayStores } from './stores/types';
 import type { EmitTarget, GatewayServer } from './types';
+import { processSlot } from './process-holder';
 
 export interface GatewayRuntime {
   /** Where socket moves (join, leave, disconnect) go: the Socket.IO server, or a cross-process emitter. */
@@ -31,25 +32,23 @@ export interface GatewayRuntime {
   dependencies?: () => Record<string, 'up' | 'down'>;
 }
 
-const RUNTIME_KEY = Symbol.for('socket-gateway.runtime');
-type RuntimeHolder = { [RUNTIME_KEY]?: GatewayRuntime };
-const holder = globalThis as RuntimeHolder;
+const slot = processSlot<GatewayRuntime>('runtime');
 
 export function registerGatewayRuntime(runtime: GatewayRuntime): void {
-  holder[RUNTIME_KEY] = runtime;
+  slot.set(runtime);
 }
 
 /** Removes `runtime` if it is the registered one (a later server may have replaced it). */
 export function unregisterGatewayRuntime(runtime: GatewayRuntime): void {
-  if (holder[RUNTIME_KEY] === runtime) delete holder[RUNTIME_KEY];
+  slot.clearIf(runtime);
 }
 
 export function findGatewayRuntime(): GatewayRuntime | undefined {
-  return holder[RUNTIME_KEY];
+  return slot.get();
 }
 
 export function getGatewayRuntime(): GatewayRuntime {
-  const runtime = holder[RUNTIME_KEY];
+  const runtime = slot.get();
   if (!runtime) {
     throw new Error(
       'Socket gateway is not running in this process: no Socket.IO server was started. ' +

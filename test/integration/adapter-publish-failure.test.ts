@@ -15,11 +15,12 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseEnv } from '@/env';
 import { createRealtime, type Realtime } from '@/server/realtime';
+import { processSlot } from '@/socket-gateway/process-holder';
 import { createLogger, gateway, mintSocketToken, type Logger } from '@/socket-gateway';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 
-const LOGGER_KEY = Symbol.for('socket-gateway.logger');
-const holder = globalThis as { [LOGGER_KEY]?: Logger };
+// The process's logger slot (getLogger reads it): replaced by a capturing logger, then restored.
+const loggerSlot = processSlot<Logger>('logger');
 
 let redis: RedisServer | undefined;
 let realtime: Realtime | undefined;
@@ -38,11 +39,13 @@ describe('a Redis PUBLISH of the adapter that fails', () => {
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     const lines: Array<Record<string, unknown>> = [];
-    const previous = holder[LOGGER_KEY];
-    holder[LOGGER_KEY] = createLogger({
-      level: 'info',
-      destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
-    });
+    const previous = loggerSlot.get();
+    loggerSlot.set(
+      createLogger({
+        level: 'info',
+        destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+      }),
+    );
     const publishFailures = () => lines.filter((line) => line.event === 'background_error' && String(line.error).startsWith('adapter publish: '));
     try {
       redis = await startRedisServer();
@@ -74,8 +77,8 @@ describe('a Redis PUBLISH of the adapter that fails', () => {
       expect(unhandled).toEqual([]);
     } finally {
       process.off('unhandledRejection', onUnhandled);
-      if (previous) holder[LOGGER_KEY] = previous;
-      else delete holder[LOGGER_KEY];
+      if (previous) loggerSlot.set(previous);
+      else loggerSlot.clear();
     }
   });
 });

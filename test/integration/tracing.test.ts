@@ -4,11 +4,12 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from '@/server/trpc/root';
+import { processSlot } from '@/socket-gateway/process-holder';
 import { createLogger, gateway, type Logger } from '@/socket-gateway';
 import { startSocketServer, type TestServer } from '../helpers/socket-server';
 
-const LOGGER_KEY = Symbol.for('socket-gateway.logger');
-const holder = globalThis as { [LOGGER_KEY]?: Logger };
+// The process's logger slot (getLogger reads it): replaced by a capturing logger, then restored.
+const loggerSlot = processSlot<Logger>('logger');
 const caller = (id: string) =>
   createCaller({ session: { user: { id, name: id, role: 'user' }, expires: new Date(Date.now() + 3_600_000).toISOString(), signedInAt: Date.now() } });
 
@@ -16,14 +17,14 @@ let server: TestServer | undefined;
 let previous: Logger | undefined;
 const lines: Array<Record<string, unknown>> = [];
 beforeAll(async () => {
-  previous = holder[LOGGER_KEY];
-  holder[LOGGER_KEY] = createLogger({ level: 'debug', destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) } });
+  previous = loggerSlot.get();
+  loggerSlot.set(createLogger({ level: 'debug', destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) } }));
   server = await startSocketServer();
 });
 afterAll(async () => {
   await server?.stop();
-  if (previous) holder[LOGGER_KEY] = previous;
-  else delete holder[LOGGER_KEY];
+  if (previous) loggerSlot.set(previous);
+  else loggerSlot.clear();
 });
 afterEach(() => void lines.splice(0));
 

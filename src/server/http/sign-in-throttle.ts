@@ -19,6 +19,7 @@
  * under TRUST_PROXY.
  */
 import { getEnv } from '@/env';
+import { appSlot } from '@/server/process-holder';
 import { createMemoryRateLimitStore, findGatewayRuntime, type RateLimit, type RateLimitStore, type TakeResult } from '@/socket-gateway';
 
 export interface SignInThrottleOptions {
@@ -89,16 +90,15 @@ function normalise(username: string): string {
   return username.trim().toLowerCase().slice(0, 256);
 }
 
-const FALLBACK_KEY = Symbol.for('socket-gateway.sign-in-throttle.store');
-const THROTTLE_KEY = Symbol.for('socket-gateway.sign-in-throttle');
-const holder = globalThis as { [THROTTLE_KEY]?: SignInThrottle; [FALLBACK_KEY]?: RateLimitStore };
+const throttleSlot = appSlot<SignInThrottle>('signInThrottle');
+const fallbackStoreSlot = appSlot<RateLimitStore>('signInFallbackStore');
 
 /** The gateway's rate-limit store (Redis in a cluster); a process-local one where no gateway runs (`next dev` alone). */
 function defaultStore(): RateLimitStore {
-  return findGatewayRuntime()?.stores.rateLimits ?? (holder[FALLBACK_KEY] ??= createMemoryRateLimitStore());
+  return findGatewayRuntime()?.stores.rateLimits ?? fallbackStoreSlot.getOrCreate(createMemoryRateLimitStore);
 }
 
 /** The process's throttle (one for every module copy Next bundles), with the SIGN_IN_* settings. */
 export function signInThrottle(): SignInThrottle {
-  return (holder[THROTTLE_KEY] ??= createSignInThrottle(getEnv().signIn));
+  return throttleSlot.getOrCreate(() => createSignInThrottle(getEnv().signIn));
 }
