@@ -62,6 +62,12 @@ export default defineConfig({
         },
       },
       {
+        // The packed library installed into an app outside the repository (npm run package, npm install,
+        // separate node processes, its own tsc): one file, minutes not seconds, so a project of its own.
+        extends: true,
+        test: { name: 'package', include: ['test/package/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 300_000 },
+      },
+      {
         // The benchmark's own self-checks (its pure pieces: flags, charts, profile summary, the http
         // part's tables). Not `extends: true`: they share no setup with the product's suites, and
         // test/ imports nothing from bench/ (README, "Benchmark" → "Testing the bench").
