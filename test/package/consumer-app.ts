@@ -166,7 +166,7 @@ export const events = {
 const tsServer = `import { createServer } from 'node:http';
 import { createSocketGateway, getGateway } from 'socket-gateway';
 import { createGatewayEmitter } from 'socket-gateway/emitter';
-import { events } from './events';
+import { events } from './events.js';
 
 export async function start(): Promise<void> {
   const realtime = createSocketGateway({ events, secret: 'consumer-app-secret-0123456789-abcdefghijklmnop' });
@@ -191,7 +191,7 @@ export async function start(): Promise<void> {
 `;
 
 const tsHooks = `import { createSocketHooks } from 'socket-gateway/react';
-import type { events } from './events';
+import type { events } from './events.js';
 
 export const { SocketProvider, useSocketEvent, useSocketStatus } = createSocketHooks<typeof events>();
 
@@ -201,6 +201,9 @@ export function useShipments(onShipped: (orderId: string) => void): void {
   useSocketEvent('order:lost', () => undefined);
 }
 `;
+
+/** The same app as a plain Node ESM project resolves it (`node16`/`nodenext`): the package's `.d.ts` must resolve there too. */
+const tsconfigNode = { extends: './tsconfig.json', compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext' } };
 
 /** path (inside the app) → contents. */
 export function consumerFiles(): Record<string, string> {
@@ -213,6 +216,7 @@ export function consumerFiles(): Record<string, string> {
     'client.mjs': client,
     'import-entry.mjs': importEntry,
     'tsconfig.json': JSON.stringify(tsconfig, null, 2),
+    'tsconfig.node.json': JSON.stringify(tsconfigNode, null, 2),
     'src/events.ts': tsEvents,
     'src/server.ts': tsServer,
     'src/hooks.ts': tsHooks,
