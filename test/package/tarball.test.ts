@@ -33,8 +33,16 @@ const MAX_SERVER_NAMES = 25;
 let app = '';
 let redis: RedisServer | undefined;
 const children: ChildProcess[] = [];
-/** Export names per entry, or the error importing it threw (filled by the empty-environment test). */
-const imported = new Map<string, { names?: string[]; error?: string; code?: string | null }>();
+/** Export names per entry, or the error importing it threw: imported once, by a `node` with an empty environment. */
+const imported = new Map<string, Promise<{ names?: string[]; error?: string; code?: string | null }>>();
+function importEntry(specifier: string) {
+  if (!imported.has(specifier))
+    imported.set(
+      specifier,
+      runNode(['import-entry.mjs', specifier]).then(({ stdout }) => lastLine(stdout)),
+    );
+  return imported.get(specifier)!;
+}
 
 /** These variables and no others (the project's types make NODE_ENV a required key of process.env). */
 const exactly = (env: Record<string, string>) => env as unknown as NodeJS.ProcessEnv;
@@ -103,8 +111,8 @@ function declaredExports(file: string): string[] {
 }
 
 /** Fails, naming them, when an entry lacks names the contract gives it (before the facade lands: createSocketGateway…). */
-function expectNames(specifier: string, names: string[]) {
-  const entry = imported.get(specifier);
+async function expectNames(specifier: string, names: string[]) {
+  const entry = await importEntry(specifier);
   expect(entry?.error, `importing ${specifier} failed`).toBeUndefined();
   const missing = names.filter((name) => !entry?.names?.includes(name));
   expect(missing, `${specifier} does not export ${missing.join(', ')} (issue 19's public contract)`).toEqual([]);
@@ -149,19 +157,16 @@ describe.sequential('socket-gateway, installed from its tarball into an app outs
   });
 
   it('imports every entry in an empty environment without throwing', async () => {
-    for (const entry of entries) {
-      const { stdout } = await runNode(['import-entry.mjs', entry.specifier]);
-      imported.set(entry.specifier, lastLine(stdout));
-    }
-    const errors = [...imported].filter(([, result]) => result.error !== undefined);
+    const results = await Promise.all(entries.map(async (entry) => [entry.specifier, await importEntry(entry.specifier)] as const));
+    const errors = results.filter(([, result]) => result.error !== undefined);
     // The SQLite backend's own entry needs its optional peer, which this app did not install: that,
     // and only that, may fail (every other entry must load without better-sqlite3).
     const expected = errors.filter(([specifier, result]) => specifier === `${pkg.name}/stores/sqlite` && /better-sqlite3/.test(result.error ?? ''));
     expect(errors.filter((error) => !expected.includes(error))).toEqual([]);
   });
 
-  it(`exports fewer than ${MAX_SERVER_NAMES} names from the server entry (values and types)`, () => {
-    const values = imported.get(pkg.name)?.names ?? [];
+  it(`exports fewer than ${MAX_SERVER_NAMES} names from the server entry (values and types)`, async () => {
+    const values = (await importEntry(pkg.name)).names ?? [];
     const all = declaredExports(join(app, 'node_modules', pkg.name, entries[0]!.types));
     const types = all.filter((name) => !values.includes(name));
     console.log(`${pkg.name} exports ${all.length} names: ${values.length} values (${values.join(', ')}) and ${types.length} types (${types.join(', ')})`);
@@ -170,7 +175,7 @@ describe.sequential('socket-gateway, installed from its tarball into an app outs
   });
 
   it('pushes to a stock socket.io-client on one node in memory, exactly the payload', async () => {
-    expectNames(pkg.name, ['createSocketGateway', 'getGateway']);
+    await expectNames(pkg.name, ['createSocketGateway', 'getGateway']);
     const { stdout } = await runNode(['one-node.mjs']);
     const result = lastLine(stdout) as { sent: unknown[]; args: unknown[] | null; expiresAt: unknown };
     expect(result.args, `no order:shipped reached the client (sent ${JSON.stringify(result.sent)})`).not.toBeNull();
@@ -180,8 +185,8 @@ describe.sequential('socket-gateway, installed from its tarball into an app outs
   });
 
   it('delivers on node B what node A emits, and what a worker emitter emits, through one redis-server', async () => {
-    expectNames(pkg.name, ['createSocketGateway']);
-    expectNames(`${pkg.name}/emitter`, ['createGatewayEmitter']);
+    await expectNames(pkg.name, ['createSocketGateway']);
+    await expectNames(`${pkg.name}/emitter`, ['createGatewayEmitter']);
     redis = await startRedisServer();
     const env = { REDIS_URL: redis.url };
     const nodeB = startNode(['redis-node.mjs'], { ...env, ROLE: 'serve' });
@@ -209,8 +214,8 @@ describe.sequential('socket-gateway, installed from its tarball into an app outs
   });
 
   it("type-checks the app against the package's declarations; a wrong event name does not compile", async () => {
-    expectNames(pkg.name, ['createSocketGateway', 'getGateway']);
-    expectNames(`${pkg.name}/react`, ['createSocketHooks']);
+    await expectNames(pkg.name, ['createSocketGateway', 'getGateway']);
+    await expectNames(`${pkg.name}/react`, ['createSocketHooks']);
     // As create-t3-app / Next configure it (moduleResolution bundler), then as a plain Node ESM project.
     for (const config of ['tsconfig.json', 'tsconfig.node.json']) {
       try {
