@@ -10,7 +10,7 @@
  * PACKAGE_TEST_LENIENT=1 passes --lenient to the build (pre-merge only, see scripts/package.mjs).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -154,6 +154,14 @@ describe.sequential('socket-gateway, installed from its tarball into an app outs
     expect(files.filter((file) => !/^package\/(package\.json|README\.md|dist\/.+\.(js|d\.ts))$/.test(file))).toEqual([]);
     expect(files.filter((file) => /\.test\.|\/test\/|\/src\/|\/app\//.test(file))).toEqual([]);
     for (const entry of entries) expect(files).toEqual(expect.arrayContaining([`package/${entry.output}`, `package/${entry.types}`]));
+    // Nothing installed points back into the app (an `@/…` or `~/…` specifier would not resolve in any other app).
+    const installed = join(app, 'node_modules', pkg.name);
+    const leaks = files
+      .filter((file) => /\.(js|d\.ts)$/.test(file))
+      .filter((file) => /(from\s+|import\s*\(\s*)['"][@~]\//.test(readFileSync(join(installed, file.replace(/^package\//, '')), 'utf8')));
+    expect(leaks).toEqual([]);
+    // Next.js treats the browser entry as a client module.
+    for (const entry of entries.filter((entry) => entry.browser)) expect(readFileSync(join(installed, entry.output), 'utf8')).toMatch(/^'use client';/);
   });
 
   it('imports every entry in an empty environment without throwing', async () => {
