@@ -31,7 +31,8 @@ await build({
   format: 'esm',
   // package.json "engines": node >=20.9.
   target: 'node20',
-  // Bare imports stay external; tsconfig `paths` (`@/*`) are resolved first, so src/ is bundled.
+  // Bare imports stay external; tsconfig `paths` (`@/*`, and the library's package names
+  // `socket-gateway` / `socket-gateway/<entry>`) are resolved first, so src/ is bundled.
   packages: 'external',
   tsconfig: 'tsconfig.json',
   // Not minified, and no source map unless asked: the bundle keeps one `// src/...` comment per
