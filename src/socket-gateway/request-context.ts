@@ -9,7 +9,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export interface RequestContext {
   /** A random id per tRPC call. */
   requestId: string;
-  /** The procedure, e.g. `notification.send`. */
+  /** The procedure, e.g. `chat.send`. */
   path: string;
 }
 

@@ -15,7 +15,8 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseEnv } from '@/env';
 import { createRealtime, type Realtime } from '@/server/realtime';
-import { createLogger, gateway, mintSocketToken, type Logger } from '@/socket-gateway';
+import { createLogger, mintSocketToken, type Logger } from '@/socket-gateway';
+import { gateway } from '@/server/gateway';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 
 const LOGGER_KEY = Symbol.for('socket-gateway.logger');

@@ -4,7 +4,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from '@/server/trpc/root';
-import { createLogger, gateway, type Logger } from '@/socket-gateway';
+import { createLogger, type Logger } from '@/socket-gateway';
+import { gateway } from '@/server/gateway';
 import { startSocketServer, type TestServer } from '../helpers/socket-server';
 
 const LOGGER_KEY = Symbol.for('socket-gateway.logger');

@@ -1,7 +1,8 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { gateway, RoomAccessError, roomNameSchema } from '@/socket-gateway';
-import { messageTextSchema, type RoomMessagePayload } from '@/socket-gateway/events';
+import { RoomAccessError, roomNameSchema } from '@/socket-gateway';
+import { gateway } from '@/server/gateway';
+import { messageTextSchema, type RoomMessagePayload } from '@/events';
 import { createMessage } from '../message';
 import { createTRPCRouter, emitRateLimit, protectedProcedure } from '../init';
 import { limitRoomCreation } from '../rate-limit';
