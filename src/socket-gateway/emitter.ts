@@ -5,12 +5,17 @@
  * graph: emits are appended to the shared event log in Redis (every node delivers them, and
  * replays them to clients that were away), room moves and disconnects travel through the
  * official Redis emitter to the nodes' Redis adapter.
+ *
+ * It never trims the shared log: its appends carry no length cap of their own (a worker's default
+ * once cut the log below what the servers were configured to keep, so clients that were away
+ * got `resync` instead of their missed events). The servers' trim timer alone decides retention.
  * @see https://socket.io/docs/v4/redis-adapter/#emitter
  */
 import { Emitter } from '@socket.io/redis-emitter';
 import { DEFAULT_MAX_EVENT_BYTES } from './event-bounds';
 import { assertEventMap, type EventMap } from './event-map';
 import { createRoomPolicy, type RoomPolicy, type RoomUser } from './rooms';
+import { DEFAULT_EVENT_LOG_RETENTION, type EventLogRetention } from './stores/event-log';
 import { SocketGateway } from './gateway';
 import { createLogSink } from './sinks';
 import {
@@ -24,6 +29,12 @@ import {
   createRedisRoomHistoryStore,
 } from './stores/redis';
 import type { EmitTarget } from './types';
+
+/**
+ * What the emitter's appends carry as the log's length cap: none (Redis' XADD MAXLEN gets the
+ * largest whole number, which never trims). `trim()` is never called on the emitter's log.
+ */
+const APPEND_ONLY: EventLogRetention = { retentionMs: DEFAULT_EVENT_LOG_RETENTION.retentionMs, maxEntries: Number.MAX_SAFE_INTEGER };
 
 export interface GatewayEmitterOptions<E extends EventMap = EventMap, U extends RoomUser = RoomUser> {
   /** The app's events (name → Standard Schema), the same map the servers get. */
@@ -78,7 +89,7 @@ export async function createGatewayEmitter<E extends EventMap, U extends RoomUse
   const roomPolicy = createRoomPolicy(rooms);
   const client = await connectRedis(createGatewayRedisClient(redisUrl), redisUrl, connectTimeoutMs);
   const storeOptions = { keyPrefix };
-  const log = createRedisEventLog(client, storeOptions);
+  const log = createRedisEventLog(client, { ...storeOptions, retention: APPEND_ONLY });
   const parts = {
     target: new Emitter(client, { key: `${keyPrefix}socket.io` }) as unknown as EmitTarget,
     sink: createLogSink(log, undefined, events),
