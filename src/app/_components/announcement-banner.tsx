@@ -2,7 +2,7 @@
 
 import { useState } from 'react';
 import type { MessagePayload } from '@/events';
-import { useSocketEvent } from '@/app/_components/socket';
+import { useSocketEvent } from './socket';
 import { formatTime } from './format-time';
 
 /** The latest announcement, live for every signed-in user, until dismissed. */

@@ -1,7 +1,7 @@
 'use client';
 
-import { type SocketStatus } from '@/socket-gateway/react';
-import { useSocketStatus } from '@/app/_components/socket';
+import type { SocketStatus } from '@/socket-gateway/react';
+import { useSocketStatus } from './socket';
 
 const LABELS: Record<SocketStatus, string> = {
   connecting: 'Connecting…',

@@ -1,6 +1,6 @@
 'use client';
 
-import { useSocket, useSocketStatus } from '@/app/_components/socket';
+import { useSocket, useSocketStatus } from './socket';
 import { describeConnectionError } from './connection-message';
 
 /** Under the header while the tab is not live and knows why: the reason in a sentence, and what to do. */

@@ -1,7 +1,7 @@
 'use client';
 
 import type { MessagePayload } from '@/events';
-import { useSocketEvent } from '@/app/_components/socket';
+import { useSocketEvent } from './socket';
 import { MessageItem } from './message-item';
 import { useRecent } from './use-recent';
 

@@ -1,7 +1,7 @@
 'use client';
 
 import { useQueryClient } from '@tanstack/react-query';
-import { useSocketEvent } from '@/app/_components/socket';
+import { useSocketEvent } from './socket';
 import { useTRPC } from '@/trpc/react';
 
 /**
