@@ -89,6 +89,8 @@ export function canReadRoom(user: RoomUser, room: string, isMember: boolean): bo
   return user.id.length > 0 && isValidRoomName(room) && isMember;
 }
 
+const POLICY_KEYS = ['personalRoom', 'canJoin', 'canPost', 'canRead'] as const;
+
 export const defaultRoomPolicy: RoomPolicy = {
   personalRoom: userRoom,
   canJoin: canJoinRoom,
@@ -102,8 +104,9 @@ export const defaultRoomPolicy: RoomPolicy = {
  * user's events: such a name throws instead of being used.
  */
 export function createRoomPolicy<U extends RoomUser = RoomUser>(rules: Partial<RoomPolicy<U>> = {}): RoomPolicy<U> {
-  for (const [name, rule] of Object.entries(rules)) {
-    if (rule !== undefined && typeof rule !== 'function') throw new TypeError(`rooms.${name} must be a function`);
+  // Only the policy's own keys: the app's `rooms` option also carries numbers (caps, history length).
+  for (const name of POLICY_KEYS) {
+    if (rules[name] !== undefined && typeof rules[name] !== 'function') throw new TypeError(`rooms.${name} must be a function`);
   }
   const personalRoom = rules.personalRoom;
   return {

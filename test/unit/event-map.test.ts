@@ -107,7 +107,8 @@ describe('createRoomPolicy', () => {
     expect(createRoomPolicy({ personalRoom: (id) => `user:acme:${id}` }).personalRoom('bob')).toBe('user:acme:bob');
   });
 
-  it('refuses a rule that is not a function', () => {
+  it('refuses a rule that is not a function, and leaves the rest of a `rooms` option (caps, lengths) alone', () => {
     expect(() => createRoomPolicy({ canJoin: true as never })).toThrow(new TypeError('rooms.canJoin must be a function'));
+    expect(createRoomPolicy({ maxPerUser: 50, historyLimit: 100 } as never).personalRoom('bob')).toBe('user:bob');
   });
 });
