@@ -68,7 +68,7 @@ const gatewayInternals = {
   group: [
     '@/socket-gateway/*',
     '!@/socket-gateway/react',
-    '!@/socket-gateway/events',
+    '!@/socket-gateway/event-map',
     '!@/socket-gateway/emitter',
     '!@/socket-gateway/stores',
     '@/socket-gateway/stores/*',
@@ -76,10 +76,10 @@ const gatewayInternals = {
     '!@/socket-gateway/stores/redis',
   ],
   message:
-    'Import from a public entry: @/socket-gateway (server), @/socket-gateway/react (browser), @/socket-gateway/events (shared), @/socket-gateway/emitter (other processes), @/socket-gateway/stores/sqlite or /redis (the composition root).',
+    'Import from a public entry: @/socket-gateway (server), @/socket-gateway/react (browser), @/socket-gateway/event-map (shared), @/socket-gateway/emitter (other processes), @/socket-gateway/stores/sqlite or /redis (the composition root).',
 };
 // Type-only imports are erased at build time (the tRPC client's `import type { AppRouter }`).
-const serverOnlyMessage = 'Browser code must not import server modules; share types through @/socket-gateway/events.';
+const serverOnlyMessage = 'Browser code must not import server modules; share types through @/socket-gateway/event-map.';
 const serverOnly = { group: ['@/server/*', 'node:*', 'next-auth/providers/*'], allowTypeImports: true, message: serverOnlyMessage };
 const serverOnlyPaths = [
   '@/socket-gateway',
@@ -148,7 +148,7 @@ export default tseslint.config(
         'error',
         {
           paths: serverOnlyPaths,
-          patterns: [serverOnly, { group: ['../*', '!../events'], message: 'The browser side imports only ../events from the module.' }],
+          patterns: [serverOnly, { group: ['../*', '!../event-map'], message: 'The browser side imports only ../event-map from the module.' }],
         },
       ],
     },
@@ -156,7 +156,7 @@ export default tseslint.config(
   {
     // Server side: never a browser module.
     files: ['server.ts', 'src/server/**', 'src/env.ts', 'src/socket-gateway/*.ts', 'src/socket-gateway/stores/**', 'src/app/api/**'],
-    ignores: ['src/socket-gateway/events.ts'],
+    ignores: ['src/socket-gateway/event-map.ts', 'src/socket-gateway/standard-schema.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [gatewayInternals, browserOnly] }] },
   },
   {

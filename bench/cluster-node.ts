@@ -16,7 +16,7 @@ import { createClient } from 'redis';
 import { Server as SocketIOServer } from 'socket.io';
 import { initEnv } from '../src/env';
 import { createRealtime, type Realtime } from '../src/server/realtime';
-import { gateway } from '../src/socket-gateway';
+import { gateway } from '../src/server/gateway';
 import { BENCH_ROOM, FANOUT_EVENT, USER_EVENT, fanoutPayload, monoMs, userId, userPayload } from './lib/protocol';
 import type { ClusterNodeKind, NodeCommand, NodeReply } from './lib/cluster-protocol';
 

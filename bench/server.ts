@@ -18,7 +18,8 @@ import { Server as SocketIOServer } from 'socket.io';
 import * as wsModule from 'ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
-import { gateway } from '../src/socket-gateway';
+import { events } from '../src/events';
+import { gateway } from '../src/server/gateway';
 import type { MembershipStore } from '../src/socket-gateway';
 import { createSocketServer } from '../src/socket-gateway';
 import {
@@ -122,7 +123,7 @@ function startGateway(s: ServerSpec): Target {
     membersOf: async () => [],
     countMembers: async () => 0,
   };
-  const handle = createSocketServer(httpServer, { stores: { membership } });
+  const handle = createSocketServer(httpServer, { events, stores: { membership } });
   handle.io.on('connection', (socket) => void socket.join(BENCH_ROOM));
   if (s.keepRequest) {
     const kept: IncomingMessage[] = [];

@@ -10,14 +10,15 @@
  */
 import { parseArgs } from 'node:util';
 import nextEnv from '@next/env';
-import { SERVER_EVENT_NAMES, assertEventPayload, isServerEventName, type ServerEventName } from '../src/socket-gateway/events';
+import { APP_EVENT_NAMES, events, isAppEventName } from '../src/events';
+import { validateEventPayload } from '../src/socket-gateway/event-map';
 import { createGatewayEmitter } from '../src/socket-gateway/emitter';
 import { assertEventBounds, DEFAULT_MAX_EVENT_BYTES } from '../src/socket-gateway/event-bounds';
 import type { EventAddress } from '../src/socket-gateway/stores/event-log';
 import { roomNameError } from '../src/socket-gateway/rooms';
 
 const USAGE = `usage: npm run emit -- <event> (--to-user <id> | --to-room <room> | --all) --data '<json>'
-events: ${SERVER_EVENT_NAMES.join(', ')}
+events: ${APP_EVENT_NAMES.join(', ')}
 example: npm run emit -- notification --to-user bob --data '{"id":"1","from":"cron","message":"Backup done","sentAt":${Date.now()}}'`;
 
 function fail(reason: string): never {
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
   }
   if (positionals.length !== 1) fail('give exactly one event name');
   const event = positionals[0];
-  if (!isServerEventName(event)) fail(`unknown event ${JSON.stringify(event)}`);
+  if (!isAppEventName(event)) fail(`unknown event ${JSON.stringify(event)}`);
   const targets = [values['to-user'] !== undefined, values['to-room'] !== undefined, values.all === true].filter(Boolean).length;
   if (targets !== 1) fail('give exactly one of --to-user, --to-room, --all');
   if (values['to-user'] !== undefined && values['to-user'].length === 0) fail('--to-user needs a user id');
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
         ? { kind: 'room', room: values['to-room'] }
         : { kind: 'all' };
   try {
-    assertEventPayload(event, data);
+    await validateEventPayload(events, event, data);
     assertEventBounds(to, event, data, maxEventBytes); // before connecting: the same check the emitter makes
   } catch (error) {
     fail((error as Error).message);
@@ -81,12 +82,12 @@ async function main(): Promise<void> {
   const redisUrl = process.env.REDIS_URL;
   if (!redisUrl) fail('REDIS_URL is not set: the emitter pushes through the Redis every server node uses');
 
-  const emitter = await createGatewayEmitter({ redisUrl, keyPrefix: process.env.REDIS_KEY_PREFIX || 'sg:', maxEventBytes });
+  const emitter = await createGatewayEmitter({ events, redisUrl, keyPrefix: process.env.REDIS_KEY_PREFIX || 'sg:', maxEventBytes });
   try {
-    const typed = event as ServerEventName;
-    if (values['to-user'] !== undefined) await emitter.emitToUser(values['to-user'], typed, data as never);
-    else if (values['to-room'] !== undefined) await emitter.emitToRoom(values['to-room'], typed, data as never);
-    else await emitter.broadcast(typed, data as never);
+    // Checked against its schema above: the emitter checks it again (validatePayloads).
+    if (values['to-user'] !== undefined) await emitter.emitToUser(values['to-user'], event, data as never);
+    else if (values['to-room'] !== undefined) await emitter.emitToRoom(values['to-room'], event, data as never);
+    else await emitter.broadcast(event, data as never);
     console.log(`emit: ${event} accepted`);
   } finally {
     await emitter.close();

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { SocketServerLimits } from '@/socket-gateway';
-import { EVENT_FRAME_ALLOWANCE } from '@/socket-gateway/events';
+import { EVENT_FRAME_ALLOWANCE } from '@/socket-gateway/event-map';
 import { appSlot } from '@/server/process-holder';
 
 /** Environment variables, as `process.env` holds them. */

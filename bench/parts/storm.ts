@@ -16,6 +16,7 @@
  */
 import { createClient } from 'redis';
 import { createGatewayEmitter, type GatewayEmitter } from '../../src/socket-gateway/emitter';
+import { events, type AppEvents } from '../../src/events';
 import { Child, pinProcess } from '../lib/child';
 import { startBenchCluster, CLIENT_CORE, type BenchCluster, type ClusterNode } from '../lib/bench-cluster';
 import type { Check, Part, PartContext, PartResult } from '../lib/part';
@@ -74,7 +75,7 @@ type StormChild = Child<StormCommand, StormReply>;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Streams events at STREAM_RATE: room events to the rooms in turn, user events to the users in turn. */
-function startStream(emitter: GatewayEmitter, n: number) {
+function startStream(emitter: GatewayEmitter<AppEvents>, n: number) {
   const rooms = Math.ceil(n / STORM_ROOM_SIZE);
   const roomTotals = new Array<number>(rooms).fill(0);
   const userTotals = new Array<number>(n).fill(0);
@@ -152,7 +153,7 @@ async function runTrial(n: number, repeat: number, plan: (typeof PLAN)['full'], 
     nodeArgs: (name) => (name === 'B' && process.env.BENCH_STORM_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_STORM_CPU_PROF}`] : []),
   });
   let client: StormChild | undefined;
-  let emitter: GatewayEmitter | undefined;
+  let emitter: GatewayEmitter<AppEvents> | undefined;
   let redis: ReturnType<typeof createClient> | undefined;
   try {
     const [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
@@ -172,7 +173,7 @@ async function runTrial(n: number, repeat: number, plan: (typeof PLAN)['full'], 
     const connected = await c.request({ type: 'connect', n, concurrency: context.concurrency }, 'connected', 300_000);
     if (connected.ok === 0) throw new Error(`storm: no client connected to node A (${connected.firstError ?? ''})`);
 
-    emitter = await createGatewayEmitter({ redisUrl: cluster.redis.url, keyPrefix: 'bench:' });
+    emitter = await createGatewayEmitter({ events, redisUrl: cluster.redis.url, keyPrefix: 'bench:' });
     // A plain connection to count the log's entries (nothing trims it within the 2-minute retention).
     redis = createClient({ url: cluster.redis.url });
     await redis.connect();

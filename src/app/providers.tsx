@@ -4,7 +4,7 @@ import type { Session } from 'next-auth';
 import { usePathname } from 'next/navigation';
 import { SessionProvider, useSession } from 'next-auth/react';
 import { useCallback, type ReactNode } from 'react';
-import { SocketProvider } from '@/socket-gateway/react';
+import { SocketProvider } from '@/app/_components/socket';
 import { TRPCReactProvider, useTabSocketRef, useTRPCClient } from '@/trpc/react';
 
 /** Session, tRPC + TanStack Query, and the tab's socket, for every page. */

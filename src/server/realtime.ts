@@ -10,6 +10,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Env } from '@/env';
+import { events } from '@/events';
 import { addressKey, clientAddress } from '@/server/http/client-address';
 import { reportPublishFailures } from '@/server/redis-publisher';
 import {
@@ -154,6 +155,7 @@ export async function createRealtime(httpServer: HttpServer, env: Env): Promise<
   const backend = env.redis ? await redisBackend(env.redis, env, onRedisState) : embeddedBackend(env);
   const sockets = createSocketServer(httpServer, {
     ...env.socket,
+    events,
     stores: backend.stores,
     log: backend.log,
     adapter: backend.adapter,

@@ -5,15 +5,14 @@
  *
  * - Size: the payload's JSON, in UTF-8 bytes, is at most `maxEventBytes`. One event over a
  *   recipient's backlog cap (SOCKET_MAX_BACKLOG_BYTES, slow-consumers.ts) cut every recipient, and
- *   cut them again on every resume while the entry stayed in the log (a 1.2 MB notification from a
+ *   cut them again on every resume while the entry stayed in the log (a 1.2 MB event from a
  *   worker: red-team round 3, F7). So the bound is kept below that cap with room for the frame.
- * - Room: a payload sent to a room that names a room (`room`, as `room:message` and
- *   `presence:changed` do) must name that room. A recipient shows the payload's room, so
- *   `room:message` sent to `lobby` with `room: "admins-only"` showed lobby's members a message as
- *   if from admins-only. (Sent to a user or to everyone, server code may carry any room: the
- *   bench broadcasts `room:message`.)
+ * - Room: a payload sent to a room that names a room (a `room` field, as a chat message's or
+ *   `presence:changed` do) must name that room. A recipient shows the payload's room, so a chat
+ *   message sent to `lobby` with `room: "staff-only"` showed lobby's members a message as if
+ *   from staff-only. (Sent to a user or to everyone, server code may carry any room.)
  */
-import { EVENT_FRAME_ALLOWANCE } from './events';
+import { EVENT_FRAME_ALLOWANCE } from './event-map';
 import type { EventAddress } from './stores/event-log';
 
 export { EVENT_FRAME_ALLOWANCE };

@@ -1,7 +1,7 @@
 /**
  * The module's public server entry. App code imports from here (`@/socket-gateway`), from
- * `@/socket-gateway/react` (browser) and `@/socket-gateway/events` (shared), never from the
- * module's internal files (ESLint enforces it).
+ * `@/socket-gateway/react` (browser) and `@/socket-gateway/event-map` (shared types and helpers),
+ * never from the module's internal files (ESLint enforces it).
  */
 export { gateway, SocketGateway, type EmitOptions, type GatewayParts, type PostOptions, type RoomHistory, type RoomHistoryItem } from './gateway';
 export { createLogSink, type EventSink } from './sinks';
@@ -19,11 +19,40 @@ export {
   SOCKET_TOKEN_ISSUER,
 } from './socket-token';
 export type { SocketToken, SocketUser, VerifiedSocketToken } from './socket-token';
-export type * from './events';
+export {
+  assertEventMap,
+  EVENT_FRAME_ALLOWANCE,
+  libraryEvents,
+  parseSocketId,
+  SOCKET_ID_HEADER,
+  validateEventPayload,
+  type ClientEvents,
+  type EmitPayload,
+  type EventMap,
+  type EventName,
+  type EventPayload,
+  type LibraryEvents,
+  type MembershipChange,
+  type PresenceChange,
+  type StandardSchemaV1,
+} from './event-map';
 export * from './stores';
 export { findGatewayRuntime, getGatewayRuntime, registerGatewayRuntime, type GatewayRuntime } from './registry';
 export { isSocketOf, SOCKET_OWNER_TIMEOUT_MS } from './socket-owner';
-export { canJoinRoom, canPostToRoom, canReadRoom, isValidRoomName, roomNameError, roomNameSchema, RoomAccessError, userRoom, type RoomUser } from './rooms';
+export {
+  canJoinRoom,
+  canPostToRoom,
+  canReadRoom,
+  createRoomPolicy,
+  defaultRoomPolicy,
+  isValidRoomName,
+  roomNameError,
+  roomNameSchema,
+  RoomAccessError,
+  userRoom,
+  type RoomPolicy,
+  type RoomUser,
+} from './rooms';
 export type { EmitTarget, GatewayServer, GatewaySocket, SocketData } from './types';
 export { eventLabel, getMetrics, type GatewayMetrics, type HandshakeOutcome, type RateLimitBucket } from './metrics';
 export { createLogger, createThrottle, formatLine, getLogger, REDACT_PATHS, type Logger } from './logger';

@@ -11,7 +11,7 @@
  * id, a room name or anything a client chooses.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { isServerEventName } from './events';
+import { isKnownEvent, type EventMap } from './event-map';
 import { processSlot } from './process-holder';
 
 export type HandshakeOutcome = 'accepted' | 'unauthorized' | 'origin' | 'cap' | 'flood' | 'draining' | 'unavailable' | 'rate';
@@ -152,7 +152,7 @@ export function getMetrics(): GatewayMetrics {
   return slot.getOrCreate(createMetrics);
 }
 
-/** An event name as a label: one of the known events, or "other" (the label set stays bounded). */
-export function eventLabel(event: string): string {
-  return isServerEventName(event) ? event : 'other';
+/** An event name as a label: one of the app's events or the library's, or "other" (the label set stays bounded). */
+export function eventLabel(event: string, events: EventMap = {}): string {
+  return isKnownEvent(events, event) ? event : 'other';
 }

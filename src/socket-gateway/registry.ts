@@ -7,6 +7,8 @@
  * key (the same symbol in every module copy).
  * @see https://nextjs.org/docs/app/guides/custom-server
  */
+import type { EventMap } from './event-map';
+import type { RoomPolicy } from './rooms';
 import type { EventSink } from './sinks';
 import type { GatewayStores } from './stores/types';
 import type { EmitTarget, GatewayServer } from './types';
@@ -24,6 +26,10 @@ export interface GatewayRuntime {
   roomHistoryLimit: number;
   /** Check every emitted payload against its event schema (development and tests). */
   validatePayloads: boolean;
+  /** The app's events (name → Standard Schema): what `validatePayloads` checks emits against. */
+  events: EventMap;
+  /** The app's room rules and personal room name (default `defaultRoomPolicy`, rooms.ts). */
+  rooms?: RoomPolicy;
   /** Largest payload an emit may carry, in bytes of JSON (default DEFAULT_MAX_EVENT_BYTES; event-bounds.ts). */
   maxEventBytes?: number;
   /** The Socket.IO server, when this process runs one. */

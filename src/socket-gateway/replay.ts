@@ -20,7 +20,7 @@
  * @see README, "Replay protocol"
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { SyncInfo } from './events';
+import { SYNC_EVENT, type SyncInfo } from './event-map';
 import { comparePositions, isPosition, type EventAddress, type EventLog, type LogEntry } from './stores/event-log';
 import { EventLogResyncError } from './stores/event-log-subscription';
 import { createWriteWindow, type DrainableConnection } from './backpressure';
@@ -31,9 +31,7 @@ import { USER_ROOM_PREFIX, userRoom } from './rooms';
 import { isMarkerRoom, PLAIN_ROOM, REPLAY_ROOM } from './replay-opt-in';
 import type { GatewayServer, GatewaySocket } from './types';
 
-export const SYNC_EVENT = 'gateway:sync';
-
-export type { SyncInfo } from './events';
+export { SYNC_EVENT, type SyncInfo } from './event-map';
 
 /** What a reconnecting client sends in `auth.resume`. */
 export interface ResumeRequest {
@@ -107,6 +105,8 @@ export interface DeliveryOptions {
   replayWindow?: number;
   /** At most this many bytes of payload JSON in that window (recent-entries.ts; default DEFAULT_RECENT_MAX_BYTES). */
   replayWindowBytes?: number;
+  /** The personal room of a user (the app's room policy; default `user:{id}`): a new socket joins it, emits to the user go there. */
+  personalRoom?: (userId: string) => string;
 }
 
 /** Starts reading `log` and delivering to this node's sockets. */
@@ -114,7 +114,7 @@ export async function startDelivery(
   io: GatewayServer,
   log: EventLog,
   onError: (error: Error) => void = () => {},
-  { replayWindow = DEFAULT_RECENT_CAPACITY, replayWindowBytes }: DeliveryOptions = {},
+  { replayWindow = DEFAULT_RECENT_CAPACITY, replayWindowBytes, personalRoom = userRoom }: DeliveryOptions = {},
 ): Promise<Delivery> {
   let epoch = await log.epoch();
   let readerPosition = await log.head();
@@ -125,7 +125,9 @@ export async function startDelivery(
   /** How many of this node's sockets an entry reaches: the room sizes Socket.IO holds, no socket lookups. */
   const reach = (entry: LogEntry) => {
     const size =
-      entry.to.kind === 'all' ? io.of('/').sockets.size : (adapterRooms.get(entry.to.kind === 'user' ? userRoom(entry.to.userId) : entry.to.room)?.size ?? 0);
+      entry.to.kind === 'all'
+        ? io.of('/').sockets.size
+        : (adapterRooms.get(entry.to.kind === 'user' ? personalRoom(entry.to.userId) : entry.to.room)?.size ?? 0);
     return entry.exceptSocketId && size > 0 && io.of('/').sockets.has(entry.exceptSocketId) ? size - 1 : size;
   };
   // The log was reset, or this reader fell behind the retention: every client here may have
@@ -160,8 +162,8 @@ export async function startDelivery(
     const withPosition = replayHere ? (plainHere ? target.except(PLAIN_ROOM) : target) : undefined;
     const payloadOnly = plainHere ? (replayHere ? target.except(REPLAY_ROOM) : target) : undefined;
     for (const entry of entries) {
-      if (withPosition) selectTarget(withPosition as never, entry).emit(entry.event, entry.data, entry.position);
-      if (payloadOnly) selectTarget(payloadOnly as never, entry).emit(entry.event, entry.data);
+      if (withPosition) selectTarget(withPosition as never, entry, personalRoom).emit(entry.event, entry.data, entry.position);
+      if (payloadOnly) selectTarget(payloadOnly as never, entry, personalRoom).emit(entry.event, entry.data);
       readerPosition = entry.position;
       const reached = reach(entry);
       if (reached > 0) metrics.deliveries.inc({ target: entry.to.kind }, reached);
@@ -185,10 +187,10 @@ export async function startDelivery(
       const userId = socket.data.userId;
       const out = untyped(socket);
       const send = optedIn ? (entry: LogEntry) => out.emit(entry.event, entry.data, entry.position) : (entry: LogEntry) => out.emit(entry.event, entry.data);
-      // In user:{id} and the rooms from the start (a sign-out or a room move made from now on
+      // In its personal room and the rooms from the start (a sign-out or a room move made from now on
       // reaches this socket), out of live delivery until it has caught up.
       replaying.add(socket.id);
-      socket.join([userRoom(userId), ...rooms, optedIn ? REPLAY_ROOM : PLAIN_ROOM]);
+      socket.join([personalRoom(userId), ...rooms, optedIn ? REPLAY_ROOM : PLAIN_ROOM]);
       /** Where live delivery left this socket: what it skips from here on, the replay brings. */
       const joinedAt = readerPosition;
       let after = joinedAt;

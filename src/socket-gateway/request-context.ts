@@ -10,7 +10,7 @@ import { processSlot } from './process-holder';
 export interface RequestContext {
   /** A random id per tRPC call. */
   requestId: string;
-  /** The procedure, e.g. `notification.send`. */
+  /** The procedure, e.g. `chat.send`. */
   path: string;
 }
 

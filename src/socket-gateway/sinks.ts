@@ -2,6 +2,7 @@
  * Where the gateway's emits go: an emit is appended to the event log and each node delivers it
  * from there to its own sockets (replay.ts), so every event has a position before anyone receives it.
  */
+import type { EventMap } from './event-map';
 import type { EventLog, LogEntryInput } from './stores/event-log';
 import type { BroadcastTarget, EmitTarget } from './types';
 import { getLogger, type Logger } from './logger';
@@ -15,9 +16,13 @@ export interface EventSink {
 }
 
 /** The Socket.IO selection an entry is addressed to (a room, everyone), minus its excluded socket. */
-export function selectTarget(target: EmitTarget | BroadcastTarget, input: Pick<LogEntryInput, 'to' | 'exceptSocketId'>): BroadcastTarget {
+export function selectTarget(
+  target: EmitTarget | BroadcastTarget,
+  input: Pick<LogEntryInput, 'to' | 'exceptSocketId'>,
+  personalRoom: (userId: string) => string = userRoom,
+): BroadcastTarget {
   let selected: BroadcastTarget = target;
-  if (input.to.kind === 'user') selected = selected.to(userRoom(input.to.userId));
+  if (input.to.kind === 'user') selected = selected.to(personalRoom(input.to.userId));
   else if (input.to.kind === 'room') selected = selected.to(input.to.room);
   if (input.exceptSocketId) selected = selected.except(input.exceptSocketId);
   return selected;
@@ -28,21 +33,22 @@ export function selectTarget(target: EmitTarget | BroadcastTarget, input: Pick<L
  * with its position and, when a tRPC call caused it, that call's `requestId` and `procedure`
  * (the tracing hook, request-context.ts). No payload, no recipient: names and kinds only.
  */
-export function createLogSink(log: EventLog, logger: () => Logger = getLogger): EventSink {
+export function createLogSink(log: EventLog, logger: () => Logger = getLogger, events: EventMap = {}): EventSink {
   return {
     async publish(input) {
       const request = currentRequestContext();
+      const label = eventLabel(input.event, events);
       const entry = await log.append(input);
-      getMetrics().eventsEmitted.inc({ event: eventLabel(input.event), target: input.to.kind });
+      getMetrics().eventsEmitted.inc({ event: label, target: input.to.kind });
       logger().debug(
         {
           event: 'emit',
-          name: eventLabel(input.event),
+          name: label,
           target: input.to.kind,
           position: entry.position,
           ...(request ? { requestId: request.requestId, procedure: request.path } : {}),
         },
-        `emit ${eventLabel(input.event)} to ${input.to.kind}`,
+        `emit ${label} to ${input.to.kind}`,
       );
     },
   };

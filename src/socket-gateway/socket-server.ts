@@ -20,6 +20,8 @@ import { createPresenceAnnouncer, type PresenceAnnouncerOptions } from './presen
 import { createHandshakeRateLimit } from './handshake-rate-limit';
 import { assertEventLimitFits, DEFAULT_MAX_EVENT_BYTES } from './event-bounds';
 import { createLogSink } from './sinks';
+import { assertEventMap, type EventMap } from './event-map';
+import { createRoomPolicy, type RoomPolicy, type RoomUser } from './rooms';
 import { EventLogResyncError } from './stores/event-log-subscription';
 import {
   createMemoryEventLog,
@@ -68,6 +70,10 @@ export interface SocketServerLimits {
 }
 
 export interface CreateSocketServerOptions extends Partial<SocketServerLimits> {
+  /** The app's events (name → Standard Schema), checked by assertEventMap; emits are validated against them (default: none). */
+  events?: EventMap;
+  /** The app's room rules and personal room name; what it leaves out keeps the defaults (rooms.ts). */
+  rooms?: Partial<RoomPolicy<RoomUser>>;
   /** Where memberships and sign-outs live (default: in memory). */
   stores?: Partial<GatewayStores>;
   /** How many app rooms one user may be in (default MAX_ROOMS_PER_USER). */
@@ -147,8 +153,12 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     handshakeRate = env.rateLimits.handshake,
     maxEventBytes = DEFAULT_MAX_EVENT_BYTES,
     replayLogReads = DEFAULT_REPLAY_LOG_READS,
+    events = {},
+    rooms: roomRules,
     ...overrides
   } = options;
+  assertEventMap(events);
+  const roomPolicy = createRoomPolicy(roomRules);
   const config: SocketServerLimits = { ...env.socket, ...definedOnly(overrides) };
   assertEventLimitFits(maxEventBytes, config.maxBacklogBytes); // one event alone must never cut a recipient
   // The memory backend's membership drops the history of abandoned rooms (when both are its own).
@@ -164,7 +174,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   const log = options.log ?? createMemoryEventLog();
   const nodeId = options.nodeId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const onError = options.onError ?? createErrorReporter();
-  const sink = createLogSink(log);
+  const sink = createLogSink(log, getLogger, events);
   const metrics = getMetrics();
   const logger = getLogger();
   // One line per kind per 10 s (with how many were left out): a flood of refusals is not a flood of lines.
@@ -277,7 +287,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
         if (error instanceof EventLogResyncError && error.reason === 'reset') restorePresence().catch(onError);
         onError(error);
       },
-      definedOnly({ replayWindow: options.replayWindow, replayWindowBytes: options.replayWindowBytes }),
+      { ...definedOnly({ replayWindow: options.replayWindow, replayWindowBytes: options.replayWindowBytes }), personalRoom: roomPolicy.personalRoom },
     );
   });
   ready.catch(onError);
@@ -373,6 +383,8 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     maxRoomsPerUser,
     roomHistoryLimit,
     validatePayloads,
+    events,
+    rooms: roomPolicy,
     maxEventBytes,
     dependencies: options.dependencies,
   };

@@ -1,5 +1,5 @@
 import type { Server, Socket } from 'socket.io';
-import type { ClientToServerEvents, ServerToClientEvents } from './events';
+import type { ClientToServerEvents, EventMap, ServerToClientEvents } from './event-map';
 import type { ResumeRequest } from './replay';
 
 /** Events between servers of a cluster (none: the Redis adapter carries emits itself). */
@@ -16,8 +16,9 @@ export interface SocketData {
   pending?: { rooms: string[]; resume: ResumeRequest | undefined; optedIn: boolean; issuedAtMs: number; firstSocket: boolean };
 }
 
-export type GatewayServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
-export type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+/** The Socket.IO server; typed loosely by default (the gateway checks emits against the app's map, gateway.ts). */
+export type GatewayServer<E extends EventMap = EventMap> = Server<ClientToServerEvents, ServerToClientEvents<E>, InterServerEvents, SocketData>;
+export type GatewaySocket<E extends EventMap = EventMap> = Socket<ClientToServerEvents, ServerToClientEvents<E>, InterServerEvents, SocketData>;
 
 /** Emits to a selection of sockets (a room, everyone, minus some rooms). */
 export interface BroadcastTarget {

@@ -11,7 +11,7 @@
  */
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GatewayEmitter } from '@/socket-gateway/emitter';
+import type { AppEmitter } from '../helpers/cluster';
 import { signIn, type Session } from '../helpers/app-process';
 import { startCluster, type Cluster, type ClusterNode } from '../helpers/cluster';
 import { compareDelivery, emitTo, expectedFor, receivedIds, type Address, type Sent } from '../helpers/delivery-oracle';
@@ -26,7 +26,7 @@ const ROOMS: Record<User, string[]> = { alice: ['r1'], bob: ['r1', 'r2'], carol:
 let cluster: Cluster;
 let A: ClusterNode;
 let B: ClusterNode;
-let emitter: GatewayEmitter;
+let emitter: AppEmitter;
 const sessions = {} as Record<User, Session>;
 const tabs = {} as Record<User, StoreTab>;
 

@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GatewayEmitter } from '@/socket-gateway/emitter';
+import type { AppEmitter } from '../helpers/cluster';
 import { signIn } from '../helpers/app-process';
 import { startCluster, type Cluster, type ClusterNode } from '../helpers/cluster';
 import { compareDelivery, emitTo, expectedFor, receivedIds, type Address, type Sent } from '../helpers/delivery-oracle';
@@ -44,7 +44,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 
 let cluster: Cluster;
 let nodes: ClusterNode[];
-let emitter: GatewayEmitter;
+let emitter: AppEmitter;
 const tabs = {} as Record<User, StoreTab>;
 /** Which node each tab's proxy points at (index into `nodes`). */
 const at = {} as Record<User, number>;

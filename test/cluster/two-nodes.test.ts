@@ -8,11 +8,11 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { io as connect } from 'socket.io-client';
-import type { PresenceChange } from '@/socket-gateway/events';
+import type { PresenceChange } from '@/socket-gateway/event-map';
 import { openSocket, sessionWithCookie, signIn, type Session } from '../helpers/app-process';
 import { startCluster, type Cluster, type ClusterNode } from '../helpers/cluster';
 import { pastIssuedSecond } from '../helpers/token-clock';
-import type { GatewayEmitter } from '@/socket-gateway/emitter';
+import type { AppEmitter } from '../helpers/cluster';
 import { collectEvents, nextDisconnect, type TestClient } from '../helpers/socket-server';
 
 const MAX_CONNECTIONS = 3;
@@ -48,7 +48,7 @@ async function tryConnect(node: ClusterNode, user: keyof typeof sessions): Promi
   });
 }
 
-let emitterOnce: Promise<GatewayEmitter> | undefined;
+let emitterOnce: Promise<AppEmitter> | undefined;
 /** One emitter in this process for the markers and the presence checks (closed with the cluster). */
 const testEmitter = () => (emitterOnce ??= cluster.emitter());
 let markers = 0;

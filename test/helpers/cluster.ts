@@ -11,8 +11,13 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createGatewayEmitter, type GatewayEmitter } from '@/socket-gateway/emitter';
+import { events, type AppEvents } from '@/events';
+import type { AppUser } from '@/server/gateway';
 import { freePort, startAppServer, type AppServer } from './app-process';
 import { startRedisServer, type RedisServer } from './redis-server';
+
+/** The demo's emitter: typed by its events and its user. */
+export type AppEmitter = GatewayEmitter<AppEvents, AppUser>;
 
 export interface ClusterNode {
   /** 'A', 'B', … */
@@ -47,7 +52,7 @@ export interface Cluster {
   /** kill (SIGTERM by default) then start again on the same port. */
   restart(node: ClusterNode, signal?: NodeJS.Signals): Promise<void>;
   /** An emitter in this process (the same one a worker uses), closed with the cluster. */
-  emitter(): Promise<GatewayEmitter>;
+  emitter(): Promise<AppEmitter>;
   /** `npm run emit -- …args` as a separate process on this cluster's Redis and prefix. */
   npmEmit(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
   /** Stops every node, the emitters and Redis. */
@@ -67,7 +72,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     nodes.push({ name: String.fromCharCode(65 + i), port, url: `http://127.0.0.1:${port}`, app: undefined });
   }
   const origins = [...nodes.map((node) => node.url), ...extraOrigins].join(',');
-  const emitters: GatewayEmitter[] = [];
+  const emitters: GatewayEmitter<AppEvents, AppUser>[] = [];
 
   const start = async (node: ClusterNode) => {
     if (node.app) throw new Error(`node ${node.name} is already running`);
@@ -112,7 +117,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       await start(node);
     },
     async emitter() {
-      const emitter = await createGatewayEmitter({ redisUrl: redis.url, keyPrefix });
+      const emitter = await createGatewayEmitter<AppEvents, AppUser>({ events, redisUrl: redis.url, keyPrefix });
       emitters.push(emitter);
       return emitter;
     },

@@ -4,6 +4,7 @@
  * every recorded emit addressed to it (its user room, a room it is a member of, or everyone),
  * in the order they were emitted (one writer, awaiting each emit: that is the log's order).
  */
+import type { AppEvents } from '@/events';
 import type { GatewayEmitter } from '@/socket-gateway/emitter';
 import type { StoreTab } from './store-tab';
 
@@ -15,7 +16,7 @@ export interface Sent {
 }
 
 /** Emits one event with `id` to `to` (notification, room:message or announcement by address). */
-export function emitTo(emitter: GatewayEmitter, to: Address, id: string): Promise<void> {
+export function emitTo(emitter: GatewayEmitter<AppEvents>, to: Address, id: string): Promise<void> {
   const message = { id, from: 'writer', message: id, sentAt: Date.now() };
   if (to.kind === 'user') return emitter.emitToUser(to.userId, 'notification', message);
   if (to.kind === 'room') return emitter.emitToRoom(to.room, 'room:message', { ...message, room: to.room });

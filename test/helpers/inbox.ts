@@ -5,6 +5,7 @@
  * event sent before it would be too.
  */
 import { SYNC_EVENT, type SocketGateway } from '@/socket-gateway';
+import type { AppEvents } from '@/events';
 import type { TestClient } from './socket-server';
 
 export interface Received {
@@ -19,7 +20,7 @@ export interface Inbox {
    * Sends a marker to `userId` (this client's user) through `gateway`, waits for it, and returns
    * what arrived since the previous call, without markers.
    */
-  drain(gateway: SocketGateway, userId: string, timeoutMs?: number): Promise<Received[]>;
+  drain(gateway: SocketGateway<AppEvents>, userId: string, timeoutMs?: number): Promise<Received[]>;
 }
 
 let markers = 0;

@@ -4,9 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { io as connect, type Socket as ClientSocket, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import { createSocketServer, type CreateSocketServerOptions, type SocketServerHandle } from '@/socket-gateway';
 import { mintSocketToken } from '@/socket-gateway';
-import type { ClientToServerEvents, ServerEventName, ServerToClientEvents, EventPayload } from '@/socket-gateway/events';
+import { events, type AppEvents } from '@/events';
+import type { ClientEvents, ClientToServerEvents, EventPayload, ServerToClientEvents } from '@/socket-gateway/event-map';
 
-export type TestClient = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
+/** What a test client receives: the demo's events and the gateway's own. */
+type TestEvents = ClientEvents<AppEvents>;
+type TestEventName = keyof TestEvents & string;
+export type TestClient = ClientSocket<ServerToClientEvents<AppEvents>, ClientToServerEvents>;
 
 export interface TestServer extends SocketServerHandle {
   httpServer: HttpServer;
@@ -22,7 +26,7 @@ export interface TestServer extends SocketServerHandle {
 
 export async function startSocketServer(options: CreateSocketServerOptions = {}): Promise<TestServer> {
   const httpServer = createServer();
-  const handle = createSocketServer(httpServer, options);
+  const handle = createSocketServer(httpServer, { events, ...options });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
@@ -61,13 +65,13 @@ export async function startSocketServer(options: CreateSocketServerOptions = {})
  * Resolves with the next `event` on `client`, or rejects after `timeoutMs`: a deadline for a
  * failure, generous so that a busy machine (the suite runs beside other work) is not one.
  */
-export function nextEvent<E extends ServerEventName>(client: TestClient, event: E, timeoutMs = 10_000): Promise<EventPayload<E>> {
+export function nextEvent<E extends TestEventName>(client: TestClient, event: E, timeoutMs = 10_000): Promise<EventPayload<TestEvents, E>> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       client.off(event, listener as never);
       reject(new Error(`no "${event}" event within ${timeoutMs} ms`));
     }, timeoutMs);
-    const listener = (payload: EventPayload<E>) => {
+    const listener = (payload: EventPayload<TestEvents, E>) => {
       clearTimeout(timer);
       resolve(payload);
     };
@@ -87,9 +91,9 @@ export function nextDisconnect(client: TestClient, timeoutMs = 15_000): Promise<
 }
 
 /** Collects every `event` on `client` from now on. */
-export function collectEvents<E extends ServerEventName>(client: TestClient, event: E): EventPayload<E>[] {
-  const seen: EventPayload<E>[] = [];
-  client.on(event, ((payload: EventPayload<E>) => seen.push(payload)) as never);
+export function collectEvents<E extends TestEventName>(client: TestClient, event: E): EventPayload<TestEvents, E>[] {
+  const seen: EventPayload<TestEvents, E>[] = [];
+  client.on(event, ((payload: EventPayload<TestEvents, E>) => seen.push(payload)) as never);
   return seen;
 }
 

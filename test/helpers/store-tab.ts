@@ -5,10 +5,11 @@
  * cookie), so a cut-off tab cannot fetch a token either, and a tab moved to another node fetches
  * it there. Every event it receives is recorded with its log position.
  */
-import type { SyncInfo } from '@/socket-gateway/events';
+import type { SyncInfo } from '@/socket-gateway/event-map';
 import { createSocketStore, type GatewayClientSocket, type SocketStore } from '@/socket-gateway/react/socket-store';
 import { sessionWithCookie, type Session } from './app-process';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
+import type { AppEvents } from '@/events';
 
 export interface Received {
   event: string;
@@ -66,7 +67,7 @@ export async function openStoreTab({ session, userId, port, proxy: given }: Stor
   const received: Received[] = [];
   const syncs: SyncInfo[] = [];
   let resyncs = 0;
-  const store = createSocketStore({
+  const store = createSocketStore<AppEvents>({
     getToken: async () => {
       const minted = await viaProxy.query<{ token: string }>('socket.token');
       if (!minted.ok) throw new TokenFetchError(minted.message, { code: minted.code, httpStatus: minted.status });

@@ -16,7 +16,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseEnv } from '@/env';
 import { createRealtime, type Realtime } from '@/server/realtime';
 import { processSlot } from '@/socket-gateway/process-holder';
-import { createLogger, gateway, mintSocketToken, type Logger } from '@/socket-gateway';
+import { createLogger, mintSocketToken, type Logger } from '@/socket-gateway';
+import { gateway } from '@/server/gateway';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 
 // The process's logger slot (getLogger reads it): replaced by a capturing logger, then restored.

@@ -4,10 +4,10 @@
  * its slot, and concurrent handshakes cannot overshoot the cap.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { gateway } from '@/socket-gateway';
+import { gateway } from '@/server/gateway';
 import { getEnv } from '@/env';
 const SOCKET_CONFIG_DEFAULTS = getEnv().socket;
-import type { MessagePayload } from '@/socket-gateway/events';
+import type { MessagePayload } from '@/events';
 import { userRoom } from '@/socket-gateway/rooms';
 import { nextEvent, settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 

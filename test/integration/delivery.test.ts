@@ -1,7 +1,7 @@
 /** What the gateway delivers, to whom: real server on port 0, real clients, the real `gateway` singleton. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { gateway } from '@/socket-gateway';
-import type { MessagePayload } from '@/socket-gateway/events';
+import { gateway } from '@/server/gateway';
+import type { MessagePayload } from '@/events';
 import { collectEvents, nextEvent, settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 
 const message = (text: string): MessagePayload => ({ id: text, from: 'server', message: text, sentAt: Date.now() });

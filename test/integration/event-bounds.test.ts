@@ -9,10 +9,11 @@ import { spawn } from 'node:child_process';
 import { createClient } from 'redis';
 import { io } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createMemoryEventLog, createSocketServer, gateway, mintSocketToken, type SyncInfo } from '@/socket-gateway';
+import { createMemoryEventLog, createSocketServer, mintSocketToken, type SyncInfo } from '@/socket-gateway';
+import { gateway } from '@/server/gateway';
 import { createGatewayEmitter } from '@/socket-gateway/emitter';
 import { EventBoundsError } from '@/socket-gateway/event-bounds';
-import type { MessagePayload } from '@/socket-gateway/events';
+import { events, type MessagePayload } from '@/events';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 
@@ -131,7 +132,7 @@ describe('over a real Redis: the emitter and npm run emit', () => {
   const logLength = async (keyPrefix: string) => ((await client.exists(`${keyPrefix}log`)) ? client.xLen(`${keyPrefix}log`) : 0);
 
   it('the emitter refuses a big event and a room mismatch: nothing reaches the log', async () => {
-    const emitter = await createGatewayEmitter({ redisUrl: redis.url, keyPrefix: 'em:' });
+    const emitter = await createGatewayEmitter({ events, redisUrl: redis.url, keyPrefix: 'em:' });
     try {
       expect(() => emitter.emitToUser('bob', 'notification', bigMessage(1_200_000))).toThrow(/over the limit of 65536 bytes/);
       expect(() => emitter.emitToRoom('lobby', 'room:message', { ...message('hi'), room: 'admins-only' })).toThrow(/names room "admins-only"/);
@@ -141,7 +142,7 @@ describe('over a real Redis: the emitter and npm run emit', () => {
     } finally {
       await emitter.close();
     }
-    const strict = await createGatewayEmitter({ redisUrl: redis.url, keyPrefix: 'em2:', maxEventBytes: 1_000 });
+    const strict = await createGatewayEmitter({ events, redisUrl: redis.url, keyPrefix: 'em2:', maxEventBytes: 1_000 });
     try {
       expect(() => strict.emitToUser('bob', 'notification', bigMessage(2_000))).toThrow(/over the limit of 1000 bytes/);
       expect(await logLength('em2:')).toBe(0);

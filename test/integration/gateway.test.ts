@@ -7,7 +7,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SocketGateway } from '@/socket-gateway';
-import type { MessagePayload } from '@/socket-gateway/events';
+import type { AppEvents } from '@/events';
+import type { MessagePayload } from '@/events';
 import { createInbox, type Inbox } from '../helpers/inbox';
 import { nextDisconnect, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
 
@@ -17,10 +18,10 @@ const payload: MessagePayload = { id: '1', from: 'alice', message: 'hi', sentAt:
 const WAIT = { timeout: 10_000 };
 
 let server: TestServer;
-let gateway: SocketGateway;
+let gateway: SocketGateway<AppEvents>;
 beforeAll(async () => {
   server = await startSocketServer({ register: false });
-  gateway = new SocketGateway(() => server);
+  gateway = new SocketGateway<AppEvents>(() => server);
 });
 afterAll(() => server.stop());
 
@@ -106,12 +107,12 @@ describe('SocketGateway → real sockets', () => {
   });
 
   it('throws a clear configuration error when no socket server is running', () => {
-    expect(() => new SocketGateway().broadcast('announcement', payload)).toThrow(/not running.*server\.ts/s);
+    expect(() => new SocketGateway<AppEvents>().broadcast('announcement', payload)).toThrow(/not running.*server\.ts/s);
   });
 });
 
 describe('payload checks against the event schemas', () => {
-  const withChecks = (validatePayloads: boolean) => new SocketGateway(() => ({ ...server, validatePayloads }));
+  const withChecks = (validatePayloads: boolean) => new SocketGateway<AppEvents>(() => ({ ...server, validatePayloads }));
   // Passed through a variable, an object with extra or missing fields compiles: the schema catches it.
   const leaky = { ...payload, passwordHash: 'x' } as MessagePayload;
   const missing = { id: '1', from: 'alice' } as MessagePayload;

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { io as connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gateway } from '@/socket-gateway';
+import { gateway } from '@/server/gateway';
 import { connectRaw, openRaw } from '../helpers/raw-client';
 import { hostileAuthObjectArb } from '../helpers/hostile-auth';
 import { nextEvent, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';

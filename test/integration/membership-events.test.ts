@@ -7,8 +7,9 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCaller } from '@/server/trpc/root';
-import { gateway, mintSocketToken, type SyncInfo } from '@/socket-gateway';
-import type { RoomMessagePayload } from '@/socket-gateway/events';
+import { mintSocketToken, type SyncInfo } from '@/socket-gateway';
+import { gateway } from '@/server/gateway';
+import type { RoomMessagePayload, AppEvents } from '@/events';
 import { createSocketStore, type SocketStore } from '@/socket-gateway/react/socket-store';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
@@ -84,7 +85,7 @@ describe('membership:changed', () => {
     await gateway.enterRoom(bob, 'standup');
     const proxy = await startTcpProxy(server.port);
     proxies.push(proxy);
-    const store = createSocketStore({
+    const store = createSocketStore<AppEvents>({
       getToken: async () => (await mintSocketToken('alice')).token,
       url: proxy.url,
       options: { transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 300 },

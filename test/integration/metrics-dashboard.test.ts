@@ -10,7 +10,7 @@ import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '@/server/demo-users';
 import { createCaller } from '@/server/trpc/root';
-import { gateway } from '@/socket-gateway';
+import { gateway } from '@/server/gateway';
 import {
   createMetricsSampler,
   createRingBuffer,

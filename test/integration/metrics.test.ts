@@ -5,9 +5,10 @@
  * to or told to resync. No label value is a user id or a room name.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { gateway, mintSocketToken } from '@/socket-gateway';
+import { mintSocketToken } from '@/socket-gateway';
+import { gateway } from '@/server/gateway';
 import { getMetrics } from '@/socket-gateway/metrics';
-import type { MessagePayload } from '@/socket-gateway/events';
+import type { MessagePayload } from '@/events';
 import { pollingRequest } from '../helpers/raw-client';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 

@@ -4,7 +4,8 @@
  * receiving. The abuser speaks the wire format directly (raw `ws`).
  */
 import { describe, expect, it } from 'vitest';
-import { gateway, userRoom } from '@/socket-gateway';
+import { userRoom } from '@/socket-gateway';
+import { gateway } from '@/server/gateway';
 import { appFrames, expectServerHealthy, message, useAbuseScene } from '../helpers/abuse-scene';
 import { eventFrame, openRaw } from '../helpers/raw-client';
 import { collectEvents, settle, startSocketServer } from '../helpers/socket-server';

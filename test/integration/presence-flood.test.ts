@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { getMetrics, mintSocketToken, type PresenceChange } from '@/socket-gateway';
 import { createSocketStore, type SocketStore } from '@/socket-gateway/react/socket-store';
 import { collectEvents, settle, startSocketServer, type TestServer } from '../helpers/socket-server';
+import type { AppEvents } from '@/events';
 
 const FLAP_MS = 3_000;
 /** Rooms the flapper is in besides the victim's: each announcement is one log row per room. */
@@ -123,7 +124,7 @@ describe('a handshake refused for its rate', () => {
     server = await startSocketServer({ handshakeRate: { ratePerSecond: 1, burst: 1 } });
     const first = await server.connectAs('bob'); // takes the only token
     first.disconnect();
-    store = createSocketStore({
+    store = createSocketStore<AppEvents>({
       getToken: async () => (await mintSocketToken('bob')).token,
       url: server.url,
       options: { transports: ['websocket'], reconnectionDelay: 50, reconnectionDelayMax: 100 },

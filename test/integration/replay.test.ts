@@ -6,8 +6,9 @@
  * addressed to someone else, whatever position the client claims.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryEventLog, gateway, getMetrics, mintSocketToken, type SyncInfo } from '@/socket-gateway';
-import type { MessagePayload } from '@/socket-gateway/events';
+import { createMemoryEventLog, getMetrics, mintSocketToken, type SyncInfo } from '@/socket-gateway';
+import { gateway } from '@/server/gateway';
+import type { MessagePayload, AppEvents } from '@/events';
 import { createSocketStore, type SocketStore } from '@/socket-gateway/react/socket-store';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';
@@ -35,7 +36,7 @@ async function openTab(srv: TestServer, userId: string) {
   const proxy = await startTcpProxy(srv.port);
   proxies.push(proxy);
   const onResync = vi.fn();
-  const store = createSocketStore({
+  const store = createSocketStore<AppEvents>({
     getToken: async () => (await mintSocketToken(userId)).token,
     url: proxy.url,
     options: { transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 300 },

@@ -7,7 +7,8 @@
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { gateway, mintSocketToken, socketTokenKey, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway';
+import { mintSocketToken, socketTokenKey, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway';
+import { gateway } from '@/server/gateway';
 import { unlessRevoked } from '@/server/auth';
 import { ISSUED_AT_MS_CLAIM } from '@/socket-gateway/socket-token';
 import { startSocketServer, type TestServer } from '../helpers/socket-server';

@@ -6,9 +6,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { authOptions } from '@/server/auth';
-import { gateway } from '@/socket-gateway';
+import { gateway } from '@/server/gateway';
 import { mintSocketToken } from '@/socket-gateway';
-import type { MessagePayload } from '@/socket-gateway/events';
+import type { MessagePayload } from '@/events';
 import { userRoom } from '@/socket-gateway/rooms';
 import { collectEvents, nextDisconnect, nextEvent, settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
 

@@ -7,14 +7,16 @@
  * Found by the cluster replay property under load: a tab received each event twice.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { gateway, mintSocketToken } from '@/socket-gateway';
+import { mintSocketToken } from '@/socket-gateway';
+import { gateway } from '@/server/gateway';
 import { createSocketStore, type SocketStore } from '@/socket-gateway/react/socket-store';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import type { AppEvents } from '@/events';
 
 let server: TestServer | undefined;
 let proxy: TcpProxy | undefined;
-let store: SocketStore | undefined;
+let store: SocketStore<AppEvents> | undefined;
 afterEach(async () => {
   store?.stop();
   await proxy?.close();
@@ -28,7 +30,7 @@ describe('a token fetch that outlives its connection', () => {
     proxy = await startTcpProxy(server.port);
     // Every fetch waits until released: the test decides when each answer arrives.
     const pending: Array<() => void> = [];
-    store = createSocketStore({
+    store = createSocketStore<AppEvents>({
       getToken: async () => {
         await new Promise<void>((resolve) => pending.push(resolve));
         return (await mintSocketToken('bob')).token;

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryMembershipStore, mintSocketToken, TEMPORARILY_UNAVAILABLE, type MembershipStore } from '@/socket-gateway';
 import { createSocketStore, type SocketStore } from '@/socket-gateway/react/socket-store';
 import { startSocketServer, type TestServer } from '../helpers/socket-server';
+import type { AppEvents } from '@/events';
 
 let server: TestServer | undefined;
 let store: SocketStore | undefined;
@@ -29,7 +30,11 @@ describe('a store outage during handshakes', () => {
     const errors: string[] = [];
     server = await startSocketServer({ stores: { membership }, onError: (error) => errors.push(error.message) });
     const refused: { message: string; data?: unknown }[] = [];
-    store = createSocketStore({ getToken: async () => (await mintSocketToken('bob')).token, url: server.url, options: { transports: ['websocket'] } });
+    store = createSocketStore<AppEvents>({
+      getToken: async () => (await mintSocketToken('bob')).token,
+      url: server.url,
+      options: { transports: ['websocket'] },
+    });
     store.getSocket().on('connect_error', (error) => refused.push({ message: error.message, data: (error as { data?: unknown }).data }));
     store.start('bob');
     await vi.waitFor(() => expect(refused.length).toBeGreaterThanOrEqual(1));

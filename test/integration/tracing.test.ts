@@ -5,7 +5,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from '@/server/trpc/root';
 import { processSlot } from '@/socket-gateway/process-holder';
-import { createLogger, gateway, type Logger } from '@/socket-gateway';
+import { createLogger, type Logger } from '@/socket-gateway';
+import { gateway } from '@/server/gateway';
 import { startSocketServer, type TestServer } from '../helpers/socket-server';
 
 // The process's logger slot (getLogger reads it): replaced by a capturing logger, then restored.

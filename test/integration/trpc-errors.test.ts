@@ -13,17 +13,15 @@ import type { Role } from '@/server/demo-users';
 import { createCaller } from '@/server/trpc/root';
 import { getEnv, resetEnv } from '@/env';
 const MAX_ROOMS_PER_USER = getEnv().maxRoomsPerUser;
-import { authenticate } from '@/socket-gateway';
-import { canJoinRoom } from '@/socket-gateway/rooms';
-import type * as RoomsModule from '@/socket-gateway/rooms';
-import { MAX_MESSAGE_BYTES, MAX_MESSAGE_LENGTH, SERVER_EVENT_NAMES, utf8Length, type ServerEventName } from '@/socket-gateway/events';
+import { authenticate, canJoinRoom } from '@/socket-gateway';
+import { MAX_MESSAGE_BYTES, MAX_MESSAGE_LENGTH, APP_EVENT_NAMES, utf8Length } from '@/events';
 import { nextEvent, settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
 
-// canJoinRoom keeps its real behaviour; the spy lets one test make it refuse.
-vi.mock('@/socket-gateway/rooms', async (importOriginal) => {
-  const actual = await importOriginal<typeof RoomsModule>();
-  return { ...actual, canJoinRoom: vi.fn(actual.canJoinRoom) };
-});
+/** Every event a client can get here: the demo's and the gateway's own that reach plain clients. */
+const LISTENED = [...APP_EVENT_NAMES, 'presence:changed', 'membership:changed'] as const;
+
+// The server's room policy (an option): canJoin keeps the default behaviour; the spy lets one test make it refuse.
+const canJoin = vi.fn(canJoinRoom);
 
 let server: TestServer;
 let clients: Record<'alice' | 'bob' | 'carol' | 'admin', TestClient>;
@@ -42,7 +40,7 @@ beforeAll(async () => {
   // These tests open far more rooms than ROOMS_CREATED_PER_HOUR allows (room-quota.test.ts tests that bound).
   process.env.ROOMS_CREATED_PER_HOUR = '1000000';
   resetEnv();
-  server = await startSocketServer();
+  server = await startSocketServer({ rooms: { canJoin } });
   server.io.engine.on('connection', (conn: { on(event: 'packetCreate', listener: (packet: { type: string }) => void): void }) => {
     conn.on('packetCreate', (packet) => {
       if (packet.type === 'message') packetsOut += 1;
@@ -51,7 +49,7 @@ beforeAll(async () => {
   const [alice, bob, carol, admin] = await Promise.all(['alice', 'bob', 'carol', 'admin'].map((id) => server.connectAs(id)));
   clients = { alice: alice!, bob: bob!, carol: carol!, admin: admin! };
   for (const [user, client] of Object.entries(clients)) {
-    for (const event of SERVER_EVENT_NAMES) client.on(event, (() => received.push(`${user}:${event}`)) as never);
+    for (const event of LISTENED) client.on(event, (() => received.push(`${user}:${event}`)) as never);
   }
 });
 afterAll(async () => {
@@ -131,10 +129,10 @@ describe('FORBIDDEN: wrong role', () => {
     await expectRefusedSilently(() => as('alice').announcement.broadcast({ message: 'hello all' }), 'FORBIDDEN', 'Admins only');
   });
 
-  it('room.join when canJoinRoom(user, room) refuses: the one place room authorization lives', async () => {
-    vi.mocked(canJoinRoom).mockReturnValueOnce(false);
+  it("room.join when the policy's canJoin(user, room) refuses: the one place room authorization lives", async () => {
+    canJoin.mockReturnValueOnce(false);
     await expectRefusedSilently(() => as('alice').room.join({ room: 'staff' }), 'FORBIDDEN', 'You may not join staff');
-    expect(canJoinRoom).toHaveBeenLastCalledWith(expect.objectContaining({ id: 'alice', role: 'user' }), 'staff');
+    expect(canJoin).toHaveBeenLastCalledWith(expect.objectContaining({ id: 'alice', role: 'user' }), 'staff');
     expect(await server.stores.membership.roomsOf('alice')).toEqual([]);
     expect(await roomsOfSockets('alice')).toEqual([[]]);
   });
@@ -326,12 +324,13 @@ describe('happy paths', () => {
 
 // The event-name list used by the silence checks covers every event of the contract.
 it('listens for every server event', () => {
-  const contract: Record<ServerEventName, true> = {
+  const contract: Record<(typeof LISTENED)[number], true> = {
     notification: true,
     'room:message': true,
     announcement: true,
     'presence:changed': true,
     'membership:changed': true,
   };
-  expect([...SERVER_EVENT_NAMES].sort()).toEqual(Object.keys(contract).sort());
+  expect([...LISTENED].sort()).toEqual(Object.keys(contract).sort());
+  expect(APP_EVENT_NAMES.every((name) => LISTENED.includes(name))).toBe(true);
 });

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SocketGateway } from '@/socket-gateway';
+import type { AppEvents } from '@/events';
 import { authenticate, socketTokenKey, mintSocketToken, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway';
 import { MAX_ROOM_NAME_LENGTH, isValidRoomName, userRoom } from '@/socket-gateway/rooms';
 import { createInbox, type Inbox } from '../helpers/inbox';
@@ -111,7 +112,7 @@ describe('Properties 3 and 4, through a real server and real clients', () => {
   // clients receive and which sockets are in which room. "Nothing else arrived" is shown with a
   // marker sent afterwards (test/helpers/inbox.ts), never by sleeping.
   let server: TestServer;
-  let gateway: SocketGateway;
+  let gateway: SocketGateway<AppEvents>;
   /** Two tabs of one user and a bystander: the sockets the room operations move. */
   let tabA: { client: TestClient; inbox: Inbox };
   let tabB: { client: TestClient; inbox: Inbox };
@@ -123,7 +124,7 @@ describe('Properties 3 and 4, through a real server and real clients', () => {
   beforeAll(async () => {
     server = await startSocketServer({ register: false, maxConnectionsPerUser: 1000 });
     // Routing only: the generated payloads need not pass the demo's schemas.
-    gateway = new SocketGateway(() => ({ ...server, validatePayloads: false }));
+    gateway = new SocketGateway<AppEvents>(() => ({ ...server, validatePayloads: false }));
     tabA = await tab('prop-owner');
     tabB = await tab('prop-owner');
     bystander = await tab('prop-bystander');

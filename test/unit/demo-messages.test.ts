@@ -51,7 +51,7 @@ describe('trpcErrorMessage', () => {
 
 describe('"to others" header', () => {
   it('the browser sends it under the name the server reads', async () => {
-    const server = await import('@/socket-gateway/events');
+    const server = await import('@/socket-gateway/event-map');
     const browser = await import('@/socket-gateway/react/socket-store');
     expect(browser.SOCKET_ID_HEADER).toBe(server.SOCKET_ID_HEADER);
   });

@@ -1,8 +1,8 @@
 'use client';
 
 import { useState } from 'react';
-import type { MessagePayload } from '@/socket-gateway/events';
-import { useSocketEvent } from '@/socket-gateway/react';
+import type { MessagePayload } from '@/events';
+import { useSocketEvent } from './socket';
 import { formatTime } from './format-time';
 
 /** The latest announcement, live for every signed-in user, until dismissed. */

@@ -1,6 +1,7 @@
 'use client';
 
-import { useSocketStatus, type SocketStatus } from '@/socket-gateway/react';
+import type { SocketStatus } from '@/socket-gateway/react';
+import { useSocketStatus } from './socket';
 
 const LABELS: Record<SocketStatus, string> = {
   connecting: 'Connecting…',

@@ -1,6 +1,6 @@
 'use client';
 
-import { useSocket, useSocketStatus } from '@/socket-gateway/react';
+import { useSocket, useSocketStatus } from './socket';
 import { describeConnectionError } from './connection-message';
 
 /** Under the header while the tab is not live and knows why: the reason in a sentence, and what to do. */

@@ -1,7 +1,7 @@
 'use client';
 
-import type { MessagePayload } from '@/socket-gateway/events';
-import { useSocketEvent } from '@/socket-gateway/react';
+import type { MessagePayload } from '@/events';
+import { useSocketEvent } from './socket';
 import { MessageItem } from './message-item';
 import { useRecent } from './use-recent';
 

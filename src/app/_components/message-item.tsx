@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { MessagePayload } from '@/socket-gateway/events';
+import type { MessagePayload } from '@/events';
 import { formatTime } from './format-time';
 
 /** One message: who, when, what. `pending`: one of this tab's own posts the server has not confirmed yet. */

@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useId, useLayoutEffect, useRef, useState, type FormEvent } from 'react';
-import { useRoomPresence } from '@/socket-gateway/react';
+import { useRoomPresence } from './socket';
 import { trpcErrorMessage } from '@/trpc/errors';
 import { useTRPC } from '@/trpc/react';
 import { FormError } from './form-error';

@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
-import { useInvalidateOnEvent, useInvalidateOnResync } from '@/socket-gateway/react';
+import { useInvalidateOnEvent, useInvalidateOnResync } from './socket';
 import { useTRPC } from '@/trpc/react';
 import { FormError } from './form-error';
 import { RoomCard } from './room-card';

@@ -1,7 +1,7 @@
 'use client';
 
 import { useQueryClient } from '@tanstack/react-query';
-import { useSocketEvent } from '@/socket-gateway/react';
+import { useSocketEvent } from './socket';
 import { useTRPC } from '@/trpc/react';
 
 /**

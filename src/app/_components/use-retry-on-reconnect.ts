@@ -2,7 +2,7 @@
 
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import { useSocketStatus } from '@/socket-gateway/react';
+import { useSocketStatus } from './socket';
 
 /**
  * Once the socket is connected (again), the server answers: queries that gave up while it was

@@ -2,7 +2,7 @@
 
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import type { RoomMessagePayload } from '@/socket-gateway/events';
+import type { RoomMessagePayload } from '@/events';
 import { useTRPC } from '@/trpc/react';
 
 /** One of this tab's own posts, shown before (and until) the room's history has it. */

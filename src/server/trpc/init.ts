@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Session } from 'next-auth';
 import { ZodError, z } from 'zod';
-import { parseSocketId, SOCKET_ID_HEADER } from '@/socket-gateway/events';
+import { parseSocketId, SOCKET_ID_HEADER } from '@/socket-gateway/event-map';
 import { isSocketOf, runWithRequestContext, TEMPORARILY_UNAVAILABLE } from '@/socket-gateway';
 import { getServerAuthSession } from '../auth';
 import { limitLookup, limitSender, RateLimitedError } from './rate-limit';

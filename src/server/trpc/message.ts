@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { MessagePayload } from '@/socket-gateway/events';
+import type { MessagePayload } from '@/events';
 
 /** A fresh event payload from `from`. */
 export function createMessage(from: string, message: string): MessagePayload {

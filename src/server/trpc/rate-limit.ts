@@ -5,7 +5,8 @@
  */
 import { TRPCError } from '@trpc/server';
 import { getEnv } from '@/env';
-import { gateway, getMetrics, type RateLimitBucket } from '@/socket-gateway';
+import { getMetrics, type RateLimitBucket } from '@/socket-gateway';
+import { gateway } from '@/server/gateway';
 
 /** The cause of a TOO_MANY_REQUESTS error; the error formatter copies `retryAfterMs` into `data`. */
 export class RateLimitedError extends Error {

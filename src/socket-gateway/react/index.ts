@@ -1,19 +1,23 @@
 /**
  * The browser half of the gateway: one connection per tab, typed event subscriptions and
- * the connection status. Imports nothing from the server side except the event contract.
+ * the connection status. Imports nothing from the server side except the event contract's types.
  *
  * @example
+ * // once, in the app: typed by its events (a type import: no schema reaches the browser)
+ * export const { SocketProvider, useSocketEvent, useSocketStatus } = createSocketHooks<AppEvents>();
+ *
  * <SocketProvider userId={session?.user.id} getToken={() => trpcClient.socket.token.query()}>
  *   <Inbox />
  * </SocketProvider>
  *
  * function Inbox() {
- *   useSocketEvent('notification', (n) => console.log(n.from, n.message));
+ *   useSocketEvent('invoice:paid', (invoice) => console.log(invoice.id));
  *   const { status } = useSocketStatus();
  * }
  */
+export { createSocketHooks, type SocketHooks } from './create-socket-hooks';
 export { SocketProvider, type SocketProviderProps } from './socket-provider';
-export { useSocketEvent, type UseSocketEventOptions } from './use-socket-event';
+export { useSocketEvent, type ClientEventName, type ClientEventPayload, type UseSocketEventOptions } from './use-socket-event';
 export { useSocketStatus } from './use-socket-status';
 export { useSocket } from './use-socket';
 export { useRoomPresence, type MemberPresence } from './use-room-presence';
@@ -30,5 +34,5 @@ export {
   type SocketTokenFetcher,
   type SyncNotice,
 } from './socket-store';
-export type { EventPayload, MessagePayload, PresenceChange, RoomMessagePayload, ServerEventName, SyncInfo } from '../events';
+export type { ClientEvents, EventMap, EventPayload, LibraryEvents, MembershipChange, PresenceChange, SyncInfo } from '../event-map';
 export { SOCKET_ID_HEADER } from './socket-store';

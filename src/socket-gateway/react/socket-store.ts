@@ -7,9 +7,10 @@
  * fetches a fresh token; an expired token never blocks a reconnect.
  */
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents, SyncInfo } from '../events';
+import { SYNC_EVENT, type ClientToServerEvents, type EventMap, type ServerToClientEvents, type SyncInfo } from '../event-map';
 
-export type GatewayClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+/** The tab's socket, typed by the app's events (and the library's); loosely by default. */
+export type GatewayClientSocket<E extends EventMap = EventMap> = Socket<ServerToClientEvents<E>, ClientToServerEvents>;
 
 export type SocketStatus = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
@@ -25,12 +26,11 @@ export interface SocketStatusSnapshot {
 }
 
 /**
- * "To others": the HTTP header in which the tab sends its socket id with its calls (the server's
- * `SOCKET_ID_HEADER` in events.ts, which a unit test keeps equal). Declared here, not imported
- * from events.ts, because importing a value from there would bring zod into the browser bundle,
- * and zod probes `new Function` when it builds its schemas (a CSP violation report).
+ * "To others": the HTTP header in which the tab sends its socket id with its calls. From
+ * event-map.ts, which has no schema library in it (zod in the browser bundle probes `new Function`
+ * when it builds its schemas: a CSP violation report).
  */
-export const SOCKET_ID_HEADER = 'x-socket-id';
+export { SOCKET_ID_HEADER } from '../event-map';
 
 /** Returns a handshake token for the signed-in user (the tRPC query `socket.token`). */
 export type SocketTokenFetcher = () => Promise<string | { token: string }>;
@@ -64,13 +64,14 @@ export function isStaleAfter(sync: SyncNotice): boolean {
   return sync.resync || !sync.resumed;
 }
 
-export interface SocketStore {
+/** The tab's connection, outside React; `E` types its socket (loosely by default). */
+export interface SocketStore<E extends EventMap = EventMap> {
   getSnapshot(): SocketStatusSnapshot;
   /** The status before anything ran: what server rendering and hydration show. */
   getInitialSnapshot(): SocketStatusSnapshot;
   subscribe(onChange: () => void): () => void;
   /** The socket (created on first call, without connecting). Browser only. */
-  getSocket(): GatewayClientSocket;
+  getSocket(): GatewayClientSocket<E>;
   /** Connects as `userId`; reconnects with a fresh token when the user changed. Cancels a pending `release`. */
   start(userId: string): void;
   /** Disconnects now (sign-out). */
@@ -123,7 +124,7 @@ const POSITION = /^\d{1,20}-\d{1,20}$/;
 export const DISCONNECTED: SocketStatusSnapshot = Object.freeze({ status: 'disconnected', error: null, resyncedAt: null });
 const CONNECTING: SocketStatusSnapshot = Object.freeze({ status: 'connecting', error: null, resyncedAt: null });
 
-export function createSocketStore({ getToken, initialUserId, url, options, onResync }: SocketStoreOptions): SocketStore {
+export function createSocketStore<E extends EventMap = EventMap>({ getToken, initialUserId, url, options, onResync }: SocketStoreOptions): SocketStore<E> {
   let fetchToken = getToken;
   let resyncCallback = onResync;
   /** Where this tab stands in the server's event log: sent back on reconnect to be replayed what it missed. */
@@ -205,7 +206,7 @@ export function createSocketStore({ getToken, initialUserId, url, options, onRes
       const position = args.at(-1);
       if (cursor && typeof position === 'string' && POSITION.test(position)) cursor = { ...cursor, position };
     });
-    (created as unknown as { on(event: 'gateway:sync', listener: (sync: SyncInfo) => void): void }).on('gateway:sync', (sync) => {
+    (created as unknown as { on(event: typeof SYNC_EVENT, listener: (sync: SyncInfo) => void): void }).on(SYNC_EVENT, (sync) => {
       cursor = { epoch: sync.epoch, position: sync.position, ...(created.id ? { socketId: created.id } : {}) };
       if (sync.resync) {
         set({ resyncedAt: Date.now() });

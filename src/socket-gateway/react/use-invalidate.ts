@@ -2,11 +2,11 @@
 
 import { useQueryClient, type InvalidateQueryFilters, type QueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
-import type { EventPayload, ServerEventName } from '../events';
+import type { EventMap } from '../event-map';
 import { useSocketStore } from './socket-context';
 import { isStaleAfter } from './socket-store';
 import { useIsomorphicLayoutEffect } from './use-isomorphic-layout-effect';
-import { useSocketEvent } from './use-socket-event';
+import { useSocketEvent, type ClientEventName, type ClientEventPayload } from './use-socket-event';
 
 /**
  * Which cached queries to refetch: TanStack Query filters (tRPC gives them as
@@ -33,14 +33,14 @@ function invalidate(queryClient: QueryClient, targets: QueryTargets): void {
 
 /**
  * Keeps query data fresh from pushed events: each `event` invalidates the queries `select`
- * names for its payload (typed from the event map), so they refetch.
+ * names for its payload (typed from the event map through `createSocketHooks`), so they refetch.
  *
  * @example
- * useInvalidateOnEvent('room:message', (m) => trpc.room.history.queryFilter({ room: m.room }));
+ * useInvalidateOnEvent('chat:message', (m) => trpc.chat.history.queryFilter({ room: m.room }));
  */
-export function useInvalidateOnEvent<E extends ServerEventName>(
-  event: E,
-  select: (payload: EventPayload<E>) => QueryTargets,
+export function useInvalidateOnEvent<K extends ClientEventName<EventMap>>(
+  event: K,
+  select: (payload: ClientEventPayload<EventMap, K>) => QueryTargets,
   options: UseInvalidateOptions = {},
 ): void {
   const fromProvider = useQueryClient(options.queryClient);

@@ -1,7 +1,7 @@
 'use client';
 
 import { useState } from 'react';
-import type { PresenceChange } from '../events';
+import { PRESENCE_EVENT, type PresenceChange } from '../event-map';
 import { useSocketEvent } from './use-socket-event';
 
 export interface MemberPresence {
@@ -11,7 +11,7 @@ export interface MemberPresence {
 
 /**
  * Who of a room's members is online, kept live: `initial` is the first answer of a query (the
- * demo's `presence.room`), and every `presence:changed` event for `room` updates it. When
+ * app's presence query), and every `presence:changed` event for `room` updates it. When
  * `initial` changes (a refetch, a resync), it starts over from the new answer.
  */
 export function useRoomPresence(room: string, initial: readonly MemberPresence[] | undefined): MemberPresence[] {
@@ -26,7 +26,7 @@ export function useRoomPresence(room: string, initial: readonly MemberPresence[]
     current = { from: initial, members: [...(initial ?? [])] };
     setState(current);
   }
-  useSocketEvent('presence:changed', (change: PresenceChange) => {
+  useSocketEvent(PRESENCE_EVENT, (change: PresenceChange) => {
     if (change.room !== room) return;
     setState((previous) => {
       const others = previous.members.filter((member) => member.userId !== change.userId);

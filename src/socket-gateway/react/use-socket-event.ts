@@ -1,7 +1,7 @@
 'use client';
 
 import { useEffect, useRef } from 'react';
-import type { EventPayload, ServerEventName } from '../events';
+import type { ClientEvents, EventMap, EventPayload } from '../event-map';
 import { useSocketStore } from './socket-context';
 import { useIsomorphicLayoutEffect } from './use-isomorphic-layout-effect';
 
@@ -10,15 +10,25 @@ export interface UseSocketEventOptions {
   enabled?: boolean;
 }
 
+/** The names a tab can listen to: the app's events and the library's. */
+export type ClientEventName<E extends EventMap> = keyof ClientEvents<E> & string;
+/** What a listener of `K` receives. */
+export type ClientEventPayload<E extends EventMap, K extends ClientEventName<E>> = EventPayload<ClientEvents<E>, K>;
+
 /**
- * Calls `handler` with each `event` pushed by the server. The payload type follows the
- * event name (from events.ts); an unknown name does not compile.
+ * Calls `handler` with each `event` pushed by the server. Typed by the app's events through
+ * `createSocketHooks<typeof events>()` (hooks.ts): the payload type follows the event name and an
+ * unknown name does not compile. Imported directly, it is typed loosely (any name).
  *
  * The latest handler is kept in a ref, so an inline arrow function does not resubscribe on
  * every render: the listener is added once per event name, and on unmount (or when
  * `enabled` turns false) only this hook's own listener is removed.
  */
-export function useSocketEvent<E extends ServerEventName>(event: E, handler: (payload: EventPayload<E>) => void, options: UseSocketEventOptions = {}): void {
+export function useSocketEvent<K extends ClientEventName<EventMap>>(
+  event: K,
+  handler: (payload: ClientEventPayload<EventMap, K>) => void,
+  options: UseSocketEventOptions = {},
+): void {
   const store = useSocketStore('useSocketEvent');
   const { enabled = true } = options;
   const handlerRef = useRef(handler);
@@ -30,7 +40,7 @@ export function useSocketEvent<E extends ServerEventName>(event: E, handler: (pa
   useEffect(() => {
     if (!enabled) return;
     const socket = store.getSocket();
-    const listener = (payload: EventPayload<E>) => handlerRef.current(payload);
+    const listener = (payload: ClientEventPayload<EventMap, K>) => handlerRef.current(payload);
     // Socket.IO's typed emitter cannot relate a generic E to its listener type.
     socket.on(event, listener as never);
     return () => {

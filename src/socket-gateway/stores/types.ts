@@ -77,7 +77,7 @@ export interface RateLimit {
 export type TakeResult = { ok: true; remaining: number } | { ok: false; retryAfterMs: number };
 
 /**
- * Token buckets, one per key (for example `emit:alice` or `to:bob`). Shared through Redis in
+ * Token buckets, one per key (for example `emit:user-1` or `to:bob`). Shared through Redis in
  * a cluster, so adding nodes does not multiply the limits.
  */
 export interface RateLimitStore {

@@ -6,7 +6,8 @@ import { render, type RenderResult } from '@testing-library/react';
 import { StrictMode, useEffect, type ReactNode } from 'react';
 import { vi, type Mock } from 'vitest';
 import { mintSocketToken } from '@/socket-gateway';
-import { SocketProvider, useSocket, useSocketStatus, type GatewayClientSocket, type SocketStatusSnapshot } from '@/socket-gateway/react';
+import { type GatewayClientSocket, type SocketStatusSnapshot } from '@/socket-gateway/react';
+import { SocketProvider, useSocket, useSocketStatus } from '@/app/_components/socket';
 import type { GatewaySocket } from '@/socket-gateway/types';
 import type { TestServer } from '../../helpers/socket-server';
 

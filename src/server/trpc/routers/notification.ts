@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { gateway } from '@/socket-gateway';
-import { messageTextSchema } from '@/socket-gateway/events';
+import { gateway } from '@/server/gateway';
+import { messageTextSchema } from '@/events';
 import { createMessage } from '../message';
 import { createTRPCRouter, emitRateLimit, protectedProcedure } from '../init';
 import { limitRecipient } from '../rate-limit';

@@ -1,6 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { gateway, roomNameSchema } from '@/socket-gateway';
+import { roomNameSchema } from '@/socket-gateway';
+import { gateway } from '@/server/gateway';
 import { createTRPCRouter, lookupRateLimit, protectedProcedure } from '../init';
 
 /** Largest room whose members one call reports (bounded work and response size). */

@@ -1,7 +1,8 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { gateway, RoomAccessError, roomNameSchema } from '@/socket-gateway';
-import { messageTextSchema, type RoomMessagePayload } from '@/socket-gateway/events';
+import { RoomAccessError, roomNameSchema } from '@/socket-gateway';
+import { gateway } from '@/server/gateway';
+import { messageTextSchema, type RoomMessagePayload } from '@/events';
 import { createMessage } from '../message';
 import { createTRPCRouter, emitRateLimit, protectedProcedure } from '../init';
 import { limitRoomCreation } from '../rate-limit';
@@ -10,7 +11,7 @@ const roomInput = z.strictObject({ room: roomNameSchema });
 /** Largest page `room.history` answers (the room's bound, ROOM_HISTORY_MAX_MESSAGES, caps it further). */
 const MAX_HISTORY_PAGE = 10_000;
 
-/** Room rules live in the gateway (`canJoinRoom`, `canPostToRoom`); refusals become tRPC errors here. */
+/** Room rules are the socket server's `rooms` policy, applied by the gateway; refusals become tRPC errors here. */
 async function asTrpcError<T>(operation: Promise<T>): Promise<T> {
   try {
     return await operation;

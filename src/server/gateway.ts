@@ -1,0 +1,15 @@
+/**
+ * The demo's gateway, typed by its events and its session user: a wrong event name or payload
+ * does not compile. It drives whatever runtime the process started (server.ts's socket server,
+ * through the one global holder), like the library's untyped `gateway`.
+ */
+import { SocketGateway } from '@/socket-gateway';
+import type { AppEvents } from '@/events';
+
+/** The user the demo's room policy is asked about (the session's user). */
+export interface AppUser {
+  id: string;
+  role: string;
+}
+
+export const gateway = new SocketGateway<AppEvents, AppUser>();
