@@ -21,6 +21,7 @@ import { z } from 'zod';
 import { gateway } from '../src/socket-gateway';
 import type { MembershipStore } from '../src/socket-gateway';
 import { createSocketServer } from '../src/socket-gateway';
+import { benchTokenSecret } from './token-key';
 import {
   BENCH_ROOM,
   FANOUT_EVENT,
@@ -122,7 +123,7 @@ function startGateway(s: ServerSpec): Target {
     membersOf: async () => [],
     countMembers: async () => 0,
   };
-  const handle = createSocketServer(httpServer, { stores: { membership } });
+  const handle = createSocketServer(httpServer, { secret: benchTokenSecret(), stores: { membership } });
   handle.io.on('connection', (socket) => void socket.join(BENCH_ROOM));
   if (s.keepRequest) {
     const kept: IncomingMessage[] = [];

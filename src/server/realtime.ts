@@ -12,6 +12,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import type { Env } from '@/env';
 import { addressKey, clientAddress } from '@/server/http/client-address';
 import { reportPublishFailures } from '@/server/redis-publisher';
+import { socketTokenSecret } from '@/server/socket-secret';
 import {
   createMetricsSampler,
   createMemoryPresenceStore,
@@ -20,6 +21,7 @@ import {
   createSocketServer,
   getLogger,
   getMetrics,
+  type GatewayLogger,
   registerMetricsSampler,
   unregisterMetricsSampler,
   type EventLog,
@@ -138,8 +140,7 @@ async function redisBackend(redis: NonNullable<Env['redis']>, env: Env, onStateC
   }
 }
 
-export async function createRealtime(httpServer: HttpServer, env: Env): Promise<Realtime> {
-  const logger = getLogger();
+export async function createRealtime(httpServer: HttpServer, env: Env, logger: GatewayLogger = getLogger()): Promise<Realtime> {
   /** Set once the socket server exists (Redis can only go down and come back after that). */
   const presence: { restore?: () => Promise<void> } = {};
   const onRedisState = (state: 'up' | 'down', detail?: string) => {
@@ -154,6 +155,10 @@ export async function createRealtime(httpServer: HttpServer, env: Env): Promise<
   const backend = env.redis ? await redisBackend(env.redis, env, onRedisState) : embeddedBackend(env);
   const sockets = createSocketServer(httpServer, {
     ...env.socket,
+    secret: socketTokenSecret(env),
+    logger,
+    handshakeRate: env.rateLimits.handshake,
+    presence: { graceMs: env.presenceGraceMs },
     stores: backend.stores,
     log: backend.log,
     adapter: backend.adapter,

@@ -26,7 +26,7 @@ export { isSocketOf, SOCKET_OWNER_TIMEOUT_MS } from './socket-owner';
 export { canJoinRoom, canPostToRoom, canReadRoom, isValidRoomName, roomNameError, roomNameSchema, RoomAccessError, userRoom, type RoomUser } from './rooms';
 export type { EmitTarget, GatewayServer, GatewaySocket, SocketData } from './types';
 export { eventLabel, getMetrics, type GatewayMetrics, type HandshakeOutcome, type RateLimitBucket } from './metrics';
-export { createLogger, createThrottle, formatLine, getLogger, REDACT_PATHS, type Logger } from './logger';
+export { createLogger, createThrottle, formatLine, getLogger, REDACT_PATHS, type GatewayLogger, type Logger } from './logger';
 export { currentRequestContext, runWithRequestContext, type RequestContext } from './request-context';
 export {
   createMetricsSampler,

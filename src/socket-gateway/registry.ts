@@ -7,11 +7,29 @@
  * key (the same symbol in every module copy).
  * @see https://nextjs.org/docs/app/guides/custom-server
  */
+import type { GatewayLogger } from './logger';
 import type { EventSink } from './sinks';
 import type { GatewayStores } from './stores/types';
 import type { EmitTarget, GatewayServer } from './types';
 
+// merge: from ./event-map (the events helper's `EventMap` of Standard Schemas)
+export type EventMap = Record<string, unknown>;
+// merge: from ./rooms (the events helper's `RoomPolicy`); the limits here are the core's
+export interface RoomPolicy {
+  /** How many app rooms one user may be in (default DEFAULT_MAX_ROOMS_PER_USER). */
+  maxPerUser?: number;
+  /** How many of a room's latest messages its history keeps (default DEFAULT_ROOM_HISTORY_LIMIT). */
+  historyLimit?: number;
+  /** A room's history is dropped once the room has had no member for this long (default DEFAULT_ABANDONED_HISTORY_TTL_MS). */
+  abandonedHistoryTtlMs?: number;
+  [rule: string]: unknown;
+}
+
 export interface GatewayRuntime {
+  /** The app's event map (the `events` option), when the gateway was given one. */
+  events?: EventMap;
+  /** The app's room rules (the `rooms` option). */
+  rooms?: RoomPolicy;
   /** Where socket moves (join, leave, disconnect) go: the Socket.IO server, or a cross-process emitter. */
   target: EmitTarget;
   /** Where emits go: the event log (delivered from there by every node), or straight to `target`. */
@@ -29,6 +47,8 @@ export interface GatewayRuntime {
   io?: GatewayServer;
   /** Whether each external dependency (Redis) answers now, for health checks. */
   dependencies?: () => Record<string, 'up' | 'down'>;
+  /** The gateway's logger (its `logger` option), for code that logs through `getLogger()`. */
+  logger?: GatewayLogger;
 }
 
 const RUNTIME_KEY = Symbol.for('socket-gateway.runtime');
@@ -54,7 +74,7 @@ export function getGatewayRuntime(): GatewayRuntime {
     throw new Error(
       'Socket gateway is not running in this process: no Socket.IO server was started. ' +
         'Start the app through server.ts (npm run dev / npm start), not `next dev` or `next start`; ' +
-        'from a worker, use createGatewayEmitter(); in tests, call createSocketServer() first.',
+        'from a worker, use createGatewayEmitter(); in tests, call createSocketGateway() (or createSocketServer()) first.',
     );
   }
   return runtime;

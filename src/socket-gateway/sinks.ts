@@ -4,7 +4,7 @@
  */
 import type { EventLog, LogEntryInput } from './stores/event-log';
 import type { BroadcastTarget, EmitTarget } from './types';
-import { getLogger, type Logger } from './logger';
+import { getLogger, type GatewayLogger } from './logger';
 import { eventLabel, getMetrics } from './metrics';
 import { currentRequestContext } from './request-context';
 import { userRoom } from './rooms';
@@ -28,7 +28,7 @@ export function selectTarget(target: EmitTarget | BroadcastTarget, input: Pick<L
  * with its position and, when a tRPC call caused it, that call's `requestId` and `procedure`
  * (the tracing hook, request-context.ts). No payload, no recipient: names and kinds only.
  */
-export function createLogSink(log: EventLog, logger: () => Logger = getLogger): EventSink {
+export function createLogSink(log: EventLog, logger: () => GatewayLogger = getLogger): EventSink {
   return {
     async publish(input) {
       const request = currentRequestContext();

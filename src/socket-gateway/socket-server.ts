@@ -7,17 +7,17 @@ import { ServerResponse, type IncomingMessage, type Server as HttpServer } from 
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Server, type ServerOptions } from 'socket.io';
-import { getEnv } from '@/env';
 import { createHandshakeGate, SERVER_FULL, type HandshakeLimits } from './handshake-limits';
-import { createThrottle, getLogger } from './logger';
+import { DEFAULT_HANDSHAKE_LIMITS, DEFAULT_MAX_ROOMS_PER_USER, DEFAULT_ROOM_HISTORY_LIMIT, DEFAULT_SOCKET_LIMITS } from './defaults';
+import { createThrottle, getLogger, type GatewayLogger } from './logger';
 import { getMetrics, type ConnectionSource, type HandshakeOutcome } from './metrics';
-import { registerGatewayRuntime, unregisterGatewayRuntime, type GatewayRuntime } from './registry';
+import { registerGatewayRuntime, unregisterGatewayRuntime, type EventMap, type GatewayRuntime, type RoomPolicy } from './registry';
 import { limitBacklog, packetBytes, type BacklogConnection } from './slow-consumers';
-import { verifySocketToken } from './socket-token';
+import { socketTokenKey, verifySocketToken } from './socket-token';
 import { parseResume, startDelivery, type Delivery, type ResumeContext } from './replay';
 import { wantsReplay } from './replay-opt-in';
 import { createPresenceAnnouncer, type PresenceAnnouncerOptions } from './presence-announcer';
-import { createHandshakeRateLimit } from './handshake-rate-limit';
+import { createHandshakeRateLimit, DEFAULT_HANDSHAKE_RATE } from './handshake-rate-limit';
 import { assertEventLimitFits, DEFAULT_MAX_EVENT_BYTES } from './event-bounds';
 import { createLogSink } from './sinks';
 import { EventLogResyncError } from './stores/event-log-subscription';
@@ -51,8 +51,12 @@ export const DEFAULT_REPLAY_LOG_READS: RateLimit = { ratePerSecond: 1 / 10, burs
 
 /** The socket server's limits (README's Security table lists each with its variable). */
 export interface SocketServerLimits {
-  /** Browser origins allowed to open a socket. Requests with no Origin header are allowed (they still need a token). */
-  allowedOrigins: string[];
+  /**
+   * Browser origins allowed to open a socket. Requests with no Origin header are allowed (they
+   * still need a token). Default (undefined): same-origin only, the page's origin must name the
+   * host the request was sent to (its Host header).
+   */
+  allowedOrigins?: string[];
   /** Sockets one user may hold open at once on this server. */
   maxConnectionsPerUser: number;
   /** Largest packet a client may send, in bytes (Engine.IO `maxHttpBufferSize`). */
@@ -68,11 +72,19 @@ export interface SocketServerLimits {
 }
 
 export interface CreateSocketServerOptions extends Partial<SocketServerLimits> {
+  /** The HS256 secret of socket tokens (string of >= 32 characters, or a key of >= 32 bytes): required. */
+  secret: string | Uint8Array;
+  /** The app's events (event name → schema), handed to the gateway's runtime. */
+  events?: EventMap;
+  /** The app's room rules, handed to the gateway's runtime. */
+  rooms?: RoomPolicy;
+  /** Where the gateway logs (pino-compatible; default: getLogger()'s default, silent in tests). */
+  logger?: GatewayLogger;
   /** Where memberships and sign-outs live (default: in memory). */
   stores?: Partial<GatewayStores>;
-  /** How many app rooms one user may be in (default MAX_ROOMS_PER_USER). */
+  /** How many app rooms one user may be in (default DEFAULT_MAX_ROOMS_PER_USER). */
   maxRoomsPerUser?: number;
-  /** How many of a room's latest messages its history keeps (default ROOM_HISTORY_MAX_MESSAGES). */
+  /** How many of a room's latest messages its history keeps (default DEFAULT_ROOM_HISTORY_LIMIT). */
   roomHistoryLimit?: number;
   /** Check emitted payloads against their schemas (default: outside production). */
   validatePayloads?: boolean;
@@ -99,13 +111,13 @@ export interface CreateSocketServerOptions extends Partial<SocketServerLimits> {
   dependencies?: () => Record<string, 'up' | 'down'>;
   /** Called with background errors (the log reader, presence bookkeeping). Default: one `background_error` log line per distinct message per 10 s. */
   onError?: (error: Error) => void;
-  /** Caps on Engine.IO sessions (default SOCKET_MAX_CONNECTIONS, SOCKET_MAX_UNAUTHENTICATED[_PER_ADDRESS]). */
+  /** Caps on Engine.IO sessions (default DEFAULT_HANDSHAKE_LIMITS). */
   handshakeLimits?: Partial<HandshakeLimits>;
   /** The client address a handshake counts under (default: the TCP peer's address). */
   addressKeyOf?: (req: IncomingMessage) => string;
-  /** Presence announcements: grace before "offline", sweeping of dead nodes (presence-announcer.ts). Grace default PRESENCE_GRACE_MS. */
+  /** Presence announcements: grace before "offline", sweeping of dead nodes (presence-announcer.ts). Grace default DEFAULT_PRESENCE_GRACE_MS. */
   presence?: PresenceAnnouncerOptions;
-  /** Socket handshakes per user, across nodes (default SOCKET_HANDSHAKE_RATE_PER_SECOND / _BURST). */
+  /** Socket handshakes per user, across nodes (default DEFAULT_HANDSHAKE_RATE). */
   handshakeRate?: RateLimit;
 }
 
@@ -131,25 +143,29 @@ export interface SocketServerHandle extends GatewayRuntime {
   close(): Promise<void>;
 }
 
-export function createSocketServer(httpServer: HttpServer, options: CreateSocketServerOptions = {}): SocketServerHandle {
-  const env = getEnv();
+export function createSocketServer(httpServer: HttpServer, options: CreateSocketServerOptions): SocketServerHandle {
+  const key = socketTokenKey(options?.secret); // no secret, or a short one: a TypeError before anything starts
   const {
     stores: givenStores = {},
     register = true,
     pingIntervalMs = 25_000,
     pingTimeoutMs = 20_000,
-    maxRoomsPerUser = env.maxRoomsPerUser,
-    roomHistoryLimit = env.roomHistoryLimit,
-    validatePayloads = env.nodeEnv !== 'production',
+    secret: _secret,
+    logger: givenLogger,
+    events,
+    rooms,
+    maxRoomsPerUser = DEFAULT_MAX_ROOMS_PER_USER,
+    roomHistoryLimit = DEFAULT_ROOM_HISTORY_LIMIT,
+    validatePayloads = process.env.NODE_ENV !== 'production',
     handshakeLimits,
     addressKeyOf,
     presence: presenceOptions,
-    handshakeRate = env.rateLimits.handshake,
+    handshakeRate = DEFAULT_HANDSHAKE_RATE,
     maxEventBytes = DEFAULT_MAX_EVENT_BYTES,
     replayLogReads = DEFAULT_REPLAY_LOG_READS,
     ...overrides
   } = options;
-  const config: SocketServerLimits = { ...env.socket, ...definedOnly(overrides) };
+  const config: SocketServerLimits = { ...DEFAULT_SOCKET_LIMITS, ...definedOnly(overrides) };
   assertEventLimitFits(maxEventBytes, config.maxBacklogBytes); // one event alone must never cut a recipient
   // The memory backend's membership drops the history of abandoned rooms (when both are its own).
   const memoryHistory = givenStores.history ? undefined : createMemoryRoomHistoryStore();
@@ -163,10 +179,10 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   const { membership, revocations, presence } = stores;
   const log = options.log ?? createMemoryEventLog();
   const nodeId = options.nodeId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const onError = options.onError ?? createErrorReporter();
-  const sink = createLogSink(log);
+  const logger = givenLogger ?? getLogger();
+  const onError = options.onError ?? createErrorReporter(logger);
+  const sink = createLogSink(log, () => logger);
   const metrics = getMetrics();
-  const logger = getLogger();
   // One line per kind per 10 s (with how many were left out): a flood of refusals is not a flood of lines.
   const throttle = createThrottle();
   const refused = (outcome: Exclude<HandshakeOutcome, 'accepted'>, reason: string) => {
@@ -190,7 +206,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     pingInterval: pingIntervalMs,
     pingTimeout: pingTimeoutMs,
     ...(options.adapter ? { adapter: options.adapter } : {}),
-    cors: { origin: config.allowedOrigins, credentials: false },
+    cors: { origin: config.allowedOrigins ?? false, credentials: false },
     // Runs on the first request of every session, polling or websocket: refuses foreign
     // browser origins (cross-site websocket hijacking). No Origin header = not a browser.
     // @see https://socket.io/docs/v4/server-options/#allowrequest
@@ -210,7 +226,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   });
   const handshakes = createHandshakeGate(
     io,
-    { ...env.handshake, ...definedOnly(handshakeLimits ?? {}) },
+    { ...DEFAULT_HANDSHAKE_LIMITS, ...definedOnly(handshakeLimits ?? {}) },
     addressKeyOf ?? ((req) => req.socket.remoteAddress ?? 'unknown'),
   );
   const connections = new Map<string, EngineConnection>();
@@ -260,7 +276,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   // The revocation check rides along: a store that lost its data or went back in time fails closed within a beat.
   const heartbeat = () => Promise.all([presence.heartbeat(nodeId).catch(onError), revocations.check().catch(onError)]);
   // Announcements only of settled changes, bounded per user (attacks-3 F2): @see presence-announcer.ts
-  const announcer = createPresenceAnnouncer({ presence, membership, sink, nodeId, onError }, { graceMs: env.presenceGraceMs, ...presenceOptions });
+  const announcer = createPresenceAnnouncer({ presence, membership, sink, nodeId, onError }, presenceOptions);
   const takeHandshake = createHandshakeRateLimit(stores.rateLimits, handshakeRate);
   const heartbeatTimer = setInterval(() => void heartbeat().then(() => announcer.tick()), PRESENCE_HEARTBEAT_MS);
   heartbeatTimer.unref();
@@ -283,7 +299,7 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
   ready.catch(onError);
 
   io.use(async (socket, next) => {
-    const user = await verifySocketToken(socket.handshake.auth);
+    const user = await verifySocketToken(socket.handshake.auth, key);
     if (!user || (await issuedBeforeRevocation(user.userId, user.issuedAtMs))) {
       refused('unauthorized', UNAUTHORIZED);
       return next(new Error(UNAUTHORIZED));
@@ -375,6 +391,9 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     validatePayloads,
     maxEventBytes,
     dependencies: options.dependencies,
+    ...(givenLogger ? { logger: givenLogger } : {}),
+    ...(events ? { events } : {}),
+    ...(rooms ? { rooms } : {}),
   };
   if (register) registerGatewayRuntime(runtime);
 
@@ -407,14 +426,14 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
  * Background errors to the log, once per distinct message per 10 s: a Redis outage makes every
  * heartbeat and handshake fail, and one line says it as well as a thousand.
  */
-function createErrorReporter(windowMs = 10_000): (error: Error) => void {
+function createErrorReporter(logger: GatewayLogger, windowMs = 10_000): (error: Error) => void {
   const lastSeen = new Map<string, number>();
   return (error) => {
     const now = Date.now();
     if ((lastSeen.get(error.message) ?? -Infinity) > now - windowMs) return;
     if (lastSeen.size > 100) lastSeen.clear();
     lastSeen.set(error.message, now);
-    getLogger().error({ event: 'background_error', error: error.message }, `socket-gateway: ${error.message}`);
+    logger.error({ event: 'background_error', error: error.message }, `socket-gateway: ${error.message}`);
   };
 }
 
@@ -452,9 +471,16 @@ function limitClientMessages(conn: EngineConnection, config: SocketServerLimits,
   });
 }
 
-export function isOriginAllowed(req: IncomingMessage, allowedOrigins: readonly string[]): boolean {
+/** No Origin header (not a browser), a listed origin, or (no list) the request's own host. */
+export function isOriginAllowed(req: IncomingMessage, allowedOrigins: readonly string[] | undefined): boolean {
   const origin = req.headers.origin;
-  return origin === undefined || allowedOrigins.includes(origin);
+  if (origin === undefined) return true;
+  if (allowedOrigins) return allowedOrigins.includes(origin);
+  try {
+    return req.headers.host !== undefined && new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
 }
 
 function definedOnly<T extends object>(values: T): Partial<T> {

@@ -3,10 +3,11 @@
  * misbehave, and the check that the server still serves everyone else.
  */
 import { afterEach, expect } from 'vitest';
-import { gateway, mintSocketToken } from '@/socket-gateway';
+import { gateway } from '@/socket-gateway';
 import type { MessagePayload } from '@/socket-gateway/events';
 import { connectRaw, type RawClient } from './raw-client';
 import { nextEvent, type TestClient, type TestServer } from './socket-server';
+import { mintSocketToken } from './socket-token';
 
 export const message = (text: string): MessagePayload => ({ id: text, from: 'server', message: text, sentAt: Date.now() });
 

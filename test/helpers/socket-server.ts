@@ -3,8 +3,8 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io as connect, type Socket as ClientSocket, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import { createSocketServer, type CreateSocketServerOptions, type SocketServerHandle } from '@/socket-gateway';
-import { mintSocketToken } from '@/socket-gateway';
 import type { ClientToServerEvents, ServerEventName, ServerToClientEvents, EventPayload } from '@/socket-gateway/events';
+import { mintSocketToken, testSocketSecret } from './socket-token';
 
 export type TestClient = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -20,9 +20,12 @@ export interface TestServer extends SocketServerHandle {
   stop(): Promise<void>;
 }
 
-export async function startSocketServer(options: CreateSocketServerOptions = {}): Promise<TestServer> {
+/** Options as createSocketServer takes them; `secret` defaults to the test secret (socket-token.ts). */
+export type TestServerOptions = Omit<CreateSocketServerOptions, 'secret'> & { secret?: CreateSocketServerOptions['secret'] };
+
+export async function startSocketServer(options: TestServerOptions = {}): Promise<TestServer> {
   const httpServer = createServer();
-  const handle = createSocketServer(httpServer, options);
+  const handle = createSocketServer(httpServer, { ...options, secret: options.secret ?? testSocketSecret() });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

@@ -15,11 +15,9 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseEnv } from '@/env';
 import { createRealtime, type Realtime } from '@/server/realtime';
-import { createLogger, gateway, mintSocketToken, type Logger } from '@/socket-gateway';
+import { createLogger, gateway } from '@/socket-gateway';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
-
-const LOGGER_KEY = Symbol.for('socket-gateway.logger');
-const holder = globalThis as { [LOGGER_KEY]?: Logger };
+import { mintSocketToken } from '../helpers/socket-token';
 
 let redis: RedisServer | undefined;
 let realtime: Realtime | undefined;
@@ -38,8 +36,7 @@ describe('a Redis PUBLISH of the adapter that fails', () => {
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     const lines: Array<Record<string, unknown>> = [];
-    const previous = holder[LOGGER_KEY];
-    holder[LOGGER_KEY] = createLogger({
+    const logger = createLogger({
       level: 'info',
       destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
     });
@@ -48,7 +45,7 @@ describe('a Redis PUBLISH of the adapter that fails', () => {
       redis = await startRedisServer();
       const env = parseEnv({ NODE_ENV: 'test', NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'publish-failure:' });
       httpServer = createServer();
-      realtime = await createRealtime(httpServer, env);
+      realtime = await createRealtime(httpServer, env, logger);
       await new Promise<void>((resolve) => httpServer!.listen(0, '127.0.0.1', resolve));
       const { port } = httpServer.address() as AddressInfo;
       const { token } = await mintSocketToken('alice');
@@ -74,8 +71,6 @@ describe('a Redis PUBLISH of the adapter that fails', () => {
       expect(unhandled).toEqual([]);
     } finally {
       process.off('unhandledRejection', onUnhandled);
-      if (previous) holder[LOGGER_KEY] = previous;
-      else delete holder[LOGGER_KEY];
     }
   });
 });

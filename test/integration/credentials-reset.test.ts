@@ -15,8 +15,9 @@ import { parseEnv } from '@/env';
 import { sessionFromCookies, unlessRevoked } from '@/server/auth';
 import { setServerPhase } from '@/server/lifecycle';
 import { createRealtime, type Realtime } from '@/server/realtime';
-import { gateway, mintSocketToken } from '@/socket-gateway';
+import { gateway } from '@/socket-gateway';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
+import { mintSocketToken } from '../helpers/socket-token';
 
 let redis: RedisServer | undefined;
 let realtime: Realtime | undefined;

@@ -9,12 +9,13 @@ import { spawn } from 'node:child_process';
 import { createClient } from 'redis';
 import { io } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createMemoryEventLog, createSocketServer, gateway, mintSocketToken, type SyncInfo } from '@/socket-gateway';
+import { createMemoryEventLog, createSocketServer, gateway, type SyncInfo } from '@/socket-gateway';
 import { createGatewayEmitter } from '@/socket-gateway/emitter';
 import { EventBoundsError } from '@/socket-gateway/event-bounds';
 import type { MessagePayload } from '@/socket-gateway/events';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';
+import { mintSocketToken, testSocketSecret } from '../helpers/socket-token';
 
 const message = (text: string): MessagePayload => ({ id: text.slice(0, 20), from: 'worker', message: text, sentAt: Date.now() });
 /** A notification whose payload is about `bytes` of JSON. */
@@ -73,7 +74,7 @@ describe('the server gateway', () => {
 
   it('refuses to start with an event bound that one event could use to cut a recipient', async () => {
     const { createServer } = await import('node:http');
-    expect(() => createSocketServer(createServer(), { register: false, maxBacklogBytes: 100_000, maxEventBytes: 99_500 })).toThrow(
+    expect(() => createSocketServer(createServer(), { secret: testSocketSecret(), register: false, maxBacklogBytes: 100_000, maxEventBytes: 99_500 })).toThrow(
       /maxEventBytes \(99500\) plus 1024 bytes of framing must not exceed maxBacklogBytes \(100000\)/,
     );
   });

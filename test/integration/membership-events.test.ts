@@ -7,11 +7,12 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCaller } from '@/server/trpc/root';
-import { gateway, mintSocketToken, type SyncInfo } from '@/socket-gateway';
+import { gateway, type SyncInfo } from '@/socket-gateway';
 import type { RoomMessagePayload } from '@/socket-gateway/events';
 import { createSocketStore, type SocketStore } from '@/socket-gateway/react/socket-store';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
+import { mintSocketToken } from '../helpers/socket-token';
 
 const alice = { id: 'alice', role: 'user' };
 const bob = { id: 'bob', role: 'user' };

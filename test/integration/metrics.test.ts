@@ -5,11 +5,12 @@
  * to or told to resync. No label value is a user id or a room name.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { gateway, mintSocketToken } from '@/socket-gateway';
+import { gateway } from '@/socket-gateway';
 import { getMetrics } from '@/socket-gateway/metrics';
 import type { MessagePayload } from '@/socket-gateway/events';
 import { pollingRequest } from '../helpers/raw-client';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';
+import { mintSocketToken } from '../helpers/socket-token';
 
 let server: TestServer | undefined;
 afterEach(async () => {

@@ -10,9 +10,10 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { io as connect } from 'socket.io-client';
-import { createMemoryRevocationStore, gateway, mintSocketToken, type RevocationStore, type SyncInfo } from '@/socket-gateway';
+import { createMemoryRevocationStore, gateway, type RevocationStore, type SyncInfo } from '@/socket-gateway';
 import type { MessagePayload } from '@/socket-gateway/events';
 import { settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
+import { mintSocketToken } from '../helpers/socket-token';
 
 const PYTHON = '/usr/bin/python3';
 const PLAIN_CLIENT = join(__dirname, '../helpers/python/plain_client.py');

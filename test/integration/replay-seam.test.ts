@@ -7,9 +7,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { io as connect } from 'socket.io-client';
-import { createMemoryEventLog, gateway, mintSocketToken, type EventLog, type SyncInfo } from '@/socket-gateway';
+import { createMemoryEventLog, gateway, type EventLog, type SyncInfo } from '@/socket-gateway';
 import type { MessagePayload } from '@/socket-gateway/events';
 import { settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
+import { mintSocketToken } from '../helpers/socket-token';
 
 const message = (text: string): MessagePayload => ({ id: text, from: 'server', message: text, sentAt: Date.now() });
 

@@ -6,11 +6,12 @@
  * addressed to someone else, whatever position the client claims.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryEventLog, gateway, getMetrics, mintSocketToken, type SyncInfo } from '@/socket-gateway';
+import { createMemoryEventLog, gateway, getMetrics, type SyncInfo } from '@/socket-gateway';
 import type { MessagePayload } from '@/socket-gateway/events';
 import { createSocketStore, type SocketStore } from '@/socket-gateway/react/socket-store';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';
+import { mintSocketToken } from '../helpers/socket-token';
 
 /** socket_gateway_slow_consumers_cut_total, all reasons. */
 async function slowConsumerCuts(): Promise<number> {

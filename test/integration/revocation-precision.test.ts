@@ -7,10 +7,11 @@
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { gateway, mintSocketToken, socketTokenKey, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway';
+import { gateway, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway';
 import { unlessRevoked } from '@/server/auth';
 import { ISSUED_AT_MS_CLAIM } from '@/socket-gateway/socket-token';
 import { startSocketServer, type TestServer } from '../helpers/socket-server';
+import { mintSocketToken, socketTokenKey } from '../helpers/socket-token';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -7,10 +7,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { authOptions } from '@/server/auth';
 import { gateway } from '@/socket-gateway';
-import { mintSocketToken } from '@/socket-gateway';
 import type { MessagePayload } from '@/socket-gateway/events';
 import { userRoom } from '@/socket-gateway/rooms';
 import { collectEvents, nextDisconnect, nextEvent, settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
+import { mintSocketToken } from '../helpers/socket-token';
 
 const message = (text: string): MessagePayload => ({ id: text, from: 'server', message: text, sentAt: Date.now() });
 

@@ -19,11 +19,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseEnv } from '@/env';
 import { createRealtime, type Realtime } from '@/server/realtime';
-import { gateway, mintSocketToken } from '@/socket-gateway';
+import { gateway } from '@/socket-gateway';
 import type { MessagePayload } from '@/socket-gateway/events';
 import { connectRaw, type RawClient } from '../helpers/raw-client';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 import { startSocketServer, type TestServer } from '../helpers/socket-server';
+import { mintSocketToken } from '../helpers/socket-token';
 
 const BACKLOG = 1_500;
 const FILLER = 'x'.repeat(12_000);

@@ -14,10 +14,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseEnv } from '@/env';
 import { createRealtime, type Realtime } from '@/server/realtime';
 import { createCaller } from '@/server/trpc/root';
-import { gateway, mintSocketToken } from '@/socket-gateway';
+import { gateway } from '@/socket-gateway';
 import type { RoomMessagePayload } from '@/socket-gateway/events';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 import { collectEvents, nextEvent, settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
+import { mintSocketToken } from '../helpers/socket-token';
 
 const session = (id: string): Session => ({
   user: { id, name: id, role: 'user' },

@@ -7,10 +7,11 @@
  * Found by the cluster replay property under load: a tab received each event twice.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { gateway, mintSocketToken } from '@/socket-gateway';
+import { gateway } from '@/socket-gateway';
 import { createSocketStore, type SocketStore } from '@/socket-gateway/react/socket-store';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import { mintSocketToken } from '../helpers/socket-token';
 
 let server: TestServer | undefined;
 let proxy: TcpProxy | undefined;

@@ -4,9 +4,10 @@
  * the store answers again. Real server, real client (the browser's own socket store).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryMembershipStore, mintSocketToken, TEMPORARILY_UNAVAILABLE, type MembershipStore } from '@/socket-gateway';
+import { createMemoryMembershipStore, TEMPORARILY_UNAVAILABLE, type MembershipStore } from '@/socket-gateway';
 import { createSocketStore, type SocketStore } from '@/socket-gateway/react/socket-store';
 import { startSocketServer, type TestServer } from '../helpers/socket-server';
+import { mintSocketToken } from '../helpers/socket-token';
 
 let server: TestServer | undefined;
 let store: SocketStore | undefined;

@@ -4,26 +4,21 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from '@/server/trpc/root';
-import { createLogger, gateway, type Logger } from '@/socket-gateway';
+import { createLogger, gateway } from '@/socket-gateway';
 import { startSocketServer, type TestServer } from '../helpers/socket-server';
 
-const LOGGER_KEY = Symbol.for('socket-gateway.logger');
-const holder = globalThis as { [LOGGER_KEY]?: Logger };
 const caller = (id: string) =>
   createCaller({ session: { user: { id, name: id, role: 'user' }, expires: new Date(Date.now() + 3_600_000).toISOString(), signedInAt: Date.now() } });
 
 let server: TestServer | undefined;
-let previous: Logger | undefined;
 const lines: Array<Record<string, unknown>> = [];
 beforeAll(async () => {
-  previous = holder[LOGGER_KEY];
-  holder[LOGGER_KEY] = createLogger({ level: 'debug', destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) } });
-  server = await startSocketServer();
+  // The gateway's injected logger: the emits of tRPC procedures (getLogger() in code Next bundles) log through it.
+  const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) } });
+  server = await startSocketServer({ logger });
 });
 afterAll(async () => {
   await server?.stop();
-  if (previous) holder[LOGGER_KEY] = previous;
-  else delete holder[LOGGER_KEY];
 });
 afterEach(() => void lines.splice(0));
 

@@ -14,6 +14,7 @@ import { createCaller } from '@/server/trpc/root';
 import { getEnv, resetEnv } from '@/env';
 const MAX_ROOMS_PER_USER = getEnv().maxRoomsPerUser;
 import { authenticate } from '@/socket-gateway';
+import { socketTokenKey } from '../helpers/socket-token';
 import { canJoinRoom } from '@/socket-gateway/rooms';
 import type * as RoomsModule from '@/socket-gateway/rooms';
 import { MAX_MESSAGE_BYTES, MAX_MESSAGE_LENGTH, SERVER_EVENT_NAMES, utf8Length, type ServerEventName } from '@/socket-gateway/events';
@@ -272,7 +273,7 @@ describe('BAD_REQUEST: input shapes', () => {
 describe('happy paths', () => {
   it('socket.token mints a token for the caller', async () => {
     const { token, expiresAt } = await as('carol').socket.token();
-    expect(await authenticate({ token })).toEqual({ userId: 'carol' });
+    expect(await authenticate({ token }, socketTokenKey())).toEqual({ userId: 'carol' });
     expect(expiresAt).toBeGreaterThan(Date.now());
   });
 
