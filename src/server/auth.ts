@@ -6,7 +6,7 @@ import type { NextAuthOptions, Session } from 'next-auth';
 import { getToken, type JWT, type JWTDecodeParams } from 'next-auth/jwt';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { cookies } from 'next/headers';
-import { findGatewayRuntime, gateway } from '@/socket-gateway';
+import { findGatewayRuntime, getGateway } from '@/socket-gateway';
 import { sharedAuthLogger } from './auth-logger';
 import { verifyDemoCredentials, type Role } from './demo-users';
 import { CLIENT_ADDRESS_HEADER } from './http/client-address';
@@ -68,7 +68,7 @@ export const authOptions: NextAuthOptions = {
     // Revocation: a signed-out user's open sockets close on every tab, and socket tokens
     // minted before the sign-out stop working.
     async signOut({ token }) {
-      if (token?.sub && findGatewayRuntime()) await gateway.revokeUserSockets(token.sub);
+      if (token?.sub && findGatewayRuntime()) await getGateway().revokeUserSockets(token.sub);
     },
   },
 };
@@ -124,6 +124,6 @@ export async function getServerAuthSession(): Promise<Session | null> {
  */
 export async function unlessRevoked(session: Session | null): Promise<Session | null> {
   if (!session?.user?.id) return session;
-  if (findGatewayRuntime() && (await gateway.isRevoked(session.user.id, session.signedInAt))) return null;
+  if (findGatewayRuntime() && (await getGateway().isRevoked(session.user.id, session.signedInAt))) return null;
   return session;
 }

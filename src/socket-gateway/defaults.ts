@@ -4,7 +4,6 @@
  * an app maps its own environment to options (the demo: src/env.ts → src/server/realtime.ts).
  */
 import type { HandshakeLimits } from './handshake-limits';
-import type { RateLimit } from './stores/types';
 
 /** The socket server's per-connection limits (README's Security table explains each). */
 export const DEFAULT_SOCKET_LIMITS = {
@@ -22,12 +21,9 @@ export const DEFAULT_HANDSHAKE_LIMITS: HandshakeLimits = { maxConnections: 20_00
 export const DEFAULT_MAX_ROOMS_PER_USER = 50;
 /** Messages a room's history keeps. */
 export const DEFAULT_ROOM_HISTORY_LIMIT = 100;
-/** A room's history is dropped once the room has had no member for this long. */
-export const DEFAULT_ABANDONED_HISTORY_TTL_MS = 3_600_000;
-/** How long missed events stay replayable, and at most how many the log keeps. */
-export const DEFAULT_EVENT_LOG_RETENTION = { retentionMs: 120_000, maxEntries: 100_000 } as const;
+/** A room's history is dropped once the room has had no member for this long; missed events stay replayable this long. */
+export { DEFAULT_ABANDONED_HISTORY_TTL_MS } from './stores/room-history';
+export { DEFAULT_EVENT_LOG_RETENTION } from './stores/event-log';
 /** Redis: every key under this prefix; give up connecting after this long. */
 export const DEFAULT_REDIS_KEY_PREFIX = 'sg:';
 export const DEFAULT_REDIS_CONNECT_TIMEOUT_MS = 10_000;
-
-export type { RateLimit };

@@ -3,6 +3,8 @@
  * `@/socket-gateway/react` (browser) and `@/socket-gateway/events` (shared), never from the
  * module's internal files (ESLint enforces it).
  */
+export { createSocketGateway, type SocketGatewayInstance, type SocketGatewayLimits, type SocketGatewayOptions } from './create-socket-gateway';
+export { getGateway } from './get-gateway';
 export { gateway, SocketGateway, type EmitOptions, type GatewayParts, type PostOptions, type RoomHistory, type RoomHistoryItem } from './gateway';
 export { createLogSink, type EventSink } from './sinks';
 export { parseResume, SYNC_EVENT, type ResumeRequest, type SyncInfo } from './replay';

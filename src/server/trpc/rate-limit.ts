@@ -5,7 +5,7 @@
  */
 import { TRPCError } from '@trpc/server';
 import { getEnv } from '@/env';
-import { gateway, getMetrics, type RateLimitBucket } from '@/socket-gateway';
+import { getGateway, getMetrics, type RateLimitBucket } from '@/socket-gateway';
 
 /** The cause of a TOO_MANY_REQUESTS error; the error formatter copies `retryAfterMs` into `data`. */
 export class RateLimitedError extends Error {
@@ -19,7 +19,7 @@ export class RateLimitedError extends Error {
 }
 
 async function take(key: string, limit: { ratePerSecond: number; burst: number }, what: string, bucket: RateLimitBucket): Promise<void> {
-  const result = await gateway.takeToken(key, limit);
+  const result = await getGateway().takeToken(key, limit);
   if (result.ok) return;
   getMetrics().rateLimited.inc({ bucket });
   const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));

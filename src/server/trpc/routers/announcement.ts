@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { gateway } from '@/socket-gateway';
+import { getGateway } from '@/socket-gateway';
 import { messageTextSchema } from '@/socket-gateway/events';
 import { createMessage } from '../message';
 import { adminProcedure, createTRPCRouter, emitRateLimit } from '../init';
@@ -10,7 +10,7 @@ export const announcementRouter = createTRPCRouter({
     .use(emitRateLimit)
     .mutation(async ({ ctx, input }) => {
       const announcement = createMessage(ctx.user.id, input.message);
-      await gateway.broadcast('announcement', announcement);
+      await getGateway().broadcast('announcement', announcement);
       return announcement;
     }),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { gateway } from '@/socket-gateway';
+import { getGateway } from '@/socket-gateway';
 import { messageTextSchema } from '@/socket-gateway/events';
 import { createMessage } from '../message';
 import { createTRPCRouter, emitRateLimit, protectedProcedure } from '../init';
@@ -12,7 +12,7 @@ export const notificationRouter = createTRPCRouter({
     .mutation(async ({ ctx, input }) => {
       await limitRecipient(input.toUserId);
       const notification = createMessage(ctx.user.id, input.message);
-      await gateway.emitToUser(input.toUserId, 'notification', notification);
+      await getGateway().emitToUser(input.toUserId, 'notification', notification);
       return notification;
     }),
 });

@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { gateway, RoomAccessError, roomNameSchema } from '@/socket-gateway';
+import { getGateway, RoomAccessError, roomNameSchema } from '@/socket-gateway';
 import { messageTextSchema, type RoomMessagePayload } from '@/socket-gateway/events';
 import { createMessage } from '../message';
 import { createTRPCRouter, emitRateLimit, protectedProcedure } from '../init';
@@ -28,13 +28,13 @@ export const roomRouter = createTRPCRouter({
    * token: the check errs towards counting.)
    */
   join: protectedProcedure.input(roomInput).mutation(async ({ ctx, input }) => {
-    if ((await gateway.countMembers(input.room)) === 0) await limitRoomCreation(ctx.user.id);
-    return asTrpcError(gateway.enterRoom(ctx.user, input.room));
+    if ((await getGateway().countMembers(input.room)) === 0) await limitRoomCreation(ctx.user.id);
+    return asTrpcError(getGateway().enterRoom(ctx.user, input.room));
   }),
 
-  leave: protectedProcedure.input(roomInput).mutation(({ ctx, input }) => gateway.exitRoom(ctx.user.id, input.room)),
+  leave: protectedProcedure.input(roomInput).mutation(({ ctx, input }) => getGateway().exitRoom(ctx.user.id, input.room)),
 
-  mine: protectedProcedure.query(async ({ ctx }) => ({ rooms: await gateway.roomsOf(ctx.user.id) })),
+  mine: protectedProcedure.query(async ({ ctx }) => ({ rooms: await getGateway().roomsOf(ctx.user.id) })),
 
   /**
    * Kept in the room's history, then pushed to every member's tabs except the one that posted
@@ -45,7 +45,7 @@ export const roomRouter = createTRPCRouter({
     .use(emitRateLimit)
     .mutation(async ({ ctx, input }) => {
       const roomMessage = { ...createMessage(ctx.user.id, input.message), room: input.room };
-      await asTrpcError(gateway.postToRoom(ctx.user, input.room, 'room:message', roomMessage, { exceptSocketId: ctx.socketId, history: true }));
+      await asTrpcError(getGateway().postToRoom(ctx.user, input.room, 'room:message', roomMessage, { exceptSocketId: ctx.socketId, history: true }));
       return roomMessage;
     }),
 
@@ -62,7 +62,7 @@ export const roomRouter = createTRPCRouter({
       }),
     )
     .query(async ({ ctx, input }) => {
-      const page = await asTrpcError(gateway.roomHistory(ctx.user, input.room, { before: input.before, limit: input.limit }));
+      const page = await asTrpcError(getGateway().roomHistory(ctx.user, input.room, { before: input.before, limit: input.limit }));
       const messages: RoomMessagePayload[] = page.entries.flatMap((entry) => (entry.event === 'room:message' ? [entry.data] : []));
       return { messages, nextBefore: page.hasMore && page.entries[0] ? page.entries[0].seq : null };
     }),
