@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, createSocketGateway, type SocketGatewayInstance, type SocketGatewayOptions } from '@/socket-gateway';
+import { createLogger, createSocketGateway, getGateway, type SocketGatewayInstance, type SocketGatewayOptions } from '@/socket-gateway';
 import { serverEvents } from '@/socket-gateway/events';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 
@@ -44,6 +44,13 @@ async function start(options: SocketGatewayOptions): Promise<{ realtime: SocketG
   await realtime.attach(httpServer);
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   return { realtime, url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}` };
+}
+
+/** Closes the oldest started gateway and its http.Server. */
+async function stopFirst(): Promise<void> {
+  const { realtime, httpServer } = opened.shift()!;
+  await realtime.close();
+  await new Promise((resolve) => httpServer.close(resolve));
 }
 
 /** The stock client with `auth: { token }`; resolves once connected. */
@@ -98,6 +105,19 @@ describe('createSocketGateway: memory (the default)', () => {
   });
 });
 
+describe('getGateway: the running gateway, for code that is not handed the facade (what Next bundles)', () => {
+  it('reaches the registered gateway lazily, and says so once none runs', async () => {
+    const lazy = getGateway(); // taken before any gateway runs: resolved at each call
+    const { realtime, url } = await start({ events, secret }); // register: true (the default)
+    const bob = await connectWith(url, (await realtime.mintToken('bob')).token);
+    const received = next(bob, 'notification');
+    await lazy.emitToUser('bob', 'notification', note('through the holder'));
+    expect(await received).toMatchObject({ message: 'through the holder' });
+    await stopFirst();
+    await expect((async () => getGateway().emitToUser('bob', 'notification', note('late')))()).rejects.toThrow(/not running in this process/);
+  });
+});
+
 describe('createSocketGateway: redisUrl (every piece on Redis)', () => {
   it('two facades on one Redis are two nodes: an emit on one reaches a socket on the other', { timeout: 60_000 }, async () => {
     redis = await startRedisServer();
@@ -122,8 +142,7 @@ describe('createSocketGateway: database (embedded SQLite)', () => {
     const first = await start({ events, secret, database, register: false });
     expect(first.realtime.mode).toBe('sqlite');
     await first.realtime.gateway.enterRoom({ id: 'alice', role: 'user' }, 'lobby');
-    const { realtime: closed } = opened.shift()!;
-    await closed.close();
+    await stopFirst();
 
     const second = await start({ events, secret, database, register: false });
     expect(await second.realtime.gateway.roomsOf('alice')).toEqual(['lobby']);
