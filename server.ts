@@ -15,7 +15,7 @@ import { startMetricsListener, type MetricsListener } from './src/server/http/me
 import { applySecurityHeaders } from './src/server/http/security-headers';
 import { setServerPhase } from './src/server/lifecycle';
 import { createRealtime } from './src/server/realtime';
-import { getLogger, getMetrics } from './src/socket-gateway';
+import { createLogger, getMetrics } from './src/socket-gateway';
 
 /**
  * A log reader that went away (a closed pipe) must not take the server down: writes to it
@@ -37,8 +37,9 @@ async function main(): Promise<void> {
   // @next/env is CommonJS: its named exports are not visible to an ESM import.
   nextEnv.loadEnvConfig(process.cwd(), process.env.NODE_ENV !== 'production', { info: () => {}, error: console.error });
   const env = initEnv(process.env);
-  // JSON lines in production, readable lines in development (src/socket-gateway/logger.ts).
-  const logger = getLogger();
+  // JSON lines in production, readable lines in development, LOG_LEVEL's level (silent in tests): the
+  // app's logger, handed to the gateway (which reads no settings itself).
+  const logger = createLogger({ level: env.logLevel, readable: env.nodeEnv === 'development' });
   if (env.generatedSecret) {
     logger.warn({ event: 'generated_secret' }, '> NEXTAUTH_SECRET is not set: using a random development secret (sessions end when the server restarts).');
   }
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
     res.writeContinue();
     httpServer.emit('request', req, res);
   });
-  const realtime = await createRealtime(httpServer, env);
+  const realtime = await createRealtime(httpServer, env, logger);
   const connections = trackConnections(httpServer);
   // METRICS_PORT: /metrics on a private address of its own (src/server/http/metrics-listener.ts).
   let metricsListener: MetricsListener | undefined;

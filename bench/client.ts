@@ -12,6 +12,7 @@
  * A delivery's latency is `monoMs()` on receipt minus the `sentAt` read from the frame bytes.
  */
 import { mintSocketToken } from '../src/socket-gateway';
+import { benchTokenKey } from './token-key';
 import { openRawWebSocket, type RawWebSocket } from './lib/raw-ws';
 import { monoMs, readSentAt, userId, type ClientCommand, type ClientReply, type ServerKind } from './lib/protocol';
 
@@ -110,7 +111,7 @@ async function connectAll(n: number, concurrency: number): Promise<ClientReply &
   // Tokens are minted before the clock starts: the server's verification is what we time.
   const auths: (string | undefined)[] = new Array(n);
   if (kind === 'gateway') {
-    for (let i = 0; i < n; i++) auths[i] = JSON.stringify({ token: (await mintSocketToken(userId(i), { ttlSeconds: 3600 })).token });
+    for (let i = 0; i < n; i++) auths[i] = JSON.stringify({ token: (await mintSocketToken(userId(i), { key: benchTokenKey(), ttlSeconds: 3600 })).token });
   }
   let next = 0;
   const end = n;

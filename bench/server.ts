@@ -22,6 +22,7 @@ import { events } from '../src/events';
 import { gateway } from '../src/server/gateway';
 import type { MembershipStore } from '../src/socket-gateway';
 import { createSocketServer } from '../src/socket-gateway';
+import { benchTokenSecret } from './token-key';
 import {
   BENCH_ROOM,
   FANOUT_EVENT,
@@ -123,7 +124,7 @@ function startGateway(s: ServerSpec): Target {
     membersOf: async () => [],
     countMembers: async () => 0,
   };
-  const handle = createSocketServer(httpServer, { events, stores: { membership } });
+  const handle = createSocketServer(httpServer, { events, secret: benchTokenSecret(), stores: { membership } });
   handle.io.on('connection', (socket) => void socket.join(BENCH_ROOM));
   if (s.keepRequest) {
     const kept: IncomingMessage[] = [];

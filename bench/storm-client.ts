@@ -16,6 +16,7 @@
  * @see https://github.com/socketio/socket.io/blob/socket.io-client%404.8.1/packages/socket.io-client/lib/contrib/backo2.ts
  */
 import { mintSocketToken } from '../src/socket-gateway';
+import { benchTokenKey } from './token-key';
 import { openRawWebSocket, type RawWebSocket } from './lib/raw-ws';
 import { monoMs, userId } from './lib/protocol';
 import { roomIndexOf, type RecoveryReport, type StormCommand, type StormReply, type VerifyReport } from './lib/storm-protocol';
@@ -230,7 +231,7 @@ async function connectAll(n: number, concurrency: number): Promise<StormReply & 
     clients.push({
       index: i,
       room: roomIndexOf(i),
-      token: (await mintSocketToken(userId(i), { ttlSeconds: 3600 })).token,
+      token: (await mintSocketToken(userId(i), { key: benchTokenKey(), ttlSeconds: 3600 })).token,
       forwardedFor: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
       socket: null,
       connected: false,

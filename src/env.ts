@@ -202,7 +202,7 @@ export interface Env {
   /** True when a throwaway NEXTAUTH_SECRET was generated (development only). */
   generatedSecret: boolean;
   socketToken: { secret?: string; ttlSeconds: number };
-  socket: SocketServerLimits;
+  socket: SocketServerLimits & { allowedOrigins: string[] };
   maxRoomsPerUser: number;
   /** How many new rooms (joined as their first member) one user may open per hour. */
   roomsCreatedPerHour: number;

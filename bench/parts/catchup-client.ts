@@ -9,6 +9,7 @@
  * in order, none twice) and the position (the last argument) must grow.
  */
 import { mintSocketToken, SYNC_EVENT, type SyncInfo } from '../../src/socket-gateway';
+import { benchTokenKey } from '../token-key';
 import { openRawWebSocket, type RawWebSocket } from '../lib/raw-ws';
 import { monoMs } from '../lib/protocol';
 
@@ -102,7 +103,7 @@ function open(auth: string, handlers: Handshake, onSent: () => void): RawWebSock
 }
 
 async function first(command: Extract<CatchupCommand, { type: 'first' }>): Promise<void> {
-  const { token } = await mintSocketToken(command.user, { ttlSeconds: 3600 });
+  const { token } = await mintSocketToken(command.user, { key: benchTokenKey(), ttlSeconds: 3600 });
   let socketId = '';
   const socket = open(
     JSON.stringify({ token, replay: true }),
@@ -123,7 +124,7 @@ async function first(command: Extract<CatchupCommand, { type: 'first' }>): Promi
 }
 
 async function resume(command: Extract<CatchupCommand, { type: 'resume' }>): Promise<void> {
-  const { token } = await mintSocketToken(command.user, { ttlSeconds: 3600 });
+  const { token } = await mintSocketToken(command.user, { key: benchTokenKey(), ttlSeconds: 3600 });
   const auth = JSON.stringify({ token, resume: { epoch: command.epoch, position: command.position, socketId: command.socketId } });
   let sentAt = 0;
   let lastEventAt = Number.NaN;

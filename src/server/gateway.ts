@@ -1,9 +1,9 @@
 /**
  * The demo's gateway, typed by its events and its session user: a wrong event name or payload
  * does not compile. It drives whatever runtime the process started (server.ts's socket server,
- * through the one global holder), like the library's untyped `gateway`.
+ * through the one global holder), found lazily at each call (getGateway).
  */
-import { SocketGateway } from '@/socket-gateway';
+import { getGateway } from '@/socket-gateway';
 import type { AppEvents } from '@/events';
 
 /** The user the demo's room policy is asked about (the session's user). */
@@ -12,4 +12,4 @@ export interface AppUser {
   role: string;
 }
 
-export const gateway = new SocketGateway<AppEvents, AppUser>();
+export const gateway = getGateway<AppEvents, AppUser>();

@@ -3,6 +3,8 @@
  * `@/socket-gateway/react` (browser) and `@/socket-gateway/event-map` (shared types and helpers),
  * never from the module's internal files (ESLint enforces it).
  */
+export { createSocketGateway, type SocketGatewayInstance, type SocketGatewayLimits, type SocketGatewayOptions } from './create-socket-gateway';
+export { getGateway } from './get-gateway';
 export { gateway, SocketGateway, type EmitOptions, type GatewayParts, type PostOptions, type RoomHistory, type RoomHistoryItem } from './gateway';
 export { createLogSink, type EventSink } from './sinks';
 export { parseResume, SYNC_EVENT, type ResumeRequest, type SyncInfo } from './replay';
@@ -55,7 +57,7 @@ export {
 } from './rooms';
 export type { EmitTarget, GatewayServer, GatewaySocket, SocketData } from './types';
 export { eventLabel, getMetrics, type GatewayMetrics, type HandshakeOutcome, type RateLimitBucket } from './metrics';
-export { createLogger, createThrottle, formatLine, getLogger, REDACT_PATHS, type Logger } from './logger';
+export { createLogger, createThrottle, formatLine, getLogger, REDACT_PATHS, type GatewayLogger, type Logger } from './logger';
 export { currentRequestContext, runWithRequestContext, type RequestContext } from './request-context';
 export {
   createMetricsSampler,

@@ -1,18 +1,28 @@
 /**
- * The process's structured log (pino): one JSON object per line in production, one readable
- * line (`12:00:00.000 INFO  message key=value …`) in development, nothing in tests unless
- * LOG_LEVEL asks. Shared through `globalThis` like the metrics (server.ts and the code Next
- * bundles log through the same instance).
+ * The gateway's structured log. The app injects its own (the `logger` option: any
+ * pino-compatible logger, `GatewayLogger`); without one the gateway logs through a default
+ * pino: one JSON object per line at `info`, one readable line (`12:00:00.000 INFO  message
+ * key=value …`) when NODE_ENV is development, nothing when NODE_ENV is test. No other setting
+ * is read. `getLogger()` answers the running gateway's logger (registry.ts), so code Next
+ * bundles logs through the same one.
  *
  * Never logged: tokens, cookies, secrets, passwords, Authorization headers. Callers pass none;
  * `redact` censors them anyway should one slip into a logged object.
  * @see https://getpino.io/#/docs/api
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { getEnv } from '@/env';
-import { processSlot } from './process-holder';
+import { findGatewayRuntime } from './registry';
 
 export type { Logger } from 'pino';
+
+type LogMethod = (fields: object, message?: string) => void;
+/** What the gateway logs through: pino's shape (`logger.info({ event }, 'message')`). pino, or anything with these four methods. */
+export interface GatewayLogger {
+  debug: LogMethod;
+  info: LogMethod;
+  warn: LogMethod;
+  error: LogMethod;
+}
 
 const SENSITIVE = ['token', 'cookie', 'authorization', 'secret', 'password'];
 export const REDACT_PATHS = [
@@ -76,14 +86,19 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   );
 }
 
-const slot = processSlot<Logger>('logger');
+let fallback: GatewayLogger | undefined;
 
-/** The process's logger: JSON in production, readable in development, silent in tests (LOG_LEVEL overrides). */
-export function getLogger(): Logger {
-  return slot.getOrCreate(() => {
-    const env = getEnv();
-    return createLogger({ level: env.logLevel, readable: env.nodeEnv === 'development' });
-  });
+/**
+ * The running gateway's logger (its `logger` option), or the default one: `info` as JSON lines,
+ * readable lines in development, silent in tests (NODE_ENV only; no other setting is read).
+ */
+export function getLogger(): GatewayLogger {
+  const injected = findGatewayRuntime()?.logger;
+  if (injected) return injected;
+  return (fallback ??= createLogger({
+    level: process.env.NODE_ENV === 'test' ? 'silent' : 'info',
+    readable: process.env.NODE_ENV === 'development',
+  }));
 }
 
 /**

@@ -10,7 +10,7 @@
  * Labels are bounded: an outcome, a reason, a target kind, a known event name; never a user
  * id, a room name or anything a client chooses.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import { isKnownEvent, type EventMap } from './event-map';
 import { processSlot } from './process-holder';
 
@@ -150,6 +150,20 @@ const slot = processSlot<GatewayMetrics>('metrics');
 /** The process's metrics (created on first use, shared by every module copy). */
 export function getMetrics(): GatewayMetrics {
   return slot.getOrCreate(createMetrics);
+}
+
+/**
+ * The `metrics.registry` option: the gateway's metrics (the `socket_gateway_*` ones, not the
+ * process defaults) are also registered in `registry`, the app's own (for example prom-client's
+ * global `register`), so one scrape serves both. They stay the process's one set (a metric
+ * already registered there under the same name is left alone).
+ * @see https://github.com/siimon/prom-client#multiple-registries
+ */
+export function exposeMetrics(registry: Registry, metrics: GatewayMetrics = getMetrics()): void {
+  for (const metric of metrics.registry.getMetricsAsArray()) {
+    const { name } = metric as unknown as { name: string };
+    if (name.startsWith(PREFIX) && !registry.getSingleMetric(name)) registry.registerMetric(metric as unknown as Metric);
+  }
 }
 
 /** An event name as a label: one of the app's events or the library's, or "other" (the label set stays bounded). */

@@ -9,6 +9,7 @@
  */
 import type { EventMap } from './event-map';
 import type { RoomPolicy } from './rooms';
+import type { GatewayLogger } from './logger';
 import type { EventSink } from './sinks';
 import type { GatewayStores } from './stores/types';
 import type { EmitTarget, GatewayServer } from './types';
@@ -36,6 +37,8 @@ export interface GatewayRuntime {
   io?: GatewayServer;
   /** Whether each external dependency (Redis) answers now, for health checks. */
   dependencies?: () => Record<string, 'up' | 'down'>;
+  /** The gateway's logger (its `logger` option), for code that logs through `getLogger()`. */
+  logger?: GatewayLogger;
 }
 
 const slot = processSlot<GatewayRuntime>('runtime');
@@ -59,7 +62,7 @@ export function getGatewayRuntime(): GatewayRuntime {
     throw new Error(
       'Socket gateway is not running in this process: no Socket.IO server was started. ' +
         'Start the app through server.ts (npm run dev / npm start), not `next dev` or `next start`; ' +
-        'from a worker, use createGatewayEmitter(); in tests, call createSocketServer() first.',
+        'from a worker, use createGatewayEmitter(); in tests, call createSocketGateway() (or createSocketServer()) first.',
     );
   }
   return runtime;

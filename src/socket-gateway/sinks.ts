@@ -5,7 +5,7 @@
 import type { EventMap } from './event-map';
 import type { EventLog, LogEntryInput } from './stores/event-log';
 import type { BroadcastTarget, EmitTarget } from './types';
-import { getLogger, type Logger } from './logger';
+import { getLogger, type GatewayLogger } from './logger';
 import { eventLabel, getMetrics } from './metrics';
 import { currentRequestContext } from './request-context';
 import { userRoom } from './rooms';
@@ -33,7 +33,7 @@ export function selectTarget(
  * with its position and, when a tRPC call caused it, that call's `requestId` and `procedure`
  * (the tracing hook, request-context.ts). No payload, no recipient: names and kinds only.
  */
-export function createLogSink(log: EventLog, logger: () => Logger = getLogger, events: EventMap = {}): EventSink {
+export function createLogSink(log: EventLog, logger: () => GatewayLogger = getLogger, events: EventMap = {}): EventSink {
   return {
     async publish(input) {
       const request = currentRequestContext();

@@ -1,21 +1,22 @@
 /**
- * Socket handshake tokens: short-lived HS256 JWTs minted from a signed-in session and
- * checked once per connection.
+ * Socket handshake tokens: short-lived HS256 JWTs minted for a user id the app vouches for
+ * and checked once per connection.
  *
- * Key: `SOCKET_TOKEN_SECRET` when set, otherwise derived from `NEXTAUTH_SECRET` with
- * HMAC-SHA256 under a distinct label, so a socket token can never pass as a session cookie
- * (or the reverse) even though one secret configures both.
+ * Key: the gateway's `secret` option (`socketTokenKey`), never a setting read here: the app
+ * decides where it comes from (the demo derives it from NEXTAUTH_SECRET under a label of its
+ * own, src/server/socket-secret.ts, so a socket token never passes as a session cookie).
  */
-import { createHmac } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
-import { getEnv } from '@/env';
 
 export const SOCKET_TOKEN_AUDIENCE = 'socket-gateway:socket';
 export const SOCKET_TOKEN_ISSUER = 'socket-gateway';
 /** Longer strings are refused before any parsing. Real tokens are a few hundred bytes. */
 export const MAX_TOKEN_LENGTH = 4096;
 export const MAX_USER_ID_LENGTH = 512;
-const KEY_LABEL = 'socket-gateway/socket-token/v1';
+/** A secret shorter than this (characters of a string, bytes of a key) is refused. */
+export const MIN_SECRET_LENGTH = 32;
+/** How long a minted token is valid (the handshake checks it once; reconnects fetch a new one). */
+export const DEFAULT_TOKEN_TTL_SECONDS = 300;
 /**
  * Private claim: the issue time in epoch MILLISECONDS. `iat` has whole seconds only, so a sign-out
  * could not refuse a token minted earlier in the same second (attacks-3 F8); the handshake compares
@@ -33,38 +34,31 @@ export interface SocketToken {
   expiresAt: number;
 }
 
-/** Where the signing key comes from: the socket secret if set, else the session secret. */
-export interface SocketTokenSecrets {
-  socketTokenSecret?: string;
-  nextAuthSecret: string;
-}
-
-const keys = new Map<string, Uint8Array>();
-
-/** The HS256 key for socket tokens (cached per secret). */
-export function socketTokenKey(secrets: SocketTokenSecrets = currentSecrets()): Uint8Array {
-  const source = secrets.socketTokenSecret ? `own:${secrets.socketTokenSecret}` : `derived:${secrets.nextAuthSecret}`;
-  let key = keys.get(source);
-  if (!key) {
-    key = secrets.socketTokenSecret
-      ? new TextEncoder().encode(secrets.socketTokenSecret)
-      : createHmac('sha256', secrets.nextAuthSecret).update(KEY_LABEL).digest();
-    keys.set(source, key);
+/**
+ * The HS256 key of socket tokens, from the `secret` option: a string of at least 32 characters
+ * (its UTF-8 bytes) or a key of at least 32 bytes. Anything else is a TypeError: there is no
+ * default secret, and a guessable one would let anyone mint a token for any user.
+ */
+export function socketTokenKey(secret: string | Uint8Array): Uint8Array {
+  if (typeof secret === 'string') {
+    if (secret.length < MIN_SECRET_LENGTH) throw new TypeError(`socket-gateway: secret must be at least ${MIN_SECRET_LENGTH} characters`);
+    return new TextEncoder().encode(secret);
   }
-  return key;
+  if (secret instanceof Uint8Array) {
+    if (secret.byteLength < MIN_SECRET_LENGTH) throw new TypeError(`socket-gateway: secret must be at least ${MIN_SECRET_LENGTH} bytes`);
+    return secret;
+  }
+  throw new TypeError('socket-gateway: secret is required (a string of at least 32 characters, or a Uint8Array key of at least 32 bytes)');
 }
 
-function currentSecrets(): SocketTokenSecrets {
-  const env = getEnv();
-  return { socketTokenSecret: env.socketToken.secret, nextAuthSecret: env.nextAuthSecret };
-}
-
-/** Signs a handshake token for `userId`, valid for `ttlSeconds` (default SOCKET_TOKEN_TTL_SECONDS). */
-export async function mintSocketToken(userId: string, options: { ttlSeconds?: number; key?: Uint8Array } = {}): Promise<SocketToken> {
+/** Signs a handshake token for `userId` with `key` (`socketTokenKey`), valid for `ttlSeconds` (default DEFAULT_TOKEN_TTL_SECONDS). */
+export async function mintSocketToken(userId: string, options: { key: Uint8Array; ttlSeconds?: number }): Promise<SocketToken> {
   if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID_LENGTH || !userId.isWellFormed()) {
     throw new TypeError(`userId must be a well-formed string of 1-${MAX_USER_ID_LENGTH} characters`);
   }
-  const ttl = options.ttlSeconds ?? getEnv().socketToken.ttlSeconds;
+  const { key, ttlSeconds: ttl = DEFAULT_TOKEN_TTL_SECONDS } = options ?? {};
+  if (!(key instanceof Uint8Array)) throw new TypeError('socket-gateway: mintSocketToken needs the key (socketTokenKey(secret))');
+  if (!Number.isSafeInteger(ttl) || ttl < 1) throw new TypeError('socket-gateway: ttlSeconds must be a whole number of seconds >= 1');
   const issuedAtMs = Date.now();
   const issuedAt = Math.floor(issuedAtMs / 1000);
   const expiresAtSeconds = issuedAt + ttl;
@@ -75,7 +69,7 @@ export async function mintSocketToken(userId: string, options: { ttlSeconds?: nu
     .setIssuer(SOCKET_TOKEN_ISSUER)
     .setIssuedAt(issuedAt)
     .setExpirationTime(expiresAtSeconds)
-    .sign(options.key ?? socketTokenKey());
+    .sign(key);
   return { token, expiresAt: expiresAtSeconds * 1000 };
 }
 
@@ -103,19 +97,19 @@ export interface VerifiedSocketToken extends SocketUser {
  * that is not a well-formed, unexpired HS256 token signed with our key for our audience.
  * Never throws.
  */
-export async function authenticate(auth: unknown): Promise<SocketUser | null> {
-  const verified = await verifySocketToken(auth);
+export async function authenticate(auth: unknown, key: Uint8Array): Promise<SocketUser | null> {
+  const verified = await verifySocketToken(auth, key);
   return verified && { userId: verified.userId };
 }
 
 /** `authenticate`, plus the token's issue time (the handshake compares it with sign-outs). */
-export async function verifySocketToken(auth: unknown, key?: Uint8Array): Promise<VerifiedSocketToken | null> {
+export async function verifySocketToken(auth: unknown, key: Uint8Array): Promise<VerifiedSocketToken | null> {
   try {
     if (typeof auth !== 'object' || auth === null) return null;
     const token: unknown = (auth as { token?: unknown }).token;
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;
     if (!isCanonicalCompactJws(token)) return null;
-    const { payload } = await jwtVerify(token, key ?? socketTokenKey(), {
+    const { payload } = await jwtVerify(token, key, {
       algorithms: ['HS256'],
       audience: SOCKET_TOKEN_AUDIENCE,
       issuer: SOCKET_TOKEN_ISSUER,

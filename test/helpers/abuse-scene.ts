@@ -3,9 +3,9 @@
  * misbehave, and the check that the server still serves everyone else.
  */
 import { afterEach, expect } from 'vitest';
-import { mintSocketToken } from '@/socket-gateway';
 import { gateway } from '@/server/gateway';
 import type { MessagePayload } from '@/events';
+import { mintSocketToken } from '../helpers/socket-token';
 import { connectRaw, type RawClient } from './raw-client';
 import { nextEvent, type TestClient, type TestServer } from './socket-server';
 

@@ -9,8 +9,9 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { socketTokenKey, MAX_TOKEN_LENGTH, MAX_USER_ID_LENGTH, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway';
+import { MAX_TOKEN_LENGTH, MAX_USER_ID_LENGTH, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway';
 import { ISSUED_AT_MS_CLAIM } from '@/socket-gateway/socket-token';
+import { socketTokenKey } from './socket-token';
 
 const b64url = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const nowSeconds = () => Math.floor(Date.now() / 1000);

@@ -3,9 +3,9 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io as connect, type Socket as ClientSocket, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import { createSocketServer, type CreateSocketServerOptions, type SocketServerHandle } from '@/socket-gateway';
-import { mintSocketToken } from '@/socket-gateway';
 import { events, type AppEvents } from '@/events';
 import type { ClientEvents, ClientToServerEvents, EventPayload, ServerToClientEvents } from '@/socket-gateway/event-map';
+import { mintSocketToken, testSocketSecret } from './socket-token';
 
 /** What a test client receives: the demo's events and the gateway's own. */
 type TestEvents = ClientEvents<AppEvents>;
@@ -24,9 +24,12 @@ export interface TestServer extends SocketServerHandle {
   stop(): Promise<void>;
 }
 
-export async function startSocketServer(options: CreateSocketServerOptions = {}): Promise<TestServer> {
+/** Options as createSocketServer takes them; `secret` defaults to the test secret (socket-token.ts). */
+export type TestServerOptions = Omit<CreateSocketServerOptions, 'secret'> & { secret?: CreateSocketServerOptions['secret'] };
+
+export async function startSocketServer(options: TestServerOptions = {}): Promise<TestServer> {
   const httpServer = createServer();
-  const handle = createSocketServer(httpServer, { events, ...options });
+  const handle = createSocketServer(httpServer, { events, ...options, secret: options.secret ?? testSocketSecret() });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

@@ -15,13 +15,10 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseEnv } from '@/env';
 import { createRealtime, type Realtime } from '@/server/realtime';
-import { processSlot } from '@/socket-gateway/process-holder';
-import { createLogger, mintSocketToken, type Logger } from '@/socket-gateway';
+import { createLogger } from '@/socket-gateway';
 import { gateway } from '@/server/gateway';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
-
-// The process's logger slot (getLogger reads it): replaced by a capturing logger, then restored.
-const loggerSlot = processSlot<Logger>('logger');
+import { mintSocketToken } from '../helpers/socket-token';
 
 let redis: RedisServer | undefined;
 let realtime: Realtime | undefined;
@@ -40,19 +37,16 @@ describe('a Redis PUBLISH of the adapter that fails', () => {
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     const lines: Array<Record<string, unknown>> = [];
-    const previous = loggerSlot.get();
-    loggerSlot.set(
-      createLogger({
-        level: 'info',
-        destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
-      }),
-    );
+    const logger = createLogger({
+      level: 'info',
+      destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+    });
     const publishFailures = () => lines.filter((line) => line.event === 'background_error' && String(line.error).startsWith('adapter publish: '));
     try {
       redis = await startRedisServer();
       const env = parseEnv({ NODE_ENV: 'test', NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'publish-failure:' });
       httpServer = createServer();
-      realtime = await createRealtime(httpServer, env);
+      realtime = await createRealtime(httpServer, env, logger);
       await new Promise<void>((resolve) => httpServer!.listen(0, '127.0.0.1', resolve));
       const { port } = httpServer.address() as AddressInfo;
       const { token } = await mintSocketToken('alice');
@@ -78,8 +72,6 @@ describe('a Redis PUBLISH of the adapter that fails', () => {
       expect(unhandled).toEqual([]);
     } finally {
       process.off('unhandledRejection', onUnhandled);
-      if (previous) loggerSlot.set(previous);
-      else loggerSlot.clear();
     }
   });
 });

@@ -15,8 +15,8 @@ import { parseEnv } from '@/env';
 import { sessionFromCookies, unlessRevoked } from '@/server/auth';
 import { setServerPhase } from '@/server/lifecycle';
 import { createRealtime, type Realtime } from '@/server/realtime';
-import { mintSocketToken } from '@/socket-gateway';
 import { gateway } from '@/server/gateway';
+import { mintSocketToken } from '../helpers/socket-token';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 
 let redis: RedisServer | undefined;

@@ -4,9 +4,9 @@
  * transport, while the http.Server finishes its in-flight requests.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mintSocketToken } from '@/socket-gateway';
 import { connectRaw, openRaw, pollingRequest } from '../helpers/raw-client';
 import { startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
+import { mintSocketToken } from '../helpers/socket-token';
 
 let server: TestServer | undefined;
 afterEach(async () => {

@@ -9,8 +9,9 @@ import { spawn } from 'node:child_process';
 import { createClient } from 'redis';
 import { io } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createMemoryEventLog, createSocketServer, mintSocketToken, type SyncInfo } from '@/socket-gateway';
+import { createMemoryEventLog, createSocketServer, type SyncInfo } from '@/socket-gateway';
 import { gateway } from '@/server/gateway';
+import { mintSocketToken, testSocketSecret } from '../helpers/socket-token';
 import { createGatewayEmitter } from '@/socket-gateway/emitter';
 import { EventBoundsError } from '@/socket-gateway/event-bounds';
 import { events, type MessagePayload } from '@/events';
@@ -74,7 +75,7 @@ describe('the server gateway', () => {
 
   it('refuses to start with an event bound that one event could use to cut a recipient', async () => {
     const { createServer } = await import('node:http');
-    expect(() => createSocketServer(createServer(), { register: false, maxBacklogBytes: 100_000, maxEventBytes: 99_500 })).toThrow(
+    expect(() => createSocketServer(createServer(), { secret: testSocketSecret(), register: false, maxBacklogBytes: 100_000, maxEventBytes: 99_500 })).toThrow(
       /maxEventBytes \(99500\) plus 1024 bytes of framing must not exceed maxBacklogBytes \(100000\)/,
     );
   });

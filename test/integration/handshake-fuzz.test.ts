@@ -99,7 +99,7 @@ describe('handshake fuzzing against a real server', () => {
   });
 
   it('control: the same path accepts a valid token (so the fuzz could fail)', async () => {
-    const { mintSocketToken } = await import('@/socket-gateway');
+    const { mintSocketToken } = await import('../helpers/socket-token');
     const raw = await connectRaw(server.url, { token: (await mintSocketToken('bob')).token });
     raw.close();
     expect(await attempt({ token: (await mintSocketToken('bob')).token }, 'polling')).toEqual({ refused: false });

@@ -5,8 +5,8 @@
  * to or told to resync. No label value is a user id or a room name.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mintSocketToken } from '@/socket-gateway';
 import { gateway } from '@/server/gateway';
+import { mintSocketToken } from '../helpers/socket-token';
 import { getMetrics } from '@/socket-gateway/metrics';
 import type { MessagePayload } from '@/events';
 import { pollingRequest } from '../helpers/raw-client';

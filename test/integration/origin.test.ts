@@ -6,10 +6,10 @@
  * still needs a valid token.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mintSocketToken } from '@/socket-gateway';
 import { getEnv } from '@/env';
 import { connectRaw, openRaw, pollingRequest, type RawClient } from '../helpers/raw-client';
 import { startSocketServer, type TestServer } from '../helpers/socket-server';
+import { mintSocketToken } from '../helpers/socket-token';
 
 const APP = 'https://app.example.com';
 const FOREIGN = ['https://evil.example', 'http://app.example.com', 'https://app.example.com:8443', 'https://sub.app.example.com', 'null'];
@@ -115,15 +115,20 @@ describe('no Origin header is not a bypass', () => {
   });
 });
 
-describe('default list', () => {
-  it("allows only the app's own origin (from NEXTAUTH_URL) when SOCKET_ALLOWED_ORIGINS is not set", async () => {
+describe('default (no allowedOrigins)', () => {
+  it('allows only the same origin: the page must come from the host the request was sent to', async () => {
     server = await startSocketServer();
-    const own = getEnv().appOrigin;
-    expect(server.limits.allowedOrigins).toEqual([own]);
-    expect((await pollingRequest(server.url, { origin: own })).status).toBe(200);
-    const other = new URL(own);
-    other.port = String(Number(other.port || 80) + 1);
+    expect(server.limits.allowedOrigins).toBeUndefined();
+    expect((await pollingRequest(server.url, { origin: server.url })).status).toBe(200);
+    const other = new URL(server.url);
+    other.port = String(server.port + 1);
     expect((await pollingRequest(server.url, { origin: other.origin })).status).toBe(403);
+    expect((await pollingRequest(server.url, { origin: 'https://evil.example' })).status).toBe(403);
+    expect((await pollingRequest(server.url, { origin: 'null' })).status).toBe(403);
     await expect(openRaw(server.url, { origin: other.origin })).rejects.toMatchObject({ statusCode: 400, body: 'Origin not allowed' });
+  });
+
+  it("the app's mapping: SOCKET_ALLOWED_ORIGINS unset means the app's own origin (from NEXTAUTH_URL)", () => {
+    expect(getEnv().socket.allowedOrigins).toEqual([getEnv().appOrigin]);
   });
 });

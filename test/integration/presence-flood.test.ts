@@ -10,10 +10,11 @@
  */
 import { io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { getMetrics, mintSocketToken, type PresenceChange } from '@/socket-gateway';
+import { getMetrics, type PresenceChange } from '@/socket-gateway';
 import { createSocketStore, type SocketStore } from '@/socket-gateway/react/socket-store';
 import { collectEvents, settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 import type { AppEvents } from '@/events';
+import { mintSocketToken } from '../helpers/socket-token';
 
 const FLAP_MS = 3_000;
 /** Rooms the flapper is in besides the victim's: each announcement is one log row per room. */

@@ -10,9 +10,10 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { io as connect } from 'socket.io-client';
-import { createMemoryRevocationStore, mintSocketToken, type RevocationStore, type SyncInfo } from '@/socket-gateway';
+import { createMemoryRevocationStore, type RevocationStore, type SyncInfo } from '@/socket-gateway';
 import { gateway } from '@/server/gateway';
 import type { MessagePayload } from '@/events';
+import { mintSocketToken } from '../helpers/socket-token';
 import { settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
 
 const PYTHON = '/usr/bin/python3';

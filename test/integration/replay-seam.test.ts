@@ -7,9 +7,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { io as connect } from 'socket.io-client';
-import { createMemoryEventLog, mintSocketToken, type EventLog, type SyncInfo } from '@/socket-gateway';
+import { createMemoryEventLog, type EventLog, type SyncInfo } from '@/socket-gateway';
 import { gateway } from '@/server/gateway';
 import type { MessagePayload } from '@/events';
+import { mintSocketToken } from '../helpers/socket-token';
 import { settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
 
 const message = (text: string): MessagePayload => ({ id: text, from: 'server', message: text, sentAt: Date.now() });

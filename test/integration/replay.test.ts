@@ -6,9 +6,10 @@
  * addressed to someone else, whatever position the client claims.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryEventLog, getMetrics, mintSocketToken, type SyncInfo } from '@/socket-gateway';
+import { createMemoryEventLog, getMetrics, type SyncInfo } from '@/socket-gateway';
 import { gateway } from '@/server/gateway';
 import type { MessagePayload, AppEvents } from '@/events';
+import { mintSocketToken } from '../helpers/socket-token';
 import { createSocketStore, type SocketStore } from '@/socket-gateway/react/socket-store';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';

@@ -7,8 +7,9 @@
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { mintSocketToken, socketTokenKey, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway';
+import { SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway';
 import { gateway } from '@/server/gateway';
+import { mintSocketToken, socketTokenKey } from '../helpers/socket-token';
 import { unlessRevoked } from '@/server/auth';
 import { ISSUED_AT_MS_CLAIM } from '@/socket-gateway/socket-token';
 import { startSocketServer, type TestServer } from '../helpers/socket-server';

@@ -7,8 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { authOptions } from '@/server/auth';
 import { gateway } from '@/server/gateway';
-import { mintSocketToken } from '@/socket-gateway';
 import type { MessagePayload } from '@/events';
+import { mintSocketToken } from '../helpers/socket-token';
 import { userRoom } from '@/socket-gateway/rooms';
 import { collectEvents, nextDisconnect, nextEvent, settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
 

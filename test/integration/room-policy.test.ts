@@ -110,7 +110,7 @@ describe('events', () => {
 
   it('a map that uses a library event name is refused before the server listens', () => {
     const httpServer = createServer();
-    expect(() => createSocketServer(httpServer, { events: { 'presence:changed': z.object({}) } })).toThrow(
+    expect(() => createSocketServer(httpServer, { secret: 'a-secret-of-at-least-thirty-two-characters', events: { 'presence:changed': z.object({}) } })).toThrow(
       /Event name "presence:changed" is reserved by socket-gateway/,
     );
     expect(httpServer.listening).toBe(false);

@@ -14,9 +14,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseEnv } from '@/env';
 import { createRealtime, type Realtime } from '@/server/realtime';
 import { createCaller } from '@/server/trpc/root';
-import { mintSocketToken } from '@/socket-gateway';
 import { gateway } from '@/server/gateway';
 import type { RoomMessagePayload } from '@/events';
+import { mintSocketToken } from '../helpers/socket-token';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 import { collectEvents, nextEvent, settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
 

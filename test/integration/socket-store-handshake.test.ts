@@ -7,12 +7,12 @@
  * Found by the cluster replay property under load: a tab received each event twice.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mintSocketToken } from '@/socket-gateway';
 import { gateway } from '@/server/gateway';
 import { createSocketStore, type SocketStore } from '@/socket-gateway/react/socket-store';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import type { AppEvents } from '@/events';
+import { mintSocketToken } from '../helpers/socket-token';
 
 let server: TestServer | undefined;
 let proxy: TcpProxy | undefined;

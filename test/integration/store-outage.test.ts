@@ -4,10 +4,11 @@
  * the store answers again. Real server, real client (the browser's own socket store).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryMembershipStore, mintSocketToken, TEMPORARILY_UNAVAILABLE, type MembershipStore } from '@/socket-gateway';
+import { createMemoryMembershipStore, TEMPORARILY_UNAVAILABLE, type MembershipStore } from '@/socket-gateway';
 import { createSocketStore, type SocketStore } from '@/socket-gateway/react/socket-store';
 import { startSocketServer, type TestServer } from '../helpers/socket-server';
 import type { AppEvents } from '@/events';
+import { mintSocketToken } from '../helpers/socket-token';
 
 let server: TestServer | undefined;
 let store: SocketStore | undefined;

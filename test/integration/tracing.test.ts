@@ -4,28 +4,22 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from '@/server/trpc/root';
-import { processSlot } from '@/socket-gateway/process-holder';
-import { createLogger, type Logger } from '@/socket-gateway';
+import { createLogger } from '@/socket-gateway';
 import { gateway } from '@/server/gateway';
 import { startSocketServer, type TestServer } from '../helpers/socket-server';
 
-// The process's logger slot (getLogger reads it): replaced by a capturing logger, then restored.
-const loggerSlot = processSlot<Logger>('logger');
 const caller = (id: string) =>
   createCaller({ session: { user: { id, name: id, role: 'user' }, expires: new Date(Date.now() + 3_600_000).toISOString(), signedInAt: Date.now() } });
 
 let server: TestServer | undefined;
-let previous: Logger | undefined;
 const lines: Array<Record<string, unknown>> = [];
 beforeAll(async () => {
-  previous = loggerSlot.get();
-  loggerSlot.set(createLogger({ level: 'debug', destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) } }));
-  server = await startSocketServer();
+  // The gateway's injected logger: the emits of tRPC procedures (getLogger() in code Next bundles) log through it.
+  const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) } });
+  server = await startSocketServer({ logger });
 });
 afterAll(async () => {
   await server?.stop();
-  if (previous) loggerSlot.set(previous);
-  else loggerSlot.clear();
 });
 afterEach(() => void lines.splice(0));
 

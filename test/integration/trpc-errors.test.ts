@@ -14,6 +14,7 @@ import { createCaller } from '@/server/trpc/root';
 import { getEnv, resetEnv } from '@/env';
 const MAX_ROOMS_PER_USER = getEnv().maxRoomsPerUser;
 import { authenticate, canJoinRoom } from '@/socket-gateway';
+import { socketTokenKey } from '../helpers/socket-token';
 import { MAX_MESSAGE_BYTES, MAX_MESSAGE_LENGTH, APP_EVENT_NAMES, utf8Length } from '@/events';
 import { nextEvent, settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
 
@@ -270,7 +271,7 @@ describe('BAD_REQUEST: input shapes', () => {
 describe('happy paths', () => {
   it('socket.token mints a token for the caller', async () => {
     const { token, expiresAt } = await as('carol').socket.token();
-    expect(await authenticate({ token })).toEqual({ userId: 'carol' });
+    expect(await authenticate({ token }, socketTokenKey())).toEqual({ userId: 'carol' });
     expect(expiresAt).toBeGreaterThan(Date.now());
   });
 

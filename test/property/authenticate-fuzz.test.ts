@@ -6,8 +6,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { authenticate, mintSocketToken } from '@/socket-gateway';
+import { authenticate } from '@/socket-gateway';
 import { HS256, hostileAuthArb, hostileTokenArb, signHs256, userIdArb, validClaims } from '../helpers/hostile-auth';
+import { mintSocketToken, socketTokenKey } from '../helpers/socket-token';
 
 const RUNS = 10_000;
 
@@ -15,7 +16,7 @@ describe('authenticate under fuzzing', () => {
   it('control: the generators build tokens the server accepts, so each hostile variant is refused for its own reason', async () => {
     await fc.assert(
       fc.asyncProperty(userIdArb, async (sub) => {
-        expect(await authenticate({ token: signHs256(HS256, validClaims(sub)) })).toEqual({ userId: sub });
+        expect(await authenticate({ token: signHs256(HS256, validClaims(sub)) }, socketTokenKey())).toEqual({ userId: sub });
       }),
       { numRuns: 500 },
     );
@@ -24,7 +25,7 @@ describe('authenticate under fuzzing', () => {
   it(`refuses every hostile token (${RUNS} runs)`, async () => {
     await fc.assert(
       fc.asyncProperty(hostileTokenArb, async ({ token }) => {
-        expect(await authenticate({ token })).toBeNull();
+        expect(await authenticate({ token }, socketTokenKey())).toBeNull();
       }),
       { numRuns: RUNS },
     );
@@ -33,7 +34,7 @@ describe('authenticate under fuzzing', () => {
   it(`refuses every hostile auth value, whatever its shape (${RUNS} runs)`, async () => {
     await fc.assert(
       fc.asyncProperty(hostileAuthArb, async (auth) => {
-        expect(await authenticate(auth)).toBeNull();
+        expect(await authenticate(auth, socketTokenKey())).toBeNull();
       }),
       { numRuns: RUNS },
     );
@@ -41,6 +42,6 @@ describe('authenticate under fuzzing', () => {
 
   it('still accepts a freshly minted token after the runs', async () => {
     const { token } = await mintSocketToken('alice');
-    expect(await authenticate({ token })).toEqual({ userId: 'alice' });
+    expect(await authenticate({ token }, socketTokenKey())).toEqual({ userId: 'alice' });
   });
 });

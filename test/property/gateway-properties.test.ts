@@ -7,7 +7,8 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SocketGateway } from '@/socket-gateway';
 import type { AppEvents } from '@/events';
-import { authenticate, socketTokenKey, mintSocketToken, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway';
+import { authenticate, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway';
+import { mintSocketToken, socketTokenKey } from '../helpers/socket-token';
 import { MAX_ROOM_NAME_LENGTH, isValidRoomName, userRoom } from '@/socket-gateway/rooms';
 import { createInbox, type Inbox } from '../helpers/inbox';
 import { startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
@@ -40,7 +41,7 @@ describe('Property 1: a valid token for U authenticates as U and joins user:{U}'
     await fc.assert(
       fc.asyncProperty(userIdArb, async (userId) => {
         const { token } = await mintSocketToken(userId);
-        expect(await authenticate({ token })).toEqual({ userId });
+        expect(await authenticate({ token }, socketTokenKey())).toEqual({ userId });
       }),
       RUNS,
     );
@@ -67,13 +68,13 @@ describe('Property 2: anything but a valid token is refused', () => {
   it('random strings and random auth values', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.string(), fc.string({ unit: 'binary', maxLength: 5000 })), async (token) => {
-        expect(await authenticate({ token })).toBeNull();
+        expect(await authenticate({ token }, socketTokenKey())).toBeNull();
       }),
       RUNS,
     );
     await fc.assert(
       fc.asyncProperty(fc.jsonValue(), async (auth) => {
-        expect(await authenticate(auth)).toBeNull();
+        expect(await authenticate(auth, socketTokenKey())).toBeNull();
       }),
       RUNS,
     );
@@ -82,7 +83,7 @@ describe('Property 2: anything but a valid token is refused', () => {
   it('malformed tokens: three dot-separated parts of junk, or a real header and payload with a junk signature', async () => {
     await fc.assert(
       fc.asyncProperty(fc.jsonValue(), fc.jsonValue(), fc.base64String(), async (header, payload, signature) => {
-        expect(await authenticate({ token: `${b64(header)}.${b64(payload)}.${signature}` })).toBeNull();
+        expect(await authenticate({ token: `${b64(header)}.${b64(payload)}.${signature}` }, socketTokenKey())).toBeNull();
       }),
       RUNS,
     );
@@ -100,7 +101,7 @@ describe('Property 2: anything but a valid token is refused', () => {
           .setIssuedAt(exp - 300)
           .setExpirationTime(exp)
           .sign(key);
-        expect(await authenticate({ token })).toBeNull();
+        expect(await authenticate({ token }, socketTokenKey())).toBeNull();
       }),
       RUNS,
     );

@@ -1,7 +1,10 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { authenticate, socketTokenKey, mintSocketToken, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway';
+import { authenticate, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway';
 import { ISSUED_AT_MS_CLAIM, verifySocketToken } from '@/socket-gateway/socket-token';
+import { mintSocketToken as libraryMint, socketTokenKey as libraryKey } from '@/socket-gateway';
+import { socketTokenSecret } from '@/server/socket-secret';
+import { mintSocketToken, socketTokenKey } from '../helpers/socket-token';
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -43,48 +46,64 @@ describe('mintSocketToken', () => {
   });
 });
 
-describe('socketTokenKey', () => {
+describe('socketTokenKey (the library: no default secret)', () => {
+  it('takes a string of >= 32 characters or a key of >= 32 bytes; anything else is a TypeError', () => {
+    expect(Buffer.from(libraryKey('y'.repeat(32))).toString()).toBe('y'.repeat(32));
+    expect(libraryKey(new Uint8Array(32).fill(7))).toHaveLength(32);
+    expect(() => libraryKey('y'.repeat(31))).toThrow(TypeError);
+    expect(() => libraryKey(new Uint8Array(31))).toThrow(TypeError);
+    expect(() => libraryKey(undefined as unknown as string)).toThrow(/secret is required/);
+  });
+
+  it('mintSocketToken without a key is a TypeError (no fallback secret inside the library)', async () => {
+    await expect(libraryMint('alice', undefined as never)).rejects.toThrow(TypeError);
+    await expect(libraryMint('alice', {} as never)).rejects.toThrow(/needs the key/);
+  });
+});
+
+describe('socketTokenSecret (the demo: derived from NEXTAUTH_SECRET, or SOCKET_TOKEN_SECRET)', () => {
   it('derives a key distinct from NEXTAUTH_SECRET itself, or uses SOCKET_TOKEN_SECRET', () => {
     const secret = 'x'.repeat(40);
-    const derived = socketTokenKey({ nextAuthSecret: secret });
+    const derived = libraryKey(socketTokenSecret({ nextAuthSecret: secret, socketToken: { ttlSeconds: 300 } }));
     expect(Buffer.from(derived).toString()).not.toBe(secret);
-    expect(Buffer.from(socketTokenKey({ nextAuthSecret: secret, socketTokenSecret: 'y'.repeat(32) })).toString()).toBe('y'.repeat(32));
+    const own = socketTokenSecret({ nextAuthSecret: secret, socketToken: { secret: 'y'.repeat(32), ttlSeconds: 300 } });
+    expect(Buffer.from(libraryKey(own)).toString()).toBe('y'.repeat(32));
   });
 });
 
 describe('authenticate', () => {
   it('returns the user for a valid token', async () => {
     const { token } = await mintSocketToken('alice');
-    await expect(authenticate({ token })).resolves.toEqual({ userId: 'alice' });
+    await expect(authenticate({ token }, socketTokenKey())).resolves.toEqual({ userId: 'alice' });
   });
 
   it('returns null for an invalid token', async () => {
-    await expect(authenticate({ token: 'not-a-jwt' })).resolves.toBeNull();
+    await expect(authenticate({ token: 'not-a-jwt' }, socketTokenKey())).resolves.toBeNull();
     const { token } = await mintSocketToken('alice');
-    await expect(authenticate({ token: `${token.slice(0, -2)}xx` })).resolves.toBeNull();
+    await expect(authenticate({ token: `${token.slice(0, -2)}xx` }, socketTokenKey())).resolves.toBeNull();
   });
 
   it('returns null for a missing token or auth object', async () => {
-    await expect(authenticate(undefined)).resolves.toBeNull();
-    await expect(authenticate(null)).resolves.toBeNull();
-    await expect(authenticate({})).resolves.toBeNull();
-    await expect(authenticate('token')).resolves.toBeNull();
-    await expect(authenticate({ token: 42 })).resolves.toBeNull();
+    await expect(authenticate(undefined, socketTokenKey())).resolves.toBeNull();
+    await expect(authenticate(null, socketTokenKey())).resolves.toBeNull();
+    await expect(authenticate({}, socketTokenKey())).resolves.toBeNull();
+    await expect(authenticate('token', socketTokenKey())).resolves.toBeNull();
+    await expect(authenticate({ token: 42 }, socketTokenKey())).resolves.toBeNull();
   });
 
   it('returns null for an expired token', async () => {
-    await expect(authenticate({ token: await signed({ sub: 'alice', iat: now() - 600, exp: now() - 300 }) })).resolves.toBeNull();
+    await expect(authenticate({ token: await signed({ sub: 'alice', iat: now() - 600, exp: now() - 300 }) }, socketTokenKey())).resolves.toBeNull();
   });
 
   it('returns null for the wrong audience or issuer, or no subject', async () => {
-    await expect(authenticate({ token: await signed({ sub: 'alice', aud: 'other' }) })).resolves.toBeNull();
-    await expect(authenticate({ token: await signed({ sub: 'alice', iss: 'other' }) })).resolves.toBeNull();
-    await expect(authenticate({ token: await signed({}) })).resolves.toBeNull();
+    await expect(authenticate({ token: await signed({ sub: 'alice', aud: 'other' }) }, socketTokenKey())).resolves.toBeNull();
+    await expect(authenticate({ token: await signed({ sub: 'alice', iss: 'other' }) }, socketTokenKey())).resolves.toBeNull();
+    await expect(authenticate({ token: await signed({}) }, socketTokenKey())).resolves.toBeNull();
   });
 
   it('verifies a token of ours with its ms issue time', async () => {
     const iat = now();
-    await expect(verifySocketToken({ token: await signed({ sub: 'alice', iat, iatMs: iat * 1000 + 999 }) })).resolves.toEqual({
+    await expect(verifySocketToken({ token: await signed({ sub: 'alice', iat, iatMs: iat * 1000 + 999 }) }, socketTokenKey())).resolves.toEqual({
       userId: 'alice',
       issuedAtMs: iat * 1000 + 999,
     });
@@ -93,7 +112,7 @@ describe('authenticate', () => {
   it("returns null without the ms issue time, or with one that is not an integer inside iat's second", async () => {
     const iat = now();
     for (const iatMs of [null, iat * 1000 - 1, iat * 1000 + 1000, iat * 1000 + 0.5, String(iat * 1000), -1, 1e300, true]) {
-      await expect(authenticate({ token: await signed({ sub: 'alice', iat, iatMs }) })).resolves.toBeNull();
+      await expect(authenticate({ token: await signed({ sub: 'alice', iat, iatMs }) }, socketTokenKey())).resolves.toBeNull();
     }
   });
 
@@ -106,6 +125,6 @@ describe('authenticate', () => {
       .setIssuedAt()
       .setExpirationTime('1m')
       .sign(new TextEncoder().encode('another-secret-another-secret-another'));
-    await expect(authenticate({ token: forged })).resolves.toBeNull();
+    await expect(authenticate({ token: forged }, socketTokenKey())).resolves.toBeNull();
   });
 });

@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { getLogger, type Logger } from '@/socket-gateway';
+import { getLogger, type GatewayLogger } from '@/socket-gateway';
 import { bearerMatches } from './bearer-token';
 
 export interface MetricsListenerOptions {
@@ -17,7 +17,7 @@ export interface MetricsListenerOptions {
   /** Unset: no token asked (the address is private); set: `Authorization: Bearer <token>`. */
   token?: string;
   /** Where the start-up warning goes (default: the process's logger). */
-  logger?: Logger;
+  logger?: GatewayLogger;
 }
 
 export interface MetricsListener {

@@ -5,11 +5,11 @@
 import { render, type RenderResult } from '@testing-library/react';
 import { StrictMode, useEffect, type ReactNode } from 'react';
 import { vi, type Mock } from 'vitest';
-import { mintSocketToken } from '@/socket-gateway';
 import { type GatewayClientSocket, type SocketStatusSnapshot } from '@/socket-gateway/react';
 import { SocketProvider, useSocket, useSocketStatus } from '@/app/_components/socket';
 import type { GatewaySocket } from '@/socket-gateway/types';
 import type { TestServer } from '../../helpers/socket-server';
+import { mintSocketToken } from '../../helpers/socket-token';
 
 /** Quick reconnects, so drop-and-reconnect tests do not wait a second per attempt. */
 export const FAST_RECONNECT = { reconnectionDelay: 50, reconnectionDelayMax: 100 } as const;

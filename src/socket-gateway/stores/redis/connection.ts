@@ -52,7 +52,7 @@ export async function connectRedis(
   } catch {
     client.destroy();
     throw new Error(
-      `Redis at ${redactUrl(url)} did not answer within ${timeoutMs} ms${lastError ? ` (${lastError})` : ''}. Start it, or unset REDIS_URL to run one node on the embedded database.`,
+      `Redis at ${redactUrl(url)} did not answer within ${timeoutMs} ms${lastError ? ` (${lastError})` : ''}. Start it, or leave Redis out to run one node (memory or an embedded database).`,
     );
   } finally {
     clearTimeout(timer);
