@@ -14,7 +14,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const ENTRIES = [
   'src/socket-gateway/index.ts',
   'src/socket-gateway/emitter.ts',
-  'src/socket-gateway/events.ts',
+  'src/socket-gateway/event-map.ts',
   'src/socket-gateway/react/index.ts',
   'src/socket-gateway/stores/redis/index.ts',
   'src/socket-gateway/stores/sqlite/index.ts',

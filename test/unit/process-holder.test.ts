@@ -25,7 +25,9 @@ const projectKeys = () =>
     .filter((description) => description.startsWith('socket-gateway'))
     .sort();
 
-const fakeRuntime = { maxRoomsPerUser: 1 } as unknown as GatewayRuntime;
+// The runtime carries the gateway's injected logger: every module copy logs through it (logger.ts has no slot of its own).
+const injectedLogger = { debug() {}, info() {}, warn() {}, error() {} };
+const fakeRuntime = { maxRoomsPerUser: 1, logger: injectedLogger } as unknown as GatewayRuntime;
 const fakeSampler = {} as MetricsSampler;
 
 afterEach(() => {
@@ -50,7 +52,7 @@ describe('process-global state', () => {
 
     expect(projectKeys()).toEqual(['socket-gateway', 'socket-gateway.app']);
     const library = (globalThis as Record<symbol, Record<string, unknown>>)[Symbol.for('socket-gateway')]!;
-    expect(Object.keys(library).sort()).toEqual(['logger', 'metrics', 'metricsSampler', 'redisCommandsObserved', 'requestContext', 'runtime']);
+    expect(Object.keys(library).sort()).toEqual(['metrics', 'metricsSampler', 'redisCommandsObserved', 'requestContext', 'runtime']);
     const app = (globalThis as Record<symbol, Record<string, unknown>>)[Symbol.for('socket-gateway.app')]!;
     expect(Object.keys(app).sort()).toEqual(expect.arrayContaining(['authLogger', 'env', 'phase', 'signInThrottle']));
   });
@@ -59,7 +61,7 @@ describe('process-global state', () => {
     registerGatewayRuntime(fakeRuntime);
     registerMetricsSampler(fakeSampler);
     setServerPhase('draining');
-    const logger = getLogger();
+    expect(getLogger()).toBe(injectedLogger);
     const metrics = getMetrics();
     vi.resetModules(); // what Next does: its bundle has its own copy of every module
     const registry = await import('@/socket-gateway/registry');
@@ -71,7 +73,7 @@ describe('process-global state', () => {
     expect(registry.findGatewayRuntime).not.toBe(findGatewayRuntime); // really another copy
     expect(registry.findGatewayRuntime()).toBe(fakeRuntime);
     expect(sampler.findMetricsSampler()).toBe(fakeSampler);
-    expect(loggerCopy.getLogger()).toBe(logger);
+    expect(loggerCopy.getLogger()).toBe(injectedLogger);
     expect(metricsCopy.getMetrics()).toBe(metrics);
     expect(lifecycle.getServerPhase()).toBe('draining');
     runWithRequestContext({ requestId: 'r2', path: 'a.b' }, () => expect(context.currentRequestContext()?.requestId).toBe('r2'));

@@ -32,7 +32,7 @@ export interface SocketHooks<E extends EventMap> {
  * events reaches the browser bundle, never its schemas):
  *
  * @example
- * import type { AppEvents } from '@/events';
+ * import type { AppEvents } from './events'; // the app's own event map (a type import only)
  * export const { SocketProvider, useSocketEvent, useSocketStatus } = createSocketHooks<AppEvents>();
  *
  * The functions are the plain exports: typing is all this adds, so hooks from several calls share one provider.
