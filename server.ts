@@ -15,7 +15,7 @@ import { startMetricsListener, type MetricsListener } from './src/server/http/me
 import { applySecurityHeaders } from './src/server/http/security-headers';
 import { setServerPhase } from './src/server/lifecycle';
 import { createRealtime } from './src/server/realtime';
-import { createLogger, getMetrics } from './src/socket-gateway';
+import { createLogger, getMetrics } from 'socket-gateway/advanced';
 
 /**
  * A log reader that went away (a closed pipe) must not take the server down: writes to it

@@ -11,7 +11,7 @@
  *
  * A delivery's latency is `monoMs()` on receipt minus the `sentAt` read from the frame bytes.
  */
-import { mintSocketToken } from '../src/socket-gateway';
+import { mintSocketToken } from 'socket-gateway/advanced';
 import { benchTokenKey } from './token-key';
 import { openRawWebSocket, type RawWebSocket } from './lib/raw-ws';
 import { monoMs, readSentAt, userId, type ClientCommand, type ClientReply, type ServerKind } from './lib/protocol';

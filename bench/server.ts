@@ -20,8 +20,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
 import { events } from '../src/events';
 import { gateway } from '../src/server/gateway';
-import type { MembershipStore } from '../src/socket-gateway';
-import { createSocketServer } from '../src/socket-gateway';
+import type { MembershipStore } from 'socket-gateway/advanced';
+import { createSocketServer } from 'socket-gateway/advanced';
 import { benchTokenSecret } from './token-key';
 import {
   BENCH_ROOM,

@@ -15,7 +15,7 @@
  * Each client counts every streamed event it gets, by sequence number (lost, duplicates).
  * @see https://github.com/socketio/socket.io/blob/socket.io-client%404.8.1/packages/socket.io-client/lib/contrib/backo2.ts
  */
-import { mintSocketToken } from '../src/socket-gateway';
+import { mintSocketToken } from 'socket-gateway/advanced';
 import { benchTokenKey } from './token-key';
 import { openRawWebSocket, type RawWebSocket } from './lib/raw-ws';
 import { monoMs, userId } from './lib/protocol';

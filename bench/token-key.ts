@@ -5,7 +5,7 @@
  */
 import { getEnv } from '../src/env';
 import { socketTokenSecret } from '../src/server/socket-secret';
-import { socketTokenKey } from '../src/socket-gateway';
+import { socketTokenKey } from 'socket-gateway/advanced';
 
 export function benchTokenSecret(): string | Uint8Array {
   return socketTokenSecret(getEnv());

@@ -11,11 +11,11 @@
 import { parseArgs } from 'node:util';
 import nextEnv from '@next/env';
 import { APP_EVENT_NAMES, events, isAppEventName } from '../src/events';
-import { validateEventPayload } from '../src/socket-gateway/event-map';
-import { createGatewayEmitter } from '../src/socket-gateway/emitter';
-import { assertEventBounds, DEFAULT_MAX_EVENT_BYTES } from '../src/socket-gateway/event-bounds';
-import type { EventAddress } from '../src/socket-gateway/stores/event-log';
-import { roomNameError } from '../src/socket-gateway/rooms';
+import { validateEventPayload } from 'socket-gateway/advanced';
+import { createGatewayEmitter } from 'socket-gateway/emitter';
+import { assertEventBounds, DEFAULT_MAX_EVENT_BYTES } from 'socket-gateway/advanced';
+import type { EventAddress } from 'socket-gateway/advanced';
+import { roomNameError } from 'socket-gateway';
 
 const USAGE = `usage: npm run emit -- <event> (--to-user <id> | --to-room <room> | --all) --data '<json>'
 events: ${APP_EVENT_NAMES.join(', ')}

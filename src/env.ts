@@ -12,8 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { SocketServerLimits } from '@/socket-gateway';
-import { EVENT_FRAME_ALLOWANCE } from '@/socket-gateway/event-map';
+import type { SocketServerLimits } from 'socket-gateway/advanced';
+import { EVENT_FRAME_ALLOWANCE } from 'socket-gateway/advanced';
 import { appSlot } from '@/server/process-holder';
 
 /** Environment variables, as `process.env` holds them. */

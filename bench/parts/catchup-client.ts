@@ -8,7 +8,8 @@
  * (`"id":"n<i>"`, ../lib/protocol.ts `userPayload`) must be the next one expected (all there,
  * in order, none twice) and the position (the last argument) must grow.
  */
-import { mintSocketToken, SYNC_EVENT, type SyncInfo } from '../../src/socket-gateway';
+import { mintSocketToken, SYNC_EVENT } from 'socket-gateway/advanced';
+import { type SyncInfo } from 'socket-gateway';
 import { benchTokenKey } from '../token-key';
 import { openRawWebSocket, type RawWebSocket } from '../lib/raw-ws';
 import { monoMs } from '../lib/protocol';

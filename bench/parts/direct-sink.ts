@@ -4,7 +4,7 @@
  * the product has no supported way to run without the log, so this lives here, built from public
  * exports, and not in the library.
  */
-import { userRoom, type EmitTarget, type EventSink } from '../../src/socket-gateway';
+import { userRoom, type EmitTarget, type EventSink } from 'socket-gateway/advanced';
 
 type Selection = ReturnType<EmitTarget['to']>;
 

@@ -15,7 +15,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getEnv } from '../../src/env';
 import { createRealtime } from '../../src/server/realtime';
-import { gateway, SocketGateway } from '../../src/socket-gateway';
+import { gateway } from 'socket-gateway/advanced';
+import { SocketGateway } from 'socket-gateway';
 import { createDirectSink } from './direct-sink';
 import { BENCH_ROOM, FANOUT_EVENT, USER_EVENT, fanoutPayload, monoMs, userId, userPayload } from '../lib/protocol';
 

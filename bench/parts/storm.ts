@@ -15,7 +15,7 @@
  * which it does on its own once the part closes its IPC channel).
  */
 import { createClient } from 'redis';
-import { createGatewayEmitter, type GatewayEmitter } from '../../src/socket-gateway/emitter';
+import { createGatewayEmitter, type GatewayEmitter } from 'socket-gateway/emitter';
 import { events, type AppEvents } from '../../src/events';
 import { Child, pinProcess } from '../lib/child';
 import { startBenchCluster, CLIENT_CORE, type BenchCluster, type ClusterNode } from '../lib/bench-cluster';

@@ -7,7 +7,7 @@
  * window. Debug output is dropped (next-auth only debugs with `debug: true`).
  */
 import type { LoggerInstance } from 'next-auth';
-import { getLogger } from '@/socket-gateway';
+import { getLogger } from 'socket-gateway/advanced';
 import { appSlot } from './process-holder';
 
 export interface AuthLoggerOptions {

@@ -6,7 +6,7 @@ import type { NextAuthOptions, Session } from 'next-auth';
 import { getToken, type JWT, type JWTDecodeParams } from 'next-auth/jwt';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { cookies } from 'next/headers';
-import { findGatewayRuntime } from '@/socket-gateway';
+import { findGatewayRuntime } from 'socket-gateway/advanced';
 import { gateway } from '@/server/gateway';
 import { sharedAuthLogger } from './auth-logger';
 import { verifyDemoCredentials, type Role } from './demo-users';

@@ -3,7 +3,7 @@
  * does not compile. It drives whatever runtime the process started (server.ts's socket server,
  * through the one global holder), found lazily at each call (getGateway).
  */
-import { getGateway } from '@/socket-gateway';
+import { getGateway } from 'socket-gateway';
 import type { AppEvents } from '@/events';
 
 /** The user the demo's room policy is asked about (the session's user). */

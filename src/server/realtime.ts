@@ -11,7 +11,8 @@ import type { Env } from '@/env';
 import { events } from '@/events';
 import { addressKey, clientAddress } from '@/server/http/client-address';
 import { socketTokenSecret } from '@/server/socket-secret';
-import { createSocketGateway, getLogger, type GatewayLogger, type SocketGatewayInstance, type SocketServerHandle } from '@/socket-gateway';
+import { createSocketGateway, type GatewayLogger, type SocketGatewayInstance } from 'socket-gateway';
+import { getLogger, type SocketServerHandle } from 'socket-gateway/advanced';
 
 export interface Realtime {
   sockets: SocketServerHandle;

@@ -1,73 +1,21 @@
 /**
- * The module's public server entry. App code imports from here (`@/socket-gateway`), from
- * `@/socket-gateway/react` (browser) and `@/socket-gateway/event-map` (shared types and helpers),
- * never from the module's internal files (ESLint enforces it).
+ * socket-gateway: the server entry (Node). What an app needs to push its own typed events:
+ * `createSocketGateway` (server.ts), `getGateway` (code Next bundles), and their types.
+ * Building blocks for composing a server yourself (stores, tokens, the socket server,
+ * observability) are in `socket-gateway/advanced`; the browser side is `socket-gateway/react`,
+ * other processes use `socket-gateway/emitter`.
  */
-export { createSocketGateway, type SocketGatewayInstance, type SocketGatewayLimits, type SocketGatewayOptions } from './create-socket-gateway';
+export {
+  createSocketGateway,
+  type RoomOptions,
+  type SocketGatewayInstance,
+  type SocketGatewayLimits,
+  type SocketGatewayOptions,
+} from './create-socket-gateway';
 export { getGateway } from './get-gateway';
-export { gateway, SocketGateway, type EmitOptions, type GatewayParts, type PostOptions, type RoomHistory, type RoomHistoryItem } from './gateway';
-export { createLogSink, type EventSink } from './sinks';
-export { parseResume, SYNC_EVENT, type ResumeRequest, type SyncInfo } from './replay';
-export { createSocketServer, isOriginAllowed, ORIGIN_NOT_ALLOWED, SHUTTING_DOWN, TEMPORARILY_UNAVAILABLE, UNAUTHORIZED } from './socket-server';
-export type { CreateSocketServerOptions, SocketServerHandle, SocketServerLimits } from './socket-server';
-export {
-  authenticate,
-  mintSocketToken,
-  socketTokenKey,
-  verifySocketToken,
-  MAX_TOKEN_LENGTH,
-  MAX_USER_ID_LENGTH,
-  SOCKET_TOKEN_AUDIENCE,
-  SOCKET_TOKEN_ISSUER,
-} from './socket-token';
-export type { SocketToken, SocketUser, VerifiedSocketToken } from './socket-token';
-export {
-  assertEventMap,
-  EVENT_FRAME_ALLOWANCE,
-  libraryEvents,
-  parseSocketId,
-  SOCKET_ID_HEADER,
-  validateEventPayload,
-  type ClientEvents,
-  type EmitPayload,
-  type EventMap,
-  type EventName,
-  type EventPayload,
-  type LibraryEvents,
-  type MembershipChange,
-  type PresenceChange,
-  type StandardSchemaV1,
-} from './event-map';
-export * from './stores';
-export { findGatewayRuntime, getGatewayRuntime, registerGatewayRuntime, type GatewayRuntime } from './registry';
-export { isSocketOf, SOCKET_OWNER_TIMEOUT_MS } from './socket-owner';
-export {
-  canJoinRoom,
-  canPostToRoom,
-  canReadRoom,
-  createRoomPolicy,
-  defaultRoomPolicy,
-  isValidRoomName,
-  roomNameError,
-  roomNameSchema,
-  RoomAccessError,
-  userRoom,
-  type RoomPolicy,
-  type RoomUser,
-} from './rooms';
-export type { EmitTarget, GatewayServer, GatewaySocket, SocketData } from './types';
-export { eventLabel, getMetrics, type GatewayMetrics, type HandshakeOutcome, type RateLimitBucket } from './metrics';
-export { createLogger, createThrottle, formatLine, getLogger, REDACT_PATHS, type GatewayLogger, type Logger } from './logger';
-export { currentRequestContext, runWithRequestContext, type RequestContext } from './request-context';
-export {
-  createMetricsSampler,
-  createRingBuffer,
-  findMetricsSampler,
-  registerMetricsSampler,
-  unregisterMetricsSampler,
-  type MetricsSampler,
-  type NodeSample,
-  type NodeSeries,
-  type SampleBoard,
-} from './metrics-sampler';
-export { observeRedisCommands } from './redis-command-metrics';
+export { SocketGateway, type EmitOptions, type RoomHistory } from './gateway';
+export { parseSocketId, SOCKET_ID_HEADER, type EmitPayload, type EventMap, type EventName, type EventPayload, type SyncInfo } from './event-map';
+export { RoomAccessError, roomNameError, type RoomPolicy, type RoomUser } from './rooms';
+export { TEMPORARILY_UNAVAILABLE, UNAUTHORIZED } from './socket-server';
+export type { GatewayLogger } from './logger';
+export type { SocketToken } from './socket-token';

@@ -6,7 +6,6 @@
  * (`rooms: { canJoin, canPost, canRead, personalRoom }`); `createRoomPolicy` fills in the
  * defaults below for whatever it leaves out.
  */
-import { z } from 'zod';
 
 export const USER_ROOM_PREFIX = 'user:';
 export const MAX_ROOM_NAME_LENGTH = 64;
@@ -40,11 +39,6 @@ export function assertRoomName(room: unknown): asserts room is string {
   const error = roomNameError(room);
   if (error) throw new TypeError(`${error}: ${JSON.stringify(room)}`);
 }
-
-export const roomNameSchema = z.string().superRefine((room, ctx) => {
-  const error = roomNameError(room);
-  if (error) ctx.addIssue({ code: 'custom', message: error });
-});
 
 /** The least the gateway knows of a user; an app's policy may read more (a role, a team) from its own user type. */
 export interface RoomUser {

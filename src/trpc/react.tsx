@@ -10,7 +10,7 @@ import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { createContext, useContext, useState, type ReactNode, type RefObject } from 'react';
 import type { AppRouter } from '@/server/trpc/root';
-import { SOCKET_ID_HEADER, type SocketStore } from '@/socket-gateway/react';
+import { SOCKET_ID_HEADER, type SocketStore } from 'socket-gateway/react';
 import { createQueryClient } from './query-client';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();

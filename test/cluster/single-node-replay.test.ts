@@ -4,7 +4,7 @@
  * store behind a TCP proxy that cuts it off; its token fetches go through the proxy too. Nothing
  * is reloaded: the same store reconnects by itself and is replayed what it missed.
  */
-import { comparePositions } from '@/socket-gateway/stores/event-log';
+import { comparePositions } from 'socket-gateway/advanced';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -8,7 +8,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { io as connect } from 'socket.io-client';
-import type { PresenceChange } from '@/socket-gateway/event-map';
+import type { PresenceChange } from 'socket-gateway/advanced';
 import { openSocket, sessionWithCookie, signIn, type Session } from '../helpers/app-process';
 import { startCluster, type Cluster, type ClusterNode } from '../helpers/cluster';
 import { pastIssuedSecond } from '../helpers/token-clock';

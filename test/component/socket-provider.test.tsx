@@ -3,11 +3,11 @@ import './support/node-typed-arrays';
 import { cleanup, screen, waitFor } from '@testing-library/react';
 import { renderToString } from 'react-dom/server';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type GatewayClientSocket } from '@/socket-gateway/react';
+import { type GatewayClientSocket } from 'socket-gateway/react';
 import { SocketProvider, useSocketEvent } from '@/app/_components/socket';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 import { countConnections, renderWithSocket, serverSockets, SocketProbe, StatusRecorder, tokenFor, type TokenFetcher } from './support/socket-harness';
-import type { SocketStatusSnapshot } from '@/socket-gateway/react';
+import type { SocketStatusSnapshot } from 'socket-gateway/react';
 
 let server: TestServer;
 

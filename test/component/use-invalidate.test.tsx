@@ -4,10 +4,10 @@ import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-quer
 import { cleanup, render, screen } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
-import { createMemoryEventLog } from '@/socket-gateway';
+import { createMemoryEventLog } from 'socket-gateway/advanced';
 import { gateway } from '@/server/gateway';
 import type { MessagePayload, RoomMessagePayload } from '@/events';
-import { type SocketStatusSnapshot } from '@/socket-gateway/react';
+import { type SocketStatusSnapshot } from 'socket-gateway/react';
 import { SocketProvider, useInvalidateOnEvent, useInvalidateOnResync, useSocketStatus } from '@/app/_components/socket';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';

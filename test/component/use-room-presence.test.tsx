@@ -2,7 +2,7 @@
 import './support/node-typed-arrays';
 import { cleanup, screen } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type MemberPresence } from '@/socket-gateway/react';
+import { type MemberPresence } from 'socket-gateway/react';
 import { useRoomPresence } from '@/app/_components/socket';
 import { startSocketServer, type TestServer } from '../helpers/socket-server';
 import { renderWithSocket, StatusRecorder } from './support/socket-harness';

@@ -4,7 +4,7 @@ import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { useState } from 'react';
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import type { MessagePayload, RoomMessagePayload } from '@/events';
-import { type GatewayClientSocket } from '@/socket-gateway/react';
+import { type GatewayClientSocket } from 'socket-gateway/react';
 import { useSocketEvent } from '@/app/_components/socket';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 import { renderWithSocket, SocketProbe, StatusRecorder } from './support/socket-harness';

@@ -2,7 +2,7 @@
 import './support/node-typed-arrays';
 import { cleanup, render, screen } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { SocketStatusSnapshot } from '@/socket-gateway/react';
+import type { SocketStatusSnapshot } from 'socket-gateway/react';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 import { renderWithSocket, serverSockets, StatusRecorder, statusPath, tokenFor } from './support/socket-harness';
 

@@ -6,8 +6,8 @@
  * makes one membership change elsewhere before reading.
  */
 import { describe, expect, it } from 'vitest';
-import type { RoomHistoryStore } from '@/socket-gateway/stores/room-history';
-import type { MembershipStore } from '@/socket-gateway/stores/types';
+import type { RoomHistoryStore } from 'socket-gateway/advanced';
+import type { MembershipStore } from 'socket-gateway/advanced';
 
 export interface AbandonedHistoryHandle {
   membership: MembershipStore;

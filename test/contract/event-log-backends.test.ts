@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventLog, LogEntry, LogEntryInput } from '@/socket-gateway/stores/event-log';
-import { EventLogResyncError } from '@/socket-gateway/stores/event-log-subscription';
-import { createMemoryEventLog } from '@/socket-gateway/stores';
-import { createSqliteEventLog, openDatabase, SCHEMA_VERSION } from '@/socket-gateway/stores/sqlite';
-import { createRedisEventLog, createRedisRateLimitStore, type RedisBlockingClient } from '@/socket-gateway/stores/redis';
+import type { EventLog, LogEntry, LogEntryInput } from 'socket-gateway/advanced';
+import { EventLogResyncError } from 'socket-gateway/advanced';
+import { createMemoryEventLog } from 'socket-gateway/advanced';
+import { createSqliteEventLog, openDatabase, SCHEMA_VERSION } from 'socket-gateway/stores/sqlite';
+import { createRedisEventLog, createRedisRateLimitStore, type RedisBlockingClient } from 'socket-gateway/stores/redis';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 
 const newClient = (url: string) => createClient({ url });

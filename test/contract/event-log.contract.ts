@@ -7,8 +7,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { comparePositions, type EventLog, type EventLogRetention, type LogEntry, type LogEntryInput } from '@/socket-gateway/stores/event-log';
-import { EventLogResyncError } from '@/socket-gateway/stores/event-log-subscription';
+import { comparePositions, type EventLog, type EventLogRetention, type LogEntry, type LogEntryInput } from 'socket-gateway/advanced';
+import { EventLogResyncError } from 'socket-gateway/advanced';
 
 export interface EventLogHandle {
   log: EventLog;

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { JoinResult, MembershipStore } from '@/socket-gateway/stores/types';
+import type { JoinResult, MembershipStore } from 'socket-gateway/advanced';
 import { withStore, type StoreFactory } from './store-handle';
 
 export function describeMembershipStoreContract(name: string, factory: StoreFactory<MembershipStore>): void {

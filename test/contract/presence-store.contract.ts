@@ -3,7 +3,7 @@
  * node "killed" by no longer heartbeating goes offline within the test; the waits are real time.
  */
 import { describe, expect, it } from 'vitest';
-import type { PresenceOptions, PresenceStore } from '@/socket-gateway/stores/presence';
+import type { PresenceOptions, PresenceStore } from 'socket-gateway/advanced';
 import { withStore, type StoreHandle } from './store-handle';
 
 export type PresenceStoreFactory = (options: Required<PresenceOptions>) => Promise<StoreHandle<PresenceStore>>;

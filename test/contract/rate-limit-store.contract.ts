@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { RateLimitStore, TakeResult } from '@/socket-gateway/stores/types';
+import type { RateLimitStore, TakeResult } from 'socket-gateway/advanced';
 import { withStore, type StoreHandle } from './store-handle';
 
 /** Slow enough that no token comes back during a test (one per 1,000 s). */

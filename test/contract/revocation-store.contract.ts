@@ -3,7 +3,7 @@
  * empty store from the factory; the reference behaviour is the memory store's.
  */
 import { describe, expect, it } from 'vitest';
-import { REVOCATION_RETENTION_MS, type RevocationStore } from '@/socket-gateway/stores/types';
+import { REVOCATION_RETENTION_MS, type RevocationStore } from 'socket-gateway/advanced';
 import { withStore, type StoreFactory } from './store-handle';
 
 export function describeRevocationStoreContract(name: string, factory: StoreFactory<RevocationStore>): void {

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { RoomHistoryEntry, RoomHistoryStore } from '@/socket-gateway/stores';
+import type { RoomHistoryEntry, RoomHistoryStore } from 'socket-gateway/advanced';
 import { withStore, type StoreFactory } from './store-handle';
 
 const msg = (text: string) => ({ event: 'room:message', data: { id: text, from: 'bob', message: text, sentAt: 1, room: 'r' } });

@@ -18,7 +18,7 @@ import {
   createMemoryRoomHistoryStore,
   REVOCATION_RETENTION_MS,
   type EventLog,
-} from '@/socket-gateway/stores';
+} from 'socket-gateway/advanced';
 import {
   createSqliteEventLog,
   createSqliteMembershipStore,
@@ -27,7 +27,7 @@ import {
   openDatabase,
   SCHEMA_VERSION,
   type SqliteDatabase,
-} from '@/socket-gateway/stores/sqlite';
+} from 'socket-gateway/stores/sqlite';
 import {
   createRedisEventLog,
   createRedisMembershipStore,
@@ -35,7 +35,7 @@ import {
   createRedisRevocationStore,
   createRedisRoomHistoryStore,
   type RedisStoreClient,
-} from '@/socket-gateway/stores/redis';
+} from 'socket-gateway/stores/redis';
 import type { LuaScript } from '@/socket-gateway/stores/redis/lua-script';
 import { COUNT_MEMBERS_SCRIPT, JOIN_SCRIPT, LEAVE_SCRIPT } from '@/socket-gateway/stores/redis/membership-store';
 import * as revocationScripts from '@/socket-gateway/stores/redis/revocation-store';
@@ -43,8 +43,8 @@ import * as presenceScripts from '@/socket-gateway/stores/redis/presence-store';
 import * as eventLogScripts from '@/socket-gateway/stores/redis/event-log';
 import { GIVE_SCRIPT, PEEK_SCRIPT, TAKE_SCRIPT } from '@/socket-gateway/stores/redis/rate-limit-store';
 import * as historyScripts from '@/socket-gateway/stores/redis/room-history-store';
-import { createMemoryPresenceStore } from '@/socket-gateway/stores/memory/presence-store';
-import { createRedisPresenceStore } from '@/socket-gateway/stores/redis';
+import { createMemoryPresenceStore } from 'socket-gateway/advanced';
+import { createRedisPresenceStore } from 'socket-gateway/stores/redis';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 import { describePresenceStoreContract } from './presence-store.contract';
 import { describeMembershipStoreContract } from './membership-store.contract';

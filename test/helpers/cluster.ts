@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createGatewayEmitter, type GatewayEmitter } from '@/socket-gateway/emitter';
+import { createGatewayEmitter, type GatewayEmitter } from 'socket-gateway/emitter';
 import { events, type AppEvents } from '@/events';
 import type { AppUser } from '@/server/gateway';
 import { freePort, startAppServer, type AppServer } from './app-process';

@@ -5,7 +5,7 @@
  * in the order they were emitted (one writer, awaiting each emit: that is the log's order).
  */
 import type { AppEvents } from '@/events';
-import type { GatewayEmitter } from '@/socket-gateway/emitter';
+import type { GatewayEmitter } from 'socket-gateway/emitter';
 import type { StoreTab } from './store-tab';
 
 export type Address = { kind: 'user'; userId: string } | { kind: 'room'; room: string } | { kind: 'all' };

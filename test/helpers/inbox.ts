@@ -4,7 +4,8 @@
  * event log, then this node's reader, then the socket, in order), so once the marker is in, any
  * event sent before it would be too.
  */
-import { SYNC_EVENT, type SocketGateway } from '@/socket-gateway';
+import { SYNC_EVENT } from 'socket-gateway/advanced';
+import { type SocketGateway } from 'socket-gateway';
 import type { AppEvents } from '@/events';
 import type { TestClient } from './socket-server';
 

@@ -2,9 +2,10 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io as connect, type Socket as ClientSocket, type ManagerOptions, type SocketOptions } from 'socket.io-client';
-import { createSocketServer, type CreateSocketServerOptions, type SocketServerHandle } from '@/socket-gateway';
+import { createSocketServer, type CreateSocketServerOptions, type SocketServerHandle } from 'socket-gateway/advanced';
 import { events, type AppEvents } from '@/events';
-import type { ClientEvents, ClientToServerEvents, EventPayload, ServerToClientEvents } from '@/socket-gateway/event-map';
+import type { ClientEvents, ClientToServerEvents, ServerToClientEvents } from 'socket-gateway/advanced';
+import type { EventPayload } from 'socket-gateway';
 import { mintSocketToken, testSocketSecret } from './socket-token';
 
 /** What a test client receives: the demo's events and the gateway's own. */

@@ -5,7 +5,8 @@
  */
 import { getEnv } from '@/env';
 import { socketTokenSecret } from '@/server/socket-secret';
-import { mintSocketToken as mint, socketTokenKey as keyOf, type SocketToken } from '@/socket-gateway';
+import { mintSocketToken as mint, socketTokenKey as keyOf } from 'socket-gateway/advanced';
+import { type SocketToken } from 'socket-gateway';
 
 /** The `secret` option of every test server. */
 export function testSocketSecret(): string | Uint8Array {

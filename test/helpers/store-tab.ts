@@ -5,8 +5,8 @@
  * cookie), so a cut-off tab cannot fetch a token either, and a tab moved to another node fetches
  * it there. Every event it receives is recorded with its log position.
  */
-import type { SyncInfo } from '@/socket-gateway/event-map';
-import { createSocketStore, type GatewayClientSocket, type SocketStore } from '@/socket-gateway/react/socket-store';
+import type { SyncInfo } from 'socket-gateway';
+import { createSocketStore, type GatewayClientSocket, type SocketStore } from 'socket-gateway/react';
 import { sessionWithCookie, type Session } from './app-process';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 import type { AppEvents } from '@/events';

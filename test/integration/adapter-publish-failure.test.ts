@@ -15,7 +15,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseEnv } from '@/env';
 import { createRealtime, type Realtime } from '@/server/realtime';
-import { createLogger } from '@/socket-gateway';
+import { createLogger } from 'socket-gateway/advanced';
 import { gateway } from '@/server/gateway';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 import { mintSocketToken } from '../helpers/socket-token';

@@ -8,7 +8,7 @@ import { gateway } from '@/server/gateway';
 import { getEnv } from '@/env';
 const SOCKET_CONFIG_DEFAULTS = getEnv().socket;
 import type { MessagePayload } from '@/events';
-import { userRoom } from '@/socket-gateway/rooms';
+import { userRoom } from 'socket-gateway/advanced';
 import { nextEvent, settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 
 const message = (text: string): MessagePayload => ({ id: text, from: 'server', message: text, sentAt: Date.now() });

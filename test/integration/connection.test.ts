@@ -1,6 +1,6 @@
 /** Connection flow against a real Socket.IO server on port 0 with real socket.io-client. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { userRoom } from '@/socket-gateway/rooms';
+import { userRoom } from 'socket-gateway/advanced';
 import { startSocketServer, type TestServer } from '../helpers/socket-server';
 
 let server: TestServer;

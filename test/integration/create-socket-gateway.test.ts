@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, createSocketGateway, getGateway, type SocketGatewayInstance, type SocketGatewayOptions } from '@/socket-gateway';
+import { createLogger } from 'socket-gateway/advanced';
+import { createSocketGateway, getGateway, type SocketGatewayInstance, type SocketGatewayOptions } from 'socket-gateway';
 import { z } from 'zod';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 

@@ -7,9 +7,9 @@
 import { createClient } from 'redis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { events } from '@/events';
-import { createGatewayEmitter } from '@/socket-gateway/emitter';
-import { DEFAULT_EVENT_LOG_RETENTION } from '@/socket-gateway';
-import { createRedisEventLog } from '@/socket-gateway/stores/redis';
+import { createGatewayEmitter } from 'socket-gateway/emitter';
+import { DEFAULT_EVENT_LOG_RETENTION } from 'socket-gateway/advanced';
+import { createRedisEventLog } from 'socket-gateway/stores/redis';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 
 let redis: RedisServer;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { getEnv } from '@/env';
-import { userRoom } from '@/socket-gateway';
+import { userRoom } from 'socket-gateway/advanced';
 import { expectServerHealthy, useAbuseScene } from '../helpers/abuse-scene';
 import { eventFrame, openRaw, pollingRequest } from '../helpers/raw-client';
 import { settle, startSocketServer } from '../helpers/socket-server';

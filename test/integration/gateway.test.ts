@@ -6,7 +6,7 @@
  * (The design note's Properties 3 and 4 over generated ids: test/property/gateway-properties.test.ts.)
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SocketGateway } from '@/socket-gateway';
+import { SocketGateway } from 'socket-gateway';
 import type { AppEvents } from '@/events';
 import type { MessagePayload } from '@/events';
 import { createInbox, type Inbox } from '../helpers/inbox';

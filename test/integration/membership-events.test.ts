@@ -7,11 +7,11 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCaller } from '@/server/trpc/root';
-import { type SyncInfo } from '@/socket-gateway';
+import { type SyncInfo } from 'socket-gateway';
 import { gateway } from '@/server/gateway';
 import type { RoomMessagePayload, AppEvents } from '@/events';
 import { mintSocketToken } from '../helpers/socket-token';
-import { createSocketStore, type SocketStore } from '@/socket-gateway/react/socket-store';
+import { createSocketStore, type SocketStore } from 'socket-gateway/react';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
 

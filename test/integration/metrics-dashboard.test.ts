@@ -11,17 +11,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '@/server/demo-users';
 import { createCaller } from '@/server/trpc/root';
 import { gateway } from '@/server/gateway';
-import {
-  createMetricsSampler,
-  createRingBuffer,
-  rateSample,
-  readCounterTotals,
-  registerMetricsSampler,
-  unregisterMetricsSampler,
-  type MetricsSampler,
-} from '@/socket-gateway/metrics-sampler';
-import { getMetrics } from '@/socket-gateway/metrics';
-import { createRedisSampleBoard } from '@/socket-gateway/stores/redis';
+import { createMetricsSampler, createRingBuffer, registerMetricsSampler, unregisterMetricsSampler, type MetricsSampler } from 'socket-gateway/advanced';
+import { rateSample, readCounterTotals } from '@/socket-gateway/metrics-sampler';
+import { getMetrics } from 'socket-gateway/advanced';
+import { createRedisSampleBoard } from 'socket-gateway/stores/redis';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 

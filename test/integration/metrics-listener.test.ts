@@ -4,8 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { isLoopback, startMetricsListener, type MetricsListener } from '@/server/http/metrics-listener';
-import { createLogger } from '@/socket-gateway';
-import { getMetrics } from '@/socket-gateway/metrics';
+import { createLogger } from 'socket-gateway/advanced';
+import { getMetrics } from 'socket-gateway/advanced';
 
 const TOKEN = 't'.repeat(40);
 let listener: MetricsListener | undefined;

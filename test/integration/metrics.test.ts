@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { gateway } from '@/server/gateway';
 import { mintSocketToken } from '../helpers/socket-token';
-import { getMetrics } from '@/socket-gateway/metrics';
+import { getMetrics } from 'socket-gateway/advanced';
 import type { MessagePayload } from '@/events';
 import { pollingRequest } from '../helpers/raw-client';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';

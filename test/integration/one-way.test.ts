@@ -4,7 +4,7 @@
  * receiving. The abuser speaks the wire format directly (raw `ws`).
  */
 import { describe, expect, it } from 'vitest';
-import { userRoom } from '@/socket-gateway';
+import { userRoom } from 'socket-gateway/advanced';
 import { gateway } from '@/server/gateway';
 import { appFrames, expectServerHealthy, message, useAbuseScene } from '../helpers/abuse-scene';
 import { eventFrame, openRaw } from '../helpers/raw-client';

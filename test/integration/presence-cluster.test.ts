@@ -11,8 +11,8 @@
  */
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { PresenceChange } from '@/socket-gateway';
-import { createRedisEventLog, createRedisMembershipStore, createRedisPresenceStore, createRedisRateLimitStore } from '@/socket-gateway/stores/redis';
+import type { PresenceChange } from 'socket-gateway/advanced';
+import { createRedisEventLog, createRedisMembershipStore, createRedisPresenceStore, createRedisRateLimitStore } from 'socket-gateway/stores/redis';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 import { collectEvents, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
 

@@ -10,8 +10,8 @@
  */
 import { io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { getMetrics, type PresenceChange } from '@/socket-gateway';
-import { createSocketStore, type SocketStore } from '@/socket-gateway/react/socket-store';
+import { getMetrics, type PresenceChange } from 'socket-gateway/advanced';
+import { createSocketStore, type SocketStore } from 'socket-gateway/react';
 import { collectEvents, settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 import type { AppEvents } from '@/events';
 import { mintSocketToken } from '../helpers/socket-token';

@@ -9,7 +9,7 @@ import type { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getEnv } from '@/env';
 import { createCaller } from '@/server/trpc/root';
-import { type PresenceChange } from '@/socket-gateway';
+import { type PresenceChange } from 'socket-gateway/advanced';
 import { gateway } from '@/server/gateway';
 import { collectEvents, settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 

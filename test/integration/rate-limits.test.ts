@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getEnv } from '@/env';
 import { createCaller } from '@/server/trpc/root';
 import { type RateLimitedError } from '@/server/trpc/rate-limit';
-import { createMemoryRateLimitStore } from '@/socket-gateway';
+import { createMemoryRateLimitStore } from 'socket-gateway/advanced';
 import { collectEvents, settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 
 const { emit, recipient } = getEnv().rateLimits;

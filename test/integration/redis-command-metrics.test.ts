@@ -5,9 +5,9 @@
  * and socket_gateway_redis_errors_total moves when Redis goes away.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getMetrics } from '@/socket-gateway/metrics';
+import { getMetrics } from 'socket-gateway/advanced';
 import { commandLabel } from '@/socket-gateway/redis-command-metrics';
-import { connectRedis, createGatewayRedisClient, createRedisRevocationStore, type GatewayRedisClient } from '@/socket-gateway/stores/redis';
+import { connectRedis, createGatewayRedisClient, createRedisRevocationStore, type GatewayRedisClient } from 'socket-gateway/stores/redis';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 import { settle } from '../helpers/socket-server';
 

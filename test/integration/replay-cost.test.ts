@@ -18,8 +18,8 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type SyncInfo } from '@/socket-gateway';
-import { createSqliteEventLog, openDatabase, type SqliteDatabase } from '@/socket-gateway/stores/sqlite';
+import { type SyncInfo } from 'socket-gateway';
+import { createSqliteEventLog, openDatabase, type SqliteDatabase } from 'socket-gateway/stores/sqlite';
 import { startSocketServer, type TestServer } from '../helpers/socket-server';
 import { mintSocketToken } from '../helpers/socket-token';
 

@@ -7,7 +7,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { io as connect } from 'socket.io-client';
-import { createMemoryEventLog, type EventLog, type SyncInfo } from '@/socket-gateway';
+import { createMemoryEventLog, type EventLog } from 'socket-gateway/advanced';
+import { type SyncInfo } from 'socket-gateway';
 import { gateway } from '@/server/gateway';
 import type { MessagePayload } from '@/events';
 import { mintSocketToken } from '../helpers/socket-token';

@@ -6,11 +6,12 @@
  * addressed to someone else, whatever position the client claims.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryEventLog, getMetrics, type SyncInfo } from '@/socket-gateway';
+import { createMemoryEventLog, getMetrics } from 'socket-gateway/advanced';
+import { type SyncInfo } from 'socket-gateway';
 import { gateway } from '@/server/gateway';
 import type { MessagePayload, AppEvents } from '@/events';
 import { mintSocketToken } from '../helpers/socket-token';
-import { createSocketStore, type SocketStore } from '@/socket-gateway/react/socket-store';
+import { createSocketStore, type SocketStore } from 'socket-gateway/react';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 

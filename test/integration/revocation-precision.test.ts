@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway';
+import { SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from 'socket-gateway/advanced';
 import { gateway } from '@/server/gateway';
 import { mintSocketToken, socketTokenKey } from '../helpers/socket-token';
 import { unlessRevoked } from '@/server/auth';

@@ -9,7 +9,7 @@ import { authOptions } from '@/server/auth';
 import { gateway } from '@/server/gateway';
 import type { MessagePayload } from '@/events';
 import { mintSocketToken } from '../helpers/socket-token';
-import { userRoom } from '@/socket-gateway/rooms';
+import { userRoom } from 'socket-gateway/advanced';
 import { collectEvents, nextDisconnect, nextEvent, settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
 
 const message = (text: string): MessagePayload => ({ id: text, from: 'server', message: text, sentAt: Date.now() });

@@ -8,7 +8,7 @@ import type { Session } from 'next-auth';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCaller } from '@/server/trpc/root';
-import { parseSocketId } from '@/socket-gateway/event-map';
+import { parseSocketId } from 'socket-gateway';
 import { collectEvents, settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 
 const HISTORY_LIMIT = 5;

@@ -10,7 +10,8 @@
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { createSocketServer, RoomAccessError, SocketGateway, type StandardSchemaV1 } from '@/socket-gateway';
+import { createSocketServer, type StandardSchemaV1 } from 'socket-gateway/advanced';
+import { RoomAccessError, SocketGateway } from 'socket-gateway';
 import { nextDisconnect, nextEvent, startSocketServer, type TestServer } from '../helpers/socket-server';
 
 /** The app's user: the policy reads its team. */
@@ -110,9 +111,9 @@ describe('events', () => {
 
   it('a map that uses a library event name is refused before the server listens', () => {
     const httpServer = createServer();
-    expect(() => createSocketServer(httpServer, { secret: 'a-secret-of-at-least-thirty-two-characters', events: { 'presence:changed': z.object({}) } })).toThrow(
-      /Event name "presence:changed" is reserved by socket-gateway/,
-    );
+    expect(() =>
+      createSocketServer(httpServer, { secret: 'a-secret-of-at-least-thirty-two-characters', events: { 'presence:changed': z.object({}) } }),
+    ).toThrow(/Event name "presence:changed" is reserved by socket-gateway/);
     expect(httpServer.listening).toBe(false);
   });
 });

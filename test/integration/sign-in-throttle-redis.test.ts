@@ -7,7 +7,7 @@
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSignInThrottle, type SignInThrottle } from '@/server/http/sign-in-throttle';
-import { createRedisRateLimitStore } from '@/socket-gateway/stores/redis';
+import { createRedisRateLimitStore } from 'socket-gateway/stores/redis';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 
 const THROTTLED = /^Too many sign-in attempts, try again in \d+ s$/;

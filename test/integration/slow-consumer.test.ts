@@ -6,7 +6,7 @@
  */
 import type { Socket as NetSocket } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
-import { userRoom } from '@/socket-gateway';
+import { userRoom } from 'socket-gateway/advanced';
 import { gateway } from '@/server/gateway';
 import { expectServerHealthy, message, useAbuseScene } from '../helpers/abuse-scene';
 import type { RawClient } from '../helpers/raw-client';

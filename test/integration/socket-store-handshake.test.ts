@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { gateway } from '@/server/gateway';
-import { createSocketStore, type SocketStore } from '@/socket-gateway/react/socket-store';
+import { createSocketStore, type SocketStore } from 'socket-gateway/react';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import type { AppEvents } from '@/events';

@@ -4,8 +4,9 @@
  * the store answers again. Real server, real client (the browser's own socket store).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryMembershipStore, TEMPORARILY_UNAVAILABLE, type MembershipStore } from '@/socket-gateway';
-import { createSocketStore, type SocketStore } from '@/socket-gateway/react/socket-store';
+import { createMemoryMembershipStore, type MembershipStore } from 'socket-gateway/advanced';
+import { TEMPORARILY_UNAVAILABLE } from 'socket-gateway';
+import { createSocketStore, type SocketStore } from 'socket-gateway/react';
 import { startSocketServer, type TestServer } from '../helpers/socket-server';
 import type { AppEvents } from '@/events';
 import { mintSocketToken } from '../helpers/socket-token';

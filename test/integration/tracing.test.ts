@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from '@/server/trpc/root';
-import { createLogger } from '@/socket-gateway';
+import { createLogger } from 'socket-gateway/advanced';
 import { gateway } from '@/server/gateway';
 import { startSocketServer, type TestServer } from '../helpers/socket-server';
 

@@ -13,7 +13,7 @@ import type { Role } from '@/server/demo-users';
 import { createCaller } from '@/server/trpc/root';
 import { getEnv, resetEnv } from '@/env';
 const MAX_ROOMS_PER_USER = getEnv().maxRoomsPerUser;
-import { authenticate, canJoinRoom } from '@/socket-gateway';
+import { authenticate, canJoinRoom } from 'socket-gateway/advanced';
 import { socketTokenKey } from '../helpers/socket-token';
 import { MAX_MESSAGE_BYTES, MAX_MESSAGE_LENGTH, APP_EVENT_NAMES, utf8Length } from '@/events';
 import { nextEvent, settle, startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';

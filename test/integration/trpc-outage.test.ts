@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseEnv } from '@/env';
 import { createRealtime, type Realtime } from '@/server/realtime';
 import { appRouter } from '@/server/trpc/root';
-import { TEMPORARILY_UNAVAILABLE } from '@/socket-gateway';
+import { TEMPORARILY_UNAVAILABLE } from 'socket-gateway';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 
 let redis: RedisServer | undefined;

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { authenticate } from '@/socket-gateway';
+import { authenticate } from 'socket-gateway/advanced';
 import { HS256, hostileAuthArb, hostileTokenArb, signHs256, userIdArb, validClaims } from '../helpers/hostile-auth';
 import { mintSocketToken, socketTokenKey } from '../helpers/socket-token';
 

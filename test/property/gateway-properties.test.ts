@@ -5,11 +5,11 @@
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SocketGateway } from '@/socket-gateway';
+import { SocketGateway } from 'socket-gateway';
 import type { AppEvents } from '@/events';
-import { authenticate, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from '@/socket-gateway';
+import { authenticate, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from 'socket-gateway/advanced';
 import { mintSocketToken, socketTokenKey } from '../helpers/socket-token';
-import { MAX_ROOM_NAME_LENGTH, isValidRoomName, userRoom } from '@/socket-gateway/rooms';
+import { MAX_ROOM_NAME_LENGTH, isValidRoomName, userRoom } from 'socket-gateway/advanced';
 import { createInbox, type Inbox } from '../helpers/inbox';
 import { startSocketServer, type TestClient, type TestServer } from '../helpers/socket-server';
 

@@ -7,9 +7,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { payloadBytes } from '@/socket-gateway/event-bounds';
+import { payloadBytes } from 'socket-gateway/advanced';
 import { addressKey, createRecentEntries } from '@/socket-gateway/recent-entries';
-import type { EventAddress, LogEntry } from '@/socket-gateway/stores/event-log';
+import type { EventAddress, LogEntry } from 'socket-gateway/advanced';
 
 const position = (seq: number) => `1700000000000-${seq}`;
 const seqOf = (entry: LogEntry) => Number(entry.position.split('-')[1]);

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { z as z3 } from 'zod/v3';
-import { assertEventMap, libraryEvents, validateEventPayload, type StandardSchemaV1 } from '@/socket-gateway';
-import { createRoomPolicy, defaultRoomPolicy } from '@/socket-gateway';
+import { assertEventMap, libraryEvents, validateEventPayload, type StandardSchemaV1 } from 'socket-gateway/advanced';
+import { createRoomPolicy, defaultRoomPolicy } from 'socket-gateway/advanced';
 import { events as demoEvents } from '@/events';
 
 /** A Standard Schema that answers asynchronously (some libraries do, for refinements that look things up). */

@@ -4,7 +4,7 @@
  * throttle that turns a flood of the same line into one line with a count.
  */
 import { describe, expect, it } from 'vitest';
-import { createLogger, createThrottle, formatLine } from '@/socket-gateway';
+import { createLogger, createThrottle, formatLine } from 'socket-gateway/advanced';
 
 function capture(readable = false) {
   const lines: string[] = [];

@@ -10,13 +10,14 @@ import { sharedAuthLogger } from '@/server/auth-logger';
 import { signInThrottle } from '@/server/http/sign-in-throttle';
 import { getServerPhase, setServerPhase } from '@/server/lifecycle';
 import { appSlot } from '@/server/process-holder';
-import { getLogger } from '@/socket-gateway/logger';
-import { findMetricsSampler, registerMetricsSampler, unregisterMetricsSampler, type MetricsSampler } from '@/socket-gateway/metrics-sampler';
-import { getMetrics } from '@/socket-gateway/metrics';
+import { getLogger } from 'socket-gateway/advanced';
+import { findMetricsSampler, registerMetricsSampler, unregisterMetricsSampler, type MetricsSampler } from 'socket-gateway/advanced';
+import { getMetrics } from 'socket-gateway/advanced';
 import { processSlot } from '@/socket-gateway/process-holder';
-import { observeRedisCommands } from '@/socket-gateway/redis-command-metrics';
-import { findGatewayRuntime, registerGatewayRuntime, unregisterGatewayRuntime, type GatewayRuntime } from '@/socket-gateway/registry';
-import { currentRequestContext, runWithRequestContext } from '@/socket-gateway/request-context';
+import { observeRedisCommands } from 'socket-gateway/advanced';
+import { findGatewayRuntime, registerGatewayRuntime, type GatewayRuntime } from 'socket-gateway/advanced';
+import { unregisterGatewayRuntime } from '@/socket-gateway/registry';
+import { currentRequestContext, runWithRequestContext } from 'socket-gateway/advanced';
 
 /** The process-global keys that belong to this project (library or app). */
 const projectKeys = () =>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canJoinRoom, isValidRoomName, roomNameError, userRoom } from '@/socket-gateway/rooms';
+import { canJoinRoom, isValidRoomName, userRoom } from 'socket-gateway/advanced';
+import { roomNameError } from 'socket-gateway';
 
 describe('room names', () => {
   it('formats personal rooms as user:{id}', () => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createSignInThrottle } from '@/server/http/sign-in-throttle';
-import { createMemoryRateLimitStore } from '@/socket-gateway';
+import { createMemoryRateLimitStore } from 'socket-gateway/advanced';
 
 const THROTTLED = /^Too many sign-in attempts, try again in \d+ s$/;
 

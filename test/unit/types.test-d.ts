@@ -6,9 +6,10 @@
 import { expectTypeOf } from 'vitest';
 import { z } from 'zod';
 import { z as z3 } from 'zod/v3';
-import type { EventPayload, RoomHistoryItem, SocketGateway, StandardSchemaV1 } from '@/socket-gateway';
-import { createGatewayEmitter } from '@/socket-gateway/emitter';
-import { createSocketHooks } from '@/socket-gateway/react';
+import type { EventPayload, SocketGateway } from 'socket-gateway';
+import type { RoomHistoryItem, StandardSchemaV1 } from 'socket-gateway/advanced';
+import { createGatewayEmitter } from 'socket-gateway/emitter';
+import { createSocketHooks } from 'socket-gateway/react';
 import type { AppEvents } from '@/events';
 
 /** A schema of no library at all: Standard Schema is the only contract. */

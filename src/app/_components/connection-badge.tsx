@@ -1,6 +1,6 @@
 'use client';
 
-import type { SocketStatus } from '@/socket-gateway/react';
+import type { SocketStatus } from 'socket-gateway/react';
 import { useSocketStatus } from './socket';
 
 const LABELS: Record<SocketStatus, string> = {

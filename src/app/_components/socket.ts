@@ -4,7 +4,7 @@
  * Only the TYPE of the event map comes in: no schema reaches the browser bundle.
  */
 import type { AppEvents } from '@/events';
-import { createSocketHooks } from '@/socket-gateway/react';
+import { createSocketHooks } from 'socket-gateway/react';
 
 export const { SocketProvider, useSocketEvent, useSocketStatus, useSocket, useRoomPresence, useInvalidateOnEvent, useInvalidateOnResync } =
   createSocketHooks<AppEvents>();

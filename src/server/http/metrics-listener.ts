@@ -7,7 +7,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { getLogger, type GatewayLogger } from '@/socket-gateway';
+import { getLogger } from 'socket-gateway/advanced';
+import { type GatewayLogger } from 'socket-gateway';
 import { bearerMatches } from './bearer-token';
 
 export interface MetricsListenerOptions {

@@ -20,7 +20,7 @@
  */
 import { getEnv } from '@/env';
 import { appSlot } from '@/server/process-holder';
-import { createMemoryRateLimitStore, findGatewayRuntime, type RateLimit, type RateLimitStore, type TakeResult } from '@/socket-gateway';
+import { createMemoryRateLimitStore, findGatewayRuntime, type RateLimit, type RateLimitStore, type TakeResult } from 'socket-gateway/advanced';
 
 export interface SignInThrottleOptions {
   maxFailuresPerUsername: number;

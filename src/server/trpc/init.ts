@@ -6,8 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Session } from 'next-auth';
 import { ZodError, z } from 'zod';
-import { parseSocketId, SOCKET_ID_HEADER } from '@/socket-gateway/event-map';
-import { isSocketOf, runWithRequestContext, TEMPORARILY_UNAVAILABLE } from '@/socket-gateway';
+import { parseSocketId, SOCKET_ID_HEADER } from 'socket-gateway';
+import { isSocketOf, runWithRequestContext } from 'socket-gateway/advanced';
+import { TEMPORARILY_UNAVAILABLE } from 'socket-gateway';
 import { getServerAuthSession } from '../auth';
 import { limitLookup, limitSender, RateLimitedError } from './rate-limit';
 

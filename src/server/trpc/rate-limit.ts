@@ -5,7 +5,7 @@
  */
 import { TRPCError } from '@trpc/server';
 import { getEnv } from '@/env';
-import { getMetrics, type RateLimitBucket } from '@/socket-gateway';
+import { getMetrics, type RateLimitBucket } from 'socket-gateway/advanced';
 import { gateway } from '@/server/gateway';
 
 /** The cause of a TOO_MANY_REQUESTS error; the error formatter copies `retryAfterMs` into `data`. */

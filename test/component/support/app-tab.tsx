@@ -1,6 +1,6 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import type { ReactNode, RefObject } from 'react';
-import { type SocketStore } from '@/socket-gateway/react';
+import { type SocketStore } from 'socket-gateway/react';
 import { SocketProvider } from '@/app/_components/socket';
 import { createAppTRPCClient, TRPCProvider } from '@/trpc/react';
 import { FAST_RECONNECT, tokenFor } from './socket-harness';

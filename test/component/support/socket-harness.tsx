@@ -5,9 +5,9 @@
 import { render, type RenderResult } from '@testing-library/react';
 import { StrictMode, useEffect, type ReactNode } from 'react';
 import { vi, type Mock } from 'vitest';
-import { type GatewayClientSocket, type SocketStatusSnapshot } from '@/socket-gateway/react';
+import { type GatewayClientSocket, type SocketStatusSnapshot } from 'socket-gateway/react';
 import { SocketProvider, useSocket, useSocketStatus } from '@/app/_components/socket';
-import type { GatewaySocket } from '@/socket-gateway/types';
+import type { GatewaySocket } from 'socket-gateway/advanced';
 import type { TestServer } from '../../helpers/socket-server';
 import { mintSocketToken } from '../../helpers/socket-token';
 

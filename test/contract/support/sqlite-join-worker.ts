@@ -3,7 +3,7 @@
  * argv: <db path> <userId> <first room index> <count> <maxRooms> <start at, epoch ms>; prints the
  * accepted count as JSON. Every worker waits for the same start time so that their joins overlap.
  */
-import { createSqliteMembershipStore, openDatabase } from '@/socket-gateway/stores/sqlite';
+import { createSqliteMembershipStore, openDatabase } from 'socket-gateway/stores/sqlite';
 
 const [path, userId, first, count, maxRooms, startAt] = process.argv.slice(2);
 if (!path || !userId || !first || !count || !maxRooms || !startAt) {

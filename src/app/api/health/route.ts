@@ -1,4 +1,4 @@
-import { findGatewayRuntime } from '@/socket-gateway';
+import { findGatewayRuntime } from 'socket-gateway/advanced';
 import { getServerPhase } from '@/server/lifecycle';
 
 export const dynamic = 'force-dynamic';

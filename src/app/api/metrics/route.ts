@@ -1,6 +1,6 @@
 import { getEnv } from '@/env';
 import { bearerMatches } from '@/server/http/bearer-token';
-import { getMetrics } from '@/socket-gateway';
+import { getMetrics } from 'socket-gateway/advanced';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,4 +1,4 @@
-import { findMetricsSampler } from '@/socket-gateway';
+import { findMetricsSampler } from 'socket-gateway/advanced';
 import { adminProcedure, createTRPCRouter } from '../init';
 
 export const metricsRouter = createTRPCRouter({

@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { roomNameSchema } from '@/socket-gateway';
+import { roomNameSchema } from '@/server/trpc/room-name';
 import { gateway } from '@/server/gateway';
 import { createTRPCRouter, lookupRateLimit, protectedProcedure } from '../init';
 

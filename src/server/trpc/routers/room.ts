@@ -1,6 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { RoomAccessError, roomNameSchema } from '@/socket-gateway';
+import { RoomAccessError } from 'socket-gateway';
+import { roomNameSchema } from '@/server/trpc/room-name';
 import { gateway } from '@/server/gateway';
 import { messageTextSchema, type RoomMessagePayload } from '@/events';
 import { createMessage } from '../message';

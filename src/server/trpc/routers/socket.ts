@@ -1,5 +1,5 @@
 import { getEnv } from '@/env';
-import { mintSocketToken, socketTokenKey } from '@/socket-gateway';
+import { mintSocketToken, socketTokenKey } from 'socket-gateway/advanced';
 import { socketTokenSecret } from '@/server/socket-secret';
 import { createTRPCRouter, protectedProcedure } from '../init';
 

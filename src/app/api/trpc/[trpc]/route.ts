@@ -1,6 +1,6 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { getEnv } from '@/env';
-import { getLogger } from '@/socket-gateway';
+import { getLogger } from 'socket-gateway/advanced';
 import { createTRPCContext } from '@/server/trpc/init';
 import { appRouter } from '@/server/trpc/root';
 

@@ -1,0 +1,77 @@
+/**
+ * socket-gateway/advanced: the building blocks `createSocketGateway` is made of, for an app that
+ * composes its own server (its own stores, a socket server without the facade), signs tokens
+ * elsewhere, or reads the gateway's observability (metrics, logs, the dashboard's samples,
+ * the request context). Everything here is public and semver-covered; most apps need none of it.
+ */
+export { createSocketGateway, type SocketGatewayInstance, type SocketGatewayLimits, type SocketGatewayOptions } from './create-socket-gateway';
+export { getGateway } from './get-gateway';
+export { gateway, SocketGateway, type EmitOptions, type GatewayParts, type PostOptions, type RoomHistory, type RoomHistoryItem } from './gateway';
+export { createLogSink, type EventSink } from './sinks';
+export { parseResume, SYNC_EVENT, type ResumeRequest, type SyncInfo } from './replay';
+export { createSocketServer, isOriginAllowed, ORIGIN_NOT_ALLOWED, SHUTTING_DOWN, TEMPORARILY_UNAVAILABLE, UNAUTHORIZED } from './socket-server';
+export type { CreateSocketServerOptions, SocketServerHandle, SocketServerLimits } from './socket-server';
+export {
+  authenticate,
+  mintSocketToken,
+  socketTokenKey,
+  verifySocketToken,
+  MAX_TOKEN_LENGTH,
+  MAX_USER_ID_LENGTH,
+  SOCKET_TOKEN_AUDIENCE,
+  SOCKET_TOKEN_ISSUER,
+} from './socket-token';
+export type { SocketToken, SocketUser, VerifiedSocketToken } from './socket-token';
+export {
+  assertEventMap,
+  EVENT_FRAME_ALLOWANCE,
+  libraryEvents,
+  parseSocketId,
+  SOCKET_ID_HEADER,
+  validateEventPayload,
+  type ClientEvents,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+  type EmitPayload,
+  type EventMap,
+  type EventName,
+  type EventPayload,
+  type LibraryEvents,
+  type MembershipChange,
+  type PresenceChange,
+  type StandardSchemaV1,
+} from './event-map';
+export * from './stores';
+export { findGatewayRuntime, getGatewayRuntime, registerGatewayRuntime, type GatewayRuntime } from './registry';
+export { isSocketOf, SOCKET_OWNER_TIMEOUT_MS } from './socket-owner';
+export {
+  canJoinRoom,
+  canPostToRoom,
+  canReadRoom,
+  createRoomPolicy,
+  defaultRoomPolicy,
+  isValidRoomName,
+  MAX_ROOM_NAME_LENGTH,
+  roomNameError,
+  RoomAccessError,
+  userRoom,
+  type RoomPolicy,
+  type RoomUser,
+} from './rooms';
+export type { EmitTarget, GatewayServer, GatewaySocket, SocketData } from './types';
+export { eventLabel, getMetrics, type GatewayMetrics, type HandshakeOutcome, type RateLimitBucket } from './metrics';
+export { createLogger, createThrottle, formatLine, getLogger, REDACT_PATHS, type GatewayLogger, type Logger } from './logger';
+export { currentRequestContext, runWithRequestContext, type RequestContext } from './request-context';
+export {
+  createMetricsSampler,
+  createRingBuffer,
+  findMetricsSampler,
+  registerMetricsSampler,
+  unregisterMetricsSampler,
+  type MetricsSampler,
+  type NodeSample,
+  type NodeSeries,
+  type SampleBoard,
+} from './metrics-sampler';
+export { observeRedisCommands } from './redis-command-metrics';
+export { assertEventBounds, DEFAULT_MAX_EVENT_BYTES, EventBoundsError, payloadBytes } from './event-bounds';
