@@ -70,7 +70,7 @@ export default defineConfig({
       {
         // The benchmark's own self-checks (its pure pieces: flags, charts, profile summary, the http
         // part's tables). Not `extends: true`: they share no setup with the product's suites, and
-        // test/ imports nothing from bench/ (README, "Benchmark" → "Testing the bench").
+        // test/ imports nothing from bench/ (docs/benchmarks.md, "Testing the bench").
         resolve: { alias },
         test: { name: 'bench', include: ['bench/**/*.test.ts'], environment: 'node' },
       },

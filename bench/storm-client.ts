@@ -1,6 +1,6 @@
 /**
  * The storm part's load generator: N light gateway clients in ONE process (raw Engine.IO over
- * bench/lib/raw-ws.ts) that implement the gateway's replay protocol (README, "Replay protocol"):
+ * bench/lib/raw-ws.ts) that implement the gateway's replay protocol (docs/replay-protocol.md):
  *
  * - every delivery carries its log position as the last argument (`42["ev",{…},"<ms>-<n>"]`):
  *   the client keeps the newest one, read from the frame bytes without JSON.parse;

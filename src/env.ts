@@ -109,7 +109,7 @@ const demoUserList = optionalString.transform((raw, ctx) => {
 const urlString = optionalString.refine((raw) => raw === undefined || parseOrigin(raw) !== null, 'must be an http(s) URL such as https://app.example.com');
 const redisUrl = optionalString.refine((raw) => raw === undefined || /^rediss?:\/\//.test(raw), 'must be a redis:// or rediss:// URL');
 
-/** Every variable README's environment table lists, with its rule and default. */
+/** Every variable docs/configuration.md's environment table lists, with its rule and default. */
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(0, 65_535, 3000),

@@ -1,7 +1,7 @@
 /**
  * The `catchup` part's client, in its own process on the load-generator core: ONE light
  * wire-protocol socket (../lib/raw-ws.ts) that connects, learns where it stands from
- * `gateway:sync`, goes away, and later reconnects with `auth.resume` (README, "Replay protocol").
+ * `gateway:sync`, goes away, and later reconnects with `auth.resume` (docs/replay-protocol.md).
  *
  * On the reconnect it times from sending the `40{auth}` handshake until the last missed event
  * and until `gateway:sync`, and checks every delivery without JSON.parse: the payload index

@@ -1,6 +1,6 @@
 /**
- * `catchup` part: a client that missed M events reconnects with its resume cursor (README,
- * "Replay protocol"). One node composed as in production (./gateway-node.ts), SQLite or Redis;
+ * `catchup` part: a client that missed M events reconnects with its resume cursor
+ * (docs/replay-protocol.md). One node composed as in production (./gateway-node.ts), SQLite or Redis;
  * one light client (./catchup-client.ts) on the load-generator core.
  *
  * Per trial, with a user of its own: connect and read `gateway:sync` (epoch, position), go away,

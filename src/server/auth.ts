@@ -1,6 +1,6 @@
 /**
  * next-auth options: JWT sessions and the demo Credentials provider.
- * To use a real provider, replace `providers` (see README, "Real sign-in").
+ * To use a real provider, replace `providers` (see docs/architecture.md, "Real sign-in").
  */
 import type { NextAuthOptions, Session } from 'next-auth';
 import { getToken, type JWT, type JWTDecodeParams } from 'next-auth/jwt';

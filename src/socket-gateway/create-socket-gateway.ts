@@ -31,7 +31,7 @@ import { createSocketServer, type SocketServerHandle, type SocketServerLimits } 
 import { DEFAULT_TOKEN_TTL_SECONDS, mintSocketToken, socketTokenKey, type SocketToken } from './socket-token';
 import type { RateLimit } from './stores/types';
 
-/** Per-connection and per-server limits (defaults in defaults.ts; README's Security table explains each). */
+/** Per-connection and per-server limits (defaults in defaults.ts; docs/security.md explains each). */
 export interface SocketGatewayLimits extends Partial<SocketServerLimits> {
   /** Largest payload an emit may carry, in bytes of JSON (default 64 KiB; must stay below `maxBacklogBytes`). */
   maxEventBytes?: number;

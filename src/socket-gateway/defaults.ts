@@ -5,7 +5,7 @@
  */
 import type { HandshakeLimits } from './handshake-limits';
 
-/** The socket server's per-connection limits (README's Security table explains each). */
+/** The socket server's per-connection limits (docs/security.md explains each). */
 export const DEFAULT_SOCKET_LIMITS = {
   maxConnectionsPerUser: 10,
   maxPayloadBytes: 16 * 1024,

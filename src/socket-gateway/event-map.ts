@@ -34,7 +34,7 @@ export type EmitPayload<E extends EventMap, K extends keyof E> = StandardSchemaV
 export const EVENT_FRAME_ALLOWANCE = 1024;
 
 /**
- * The replay protocol's one event (README, "Replay protocol"): sent once per connection,
+ * The replay protocol's one event (docs/replay-protocol.md): sent once per connection,
  * after any replayed events, with where the client stands in the event log.
  */
 export interface SyncInfo {

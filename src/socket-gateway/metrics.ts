@@ -1,6 +1,6 @@
 /**
- * Prometheus metrics of the gateway (prom-client), served by /api/metrics (README, "Metrics
- * and logs" lists each one).
+ * Prometheus metrics of the gateway (prom-client), served by the demo's /api/metrics
+ * (docs/operations.md, "Metrics", lists each one).
  *
  * server.ts and the code Next bundles (the /api/metrics route handler, tRPC procedures) each
  * get their own copy of this module, so the registry and its metrics live on `globalThis`

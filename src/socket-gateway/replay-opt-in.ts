@@ -10,7 +10,7 @@
  * and, only when this node has plain sockets at all, to `target.except(REPLAY_ROOM)` without it.
  * Marker rooms start with `#`, which no app room name (rooms.ts) and no Socket.IO socket id
  * contains, so no emit can address them.
- * @see README, "Replay protocol"
+ * @see docs/replay-protocol.md
  */
 
 /** Sockets that did not opt in: they receive payloads only. */

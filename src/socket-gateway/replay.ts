@@ -17,7 +17,7 @@
  * nothing comes twice. It then sends `gateway:sync` with where the client stands, or with
  * `resync: true` when the missed stretch cannot be replayed (trimmed, the log was reset, or the
  * user's budget of replays read from the log's store is spent).
- * @see README, "Replay protocol"
+ * @see docs/replay-protocol.md
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { SYNC_EVENT, type SyncInfo } from './event-map';

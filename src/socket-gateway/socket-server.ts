@@ -1,7 +1,7 @@
 /**
  * createSocketServer: the Socket.IO server of the gateway, attached to an existing
  * http.Server. It authenticates every handshake, puts each socket in its user's rooms and
- * enforces the one-way contract and the limits it is given (README, Security).
+ * enforces the one-way contract and the limits it is given (docs/security.md).
  *
  * Composition only: each job is a part of its own. origin-guard.ts (every request's origin, the
  * drain, the session caps of handshake-limits.ts), connection-limits.ts (flood, backlog, bytes
@@ -56,7 +56,7 @@ export { isOriginAllowed, ORIGIN_NOT_ALLOWED, SHUTTING_DOWN } from './origin-gua
  */
 export const DEFAULT_REPLAY_LOG_READS: RateLimit = { ratePerSecond: 1 / 10, burst: 5 };
 
-/** The socket server's limits (README's Security table lists each with its variable). */
+/** The socket server's limits (docs/security.md lists each with its setting). */
 export interface SocketServerLimits {
   /**
    * Browser origins allowed to open a socket. Requests with no Origin header are allowed (they

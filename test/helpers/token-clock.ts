@@ -1,6 +1,6 @@
 /**
  * Socket tokens carry a whole-second issue time (`iat`), and a sign-out refuses only the tokens
- * issued in an earlier second (README, Security). A test that signs out after minting waits for
+ * issued in an earlier second (docs/security.md). A test that signs out after minting waits for
  * that condition, the clock passing into the next second, instead of sleeping a fixed 1.1 s.
  */
 import { vi } from 'vitest';

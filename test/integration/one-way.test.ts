@@ -38,7 +38,7 @@ describe('client → server events have no effect', () => {
     // And the server still talks to her.
     await gateway.emitToUser('alice', 'notification', message('still here'));
     const frame = await alice.waitFor((f) => f.startsWith('42["notification"'));
-    // Exactly the payload: she did not opt into replay (README, "Replay protocol").
+    // Exactly the payload: she did not opt into replay (docs/replay-protocol.md).
     expect(JSON.parse(frame.slice(2))).toEqual(['notification', expect.objectContaining({ message: 'still here' })]);
   });
 });

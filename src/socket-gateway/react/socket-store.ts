@@ -171,7 +171,7 @@ export function createSocketStore<E extends EventMap = EventMap>({ getToken, ini
           if (stale()) return;
           tokenError = null;
           handshakeResumed = cursor !== null;
-          // `replay: true`: this client speaks the replay protocol (positions, gateway:sync; README, "Replay protocol").
+          // `replay: true`: this client speaks the replay protocol (positions, gateway:sync; docs/replay-protocol.md).
           send({ token: typeof result === 'string' ? result : result.token, replay: true, ...(cursor ? { resume: cursor } : {}) });
         },
         (error: unknown) => {

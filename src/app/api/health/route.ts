@@ -11,7 +11,7 @@ export const dynamic = 'force-dynamic';
  * `credentialsResetAt` (epoch ms): every socket token and session issued at or before it is
  * refused, because the revocation store started then or lost its data then (flushed, emptied,
  * restored from an older snapshot). It is not an outage (the node serves; users sign in again), so
- * the status stays "ok": a monitor alerts on the value moving forward. See README, Sign-out.
+ * the status stays "ok": a monitor alerts on the value moving forward. See docs/security.md, Revocation.
  */
 export function GET() {
   const runtime = findGatewayRuntime();
