@@ -5,6 +5,7 @@
  * `Symbol.for('socket-gateway.app')`, one named slot each, rather than a symbol per module.
  * @see https://nextjs.org/docs/app/guides/custom-server
  */
+import { createProcessHolder } from 'socket-gateway/advanced';
 
 /** The slots, each owned (set and read) by one module. */
 export type AppSlotName =
@@ -18,31 +19,5 @@ export type AppSlotName =
   | 'signInThrottle'
   | 'signInFallbackStore';
 
-export interface AppSlot<T> {
-  get(): T | undefined;
-  /** The slot's value, created by `create` on first use (by whichever module copy asks first). */
-  getOrCreate(create: () => T): T;
-  set(value: T): void;
-  clear(): void;
-}
-
-const HOLDER_KEY = Symbol.for('socket-gateway.app');
-
-function holder(): Partial<Record<AppSlotName, unknown>> {
-  const global = globalThis as { [HOLDER_KEY]?: Partial<Record<AppSlotName, unknown>> };
-  return (global[HOLDER_KEY] ??= {});
-}
-
 /** One slot of the app's holder; `T` is its owner module's type (only the owner asks for it). */
-export function appSlot<T>(name: AppSlotName): AppSlot<T> {
-  return {
-    get: () => holder()[name] as T | undefined,
-    getOrCreate: (create) => (holder()[name] ??= create()) as T,
-    set(value) {
-      holder()[name] = value;
-    },
-    clear() {
-      delete holder()[name];
-    },
-  };
-}
+export const appSlot = createProcessHolder<AppSlotName>('socket-gateway.app');

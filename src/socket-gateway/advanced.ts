@@ -75,3 +75,4 @@ export {
 } from './metrics-sampler';
 export { observeRedisCommands } from './redis-command-metrics';
 export { assertEventBounds, DEFAULT_MAX_EVENT_BYTES, EventBoundsError, payloadBytes } from './event-bounds';
+export { createProcessHolder, type ProcessSlot } from './process-holder';

@@ -14,8 +14,6 @@
 export type ProcessSlotName =
   /** registry.ts: the running gateway's parts (getGatewayRuntime). */
   | 'runtime'
-  /** logger.ts: the process's logger. */
-  | 'logger'
   /** metrics.ts: the prom-client metrics. */
   | 'metrics'
   /** metrics-sampler.ts: the running dashboard sampler. */
@@ -36,19 +34,18 @@ export interface ProcessSlot<T> {
   clearIf(value: T): void;
 }
 
-const HOLDER_KEY = Symbol.for('socket-gateway');
-
-function holder(): Partial<Record<ProcessSlotName, unknown>> {
-  const global = globalThis as { [HOLDER_KEY]?: Partial<Record<ProcessSlotName, unknown>> };
-  return (global[HOLDER_KEY] ??= {});
-}
-
 /**
- * One slot of the holder. `T` is the slot owner's type: the holder cannot check it across module
- * copies (two builds of the library in one process share the slot), so only the owner module asks.
+ * A holder of named slots on `globalThis` under `Symbol.for(key)`: the library's own is
+ * `processSlot` below; an app with the same problem (state server.ts and Next's bundles must
+ * share) makes its own under its own key (exported from `socket-gateway/advanced`).
  */
-export function processSlot<T>(name: ProcessSlotName): ProcessSlot<T> {
-  return {
+export function createProcessHolder<Name extends string>(key: string): <T>(name: Name) => ProcessSlot<T> {
+  const symbol = Symbol.for(key);
+  const holder = (): Partial<Record<Name, unknown>> => {
+    const global = globalThis as { [symbol]?: Partial<Record<Name, unknown>> };
+    return (global[symbol] ??= {});
+  };
+  return <T>(name: Name): ProcessSlot<T> => ({
     get: () => holder()[name] as T | undefined,
     getOrCreate: (create) => (holder()[name] ??= create()) as T,
     set(value) {
@@ -61,5 +58,11 @@ export function processSlot<T>(name: ProcessSlotName): ProcessSlot<T> {
       const slots = holder();
       if (slots[name] === value) delete slots[name];
     },
-  };
+  });
 }
+
+/**
+ * One slot of the library's holder. `T` is the slot owner's type: the holder cannot check it across module
+ * copies (two builds of the library in one process share the slot), so only the owner module asks.
+ */
+export const processSlot = createProcessHolder<ProcessSlotName>('socket-gateway');
