@@ -183,6 +183,12 @@ describe('batch cap', () => {
     expect(within.status).toBe(200);
     expect(await within.json()).toHaveLength(MAX_BATCH);
     expect(ran).toBe(before + MAX_BATCH);
+    // A POST batch of mutations: refused before its body is read.
+    const inputs = Object.fromEntries(Array.from({ length: MAX_BATCH + 1 }, (_, i) => [String(i), { orderId: `b${i}`, to: 'nobody' }]));
+    const paths = Array.from({ length: MAX_BATCH + 1 }, () => 'ship').join(',');
+    const posted = await post(`${paths}?batch=1`, JSON.stringify(inputs), { ...JSON_TYPE, 'x-test-user': 'batcher' });
+    expect(posted.status).toBe(400);
+    expect(ran).toBe(before + MAX_BATCH);
   });
 });
 

@@ -23,6 +23,6 @@ export {
   type RateLimitOptions,
 } from './rate-limit';
 export { createTRPCRouteHandler, DEFAULT_MAX_BATCH_SIZE, type TRPCRouteHandlerOptions } from './route-handler';
-export { crossSiteRefusal, CROSS_SITE_REFUSED, JSON_REQUIRED, type RequestGuardOptions } from './request-guard';
+export { BATCH_TOO_LARGE, batchRefusal, crossSiteRefusal, CROSS_SITE_REFUSED, JSON_REQUIRED, type RequestGuardOptions } from './request-guard';
 export { ownSocketId, socketIdFromRequest } from './socket-id';
 export type { RateLimit } from '../stores/types';

@@ -18,12 +18,15 @@ export interface RequestGuardOptions {
 
 /** JSON-RPC error codes tRPC uses for these HTTP statuses. */
 const REFUSALS = {
+  BAD_REQUEST: { status: 400, jsonRpc: -32600 },
   FORBIDDEN: { status: 403, jsonRpc: -32003 },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, jsonRpc: -32015 },
 } as const;
 
 export const CROSS_SITE_REFUSED = 'Cross-site request refused';
 export const JSON_REQUIRED = 'Send JSON (Content-Type: application/json)';
+/** tRPC's own words for the same refusal (its `maxBatchSize`, from 11.x on), so clients see one message. */
+export const BATCH_TOO_LARGE = 'Batch call exceeds maximum size';
 
 function refuse(code: keyof typeof REFUSALS, message: string, path: string | undefined): Response {
   const { status, jsonRpc } = REFUSALS[code];
@@ -39,4 +42,15 @@ export function crossSiteRefusal(req: Request, { allowedOrigins, path }: Request
   const type = req.headers.get('content-type')?.split(';', 1)[0]?.trim().toLowerCase();
   if (type !== 'application/json') return refuse('UNSUPPORTED_MEDIA_TYPE', JSON_REQUIRED, path);
   return null;
+}
+
+/**
+ * Null when `req` is not a batch or holds at most `maxBatchSize` calls (`?batch=1`, procedure paths
+ * joined by commas); otherwise 400, before anything is read or run. Checked here rather than left
+ * to tRPC's `maxBatchSize`, which only recent 11.x releases have: on an older one the cap would
+ * be silently absent.
+ */
+export function batchRefusal(req: Request, { maxBatchSize, path }: { maxBatchSize: number; path: string }): Response | null {
+  if (new URL(req.url).searchParams.get('batch') !== '1') return null;
+  return path.split(',').length > maxBatchSize ? refuse('BAD_REQUEST', BATCH_TOO_LARGE, undefined) : null;
 }

@@ -2,8 +2,8 @@
  * The route handler of a tRPC endpoint on the fetch adapter (a Next.js App Router route, or any
  * server with `Request`/`Response`) with the guards an app needs on it:
  * - the cross-site guard (request-guard.ts) before tRPC reads anything;
- * - a batch cap: a batch of more than `maxBatchSize` calls is refused whole (400) and runs
- *   nothing (red-team H2: 1,500 calls in one request ran at once, +400 MB RSS). Give the client's
+ * - a batch cap: a batch of more than `maxBatchSize` calls is refused whole (400) before its
+ *   body is read, and runs nothing (on every @trpc/server 11, whether or not it has its own) (red-team H2: 1,500 calls in one request ran at once, +400 MB RSS). Give the client's
  *   `httpBatchLink` the same `maxItems`;
  * - `Cache-Control: no-store` on every answer (they carry per-user data such as socket tokens);
  * - `Retry-After` (seconds) on a rate-limit refusal.
@@ -11,7 +11,7 @@
  */
 import type { AnyTRPCRouter } from '@trpc/server';
 import { fetchRequestHandler, type FetchCreateContextFn, type FetchHandlerRequestOptions } from '@trpc/server/adapters/fetch';
-import { crossSiteRefusal } from './request-guard';
+import { batchRefusal, crossSiteRefusal } from './request-guard';
 import { retryAfterMsOf } from './rate-limit';
 
 /** Calls per batch unless `maxBatchSize` says otherwise (the client's `httpBatchLink({ maxItems })` should match). */
@@ -45,14 +45,14 @@ export function createTRPCRouteHandler<TRouter extends AnyTRPCRouter>(options: T
   if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) throw new Error(`maxBatchSize must be a positive integer, got ${maxBatchSize}`);
   if (allowedOrigins.length === 0) throw new Error('allowedOrigins must name the app origin (for example https://app.example)');
   return async (req) => {
-    const refused = crossSiteRefusal(req, { allowedOrigins, path: procedurePath(req, endpoint) });
+    const path = procedurePath(req, endpoint);
+    const refused = crossSiteRefusal(req, { allowedOrigins, path }) ?? batchRefusal(req, { maxBatchSize, path });
     if (refused) return refused;
     return fetchRequestHandler({
       endpoint,
       req,
       router,
       createContext,
-      maxBatchSize,
       responseMeta({ errors }) {
         const headers: Record<string, string> = { 'cache-control': 'no-store' };
         const retryAfterMs = Math.max(0, ...errors.map((error) => retryAfterMsOf(error) ?? 0));
