@@ -12,10 +12,10 @@ import { bodyLimitFor, declaredLengthFits, limitRequestBody, refuseTooLarge } fr
 import { CLIENT_ADDRESS_HEADER, clientAddress } from './src/server/http/client-address';
 import { limitConnections } from './src/server/http/connection-limits';
 import { startMetricsListener, type MetricsListener } from './src/server/http/metrics-listener';
-import { applySecurityHeaders } from './src/server/http/security-headers';
 import { setServerPhase } from './src/server/lifecycle';
 import { createRealtime } from './src/server/realtime';
 import { createLogger, getMetrics } from 'socket-gateway/advanced';
+import { createSecurityHeaders } from 'socket-gateway/next';
 
 /**
  * A log reader that went away (a closed pipe) must not take the server down: writes to it
@@ -63,18 +63,20 @@ async function main(): Promise<void> {
 
   // Everything but /socket.io (Engine.IO takes those first) comes through here.
   const bodyLimits = { apiBytes: env.http.apiMaxBodyBytes, defaultBytes: env.http.maxBodyBytes };
-  const headerOptions = { appOrigin: env.appOrigin, dev: env.dev };
+  // CSP and friends (socket-gateway/next); an app with an OAuth provider adds its sources here,
+  // e.g. `sources: { 'form-action': ['https://discord.com'], 'img-src': ['https://authjs.dev'] }`.
+  const applySecurityHeaders = createSecurityHeaders({ appOrigin: env.appOrigin, dev: env.dev });
   httpServer.on('request', (req, res) => {
     // Who is asking, for per-address limits in code Next runs (sign-in throttling); never the client's say.
     req.headers[CLIENT_ADDRESS_HEADER] = clientAddress(req, env.trustProxy);
-    applySecurityHeaders(req, res, headerOptions);
+    applySecurityHeaders(req, res);
     limitRequestBody(req, res, bodyLimitFor(req.url, bodyLimits), () => void handle(req, res));
   });
   // `Expect: 100-continue`: an oversized declared body is refused before the client sends it.
   httpServer.on('checkContinue', (req, res) => {
     const cap = bodyLimitFor(req.url, bodyLimits);
     if (!req.url?.startsWith('/socket.io/') && !declaredLengthFits(req, cap)) {
-      applySecurityHeaders(req, res, headerOptions);
+      applySecurityHeaders(req, res);
       return refuseTooLarge(res, cap);
     }
     res.writeContinue();

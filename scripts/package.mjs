@@ -42,6 +42,7 @@ const OPTIONAL_PEER_OWNERS = {
   react: ['./react'],
   '@tanstack/react-query': ['./react'],
   'socket.io-client': ['./react'],
+  '@trpc/server': ['./trpc'],
 };
 /** Packages a browser entry must never reach (besides Node built-ins). */
 const SERVER_PACKAGES = [

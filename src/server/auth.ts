@@ -7,6 +7,7 @@ import { getToken, type JWT, type JWTDecodeParams } from 'next-auth/jwt';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { cookies } from 'next/headers';
 import { findGatewayRuntime } from 'socket-gateway/advanced';
+import { revokeOnSignOut } from 'socket-gateway/next';
 import { gateway } from '@/server/gateway';
 import { sharedAuthLogger } from './auth-logger';
 import { verifyDemoCredentials, type Role } from './demo-users';
@@ -69,7 +70,7 @@ export const authOptions: NextAuthOptions = {
     // Revocation: a signed-out user's open sockets close on every tab, and socket tokens
     // minted before the sign-out stop working.
     async signOut({ token }) {
-      if (token?.sub && findGatewayRuntime()) await gateway.revokeUserSockets(token.sub);
+      await revokeOnSignOut(token?.sub);
     },
   },
 };

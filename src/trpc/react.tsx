@@ -10,7 +10,7 @@ import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { createContext, useContext, useState, type ReactNode, type RefObject } from 'react';
 import type { AppRouter } from '@/server/trpc/root';
-import { SOCKET_ID_HEADER, type SocketStore } from 'socket-gateway/react';
+import { socketIdHeaders, type SocketStore } from 'socket-gateway/react';
 import { createQueryClient } from './query-client';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
@@ -26,21 +26,13 @@ function getQueryClient(): QueryClient {
 /** The server refuses bigger batches (TRPC_MAX_BATCH_SIZE); the layout passes its value down. */
 const DEFAULT_MAX_BATCH_SIZE = 10;
 
-/**
- * "To others": the headers that carry this tab's socket id, when it has a connected socket, so
- * procedures can emit to every tab but this one (`ctx.socketId`). No socket yet: no header.
- */
-export function socketIdHeaders(getSocketId: () => string | undefined): Record<string, string> {
-  const socketId = getSocketId();
-  return socketId ? { [SOCKET_ID_HEADER]: socketId } : {};
-}
-
 export function createAppTRPCClient(
   baseUrl = '',
   maxBatchSize = DEFAULT_MAX_BATCH_SIZE,
   getSocketId: () => string | undefined = () => undefined,
 ): TRPCClient<AppRouter> {
-  // Plain JSON on the wire (no transformer), same origin: the session cookie goes along.
+  // Plain JSON on the wire (no transformer), same origin: the session cookie goes along. "To others":
+  // the tab's socket id rides in `x-socket-id` (socketIdHeaders), when it has a connected socket.
   return createTRPCClient<AppRouter>({
     links: [httpBatchLink({ url: `${baseUrl}/api/trpc`, maxItems: maxBatchSize, headers: () => socketIdHeaders(getSocketId) })],
   });

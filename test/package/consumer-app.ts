@@ -16,6 +16,8 @@ export const CONSUMER_DEPENDENCIES = [
   'zod@3.25.76',
   'react@19.3.1',
   '@tanstack/react-query@5.108.0',
+  // the optional peer of socket-gateway/trpc (every entry is imported below)
+  '@trpc/server@11.22.1',
   '@types/react@19.3.0',
   '@types/node@20.19.43',
 ];

@@ -6,11 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Session } from 'next-auth';
 import { ZodError, z } from 'zod';
-import { parseSocketId, SOCKET_ID_HEADER } from 'socket-gateway';
-import { isSocketOf, runWithRequestContext } from 'socket-gateway/advanced';
+import { runWithRequestContext } from 'socket-gateway/advanced';
 import { TEMPORARILY_UNAVAILABLE } from 'socket-gateway';
+import { ownSocketId, rateLimitMiddleware, retryAfterMsOf, socketIdFromRequest } from 'socket-gateway/trpc';
 import { getServerAuthSession } from '../auth';
-import { limitLookup, limitSender, RateLimitedError } from './rate-limit';
+import { lookupLimit, senderLimit } from './rate-limit';
 
 export interface TRPCContext {
   session: Session | null;
@@ -18,13 +18,13 @@ export interface TRPCContext {
    * The calling tab's socket id (header `x-socket-id`, sent by the tRPC client link), when it has
    * a connected socket: pass it as `exceptSocketId` to emit "to others". Undefined when absent or malformed.
    * Here it is only the caller's claim: `protectedProcedure` keeps it for mutations only when it
-   * names one of the caller's own sockets (socket-owner.ts), and drops it otherwise.
+   * names one of the caller's own sockets (`ownSocketId`), and drops it otherwise.
    */
   socketId?: string;
 }
 
 export async function createTRPCContext(opts?: { req?: Request }): Promise<TRPCContext> {
-  const socketId = parseSocketId(opts?.req?.headers.get(SOCKET_ID_HEADER) ?? undefined);
+  const socketId = socketIdFromRequest(opts?.req);
   return { session: await getServerAuthSession(), ...(socketId ? { socketId } : {}) };
 }
 
@@ -39,7 +39,8 @@ const t = initTRPC.context<TRPCContext>().create({
       const { stack: _stack, ...data } = shape.data; // (development only; it names the cause too)
       return { ...shape, message: TEMPORARILY_UNAVAILABLE, data: { ...data, zodError: null } };
     }
-    if (error.cause instanceof RateLimitedError) return { ...shape, data: { ...shape.data, zodError: null, retryAfterMs: error.cause.retryAfterMs } };
+    const retryAfterMs = retryAfterMsOf(error);
+    if (retryAfterMs !== undefined) return { ...shape, data: { ...shape.data, zodError: null, retryAfterMs } };
     if (!(error.cause instanceof ZodError)) return { ...shape, data: { ...shape.data, zodError: null } };
     const message = error.cause.issues.map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');
     return { ...shape, message, data: { ...shape.data, zodError: z.flattenError(error.cause) } };
@@ -59,7 +60,7 @@ export const protectedProcedure = traced.use(async ({ ctx, next, type }) => {
   if (!user?.id) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
   // Another user's socket id would keep THEIR tab from an event (attacks-3 F11): ignored, not an
   // error. Checked for mutations only (queries emit nothing), and only when the header came.
-  const socketId = type === 'mutation' && ctx.socketId && (await isSocketOf(user.id, ctx.socketId)) ? ctx.socketId : undefined;
+  const socketId = type === 'mutation' ? await ownSocketId(user.id, ctx.socketId) : undefined;
   return next({ ctx: { user, socketId } });
 });
 
@@ -73,15 +74,7 @@ export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
  * count: one token per call from the sender's bucket (EMIT_RATE_PER_SECOND / EMIT_RATE_BURST).
  * A call refused later (a non-member's room.post) still counts, like any attempt.
  */
-export const emitRateLimit = t.middleware(async ({ ctx, next }) => {
-  const userId = ctx.session?.user?.id;
-  if (userId) await limitSender(userId);
-  return next();
-});
+export const emitRateLimit = rateLimitMiddleware(senderLimit, (ctx: TRPCContext) => ctx.session?.user?.id);
 
 /** For lookups of other users' state (`presence.user`), after `.input()`: one token per call from the caller's lookup bucket (PRESENCE_LOOKUP_RATE_PER_SECOND / _BURST). */
-export const lookupRateLimit = t.middleware(async ({ ctx, next }) => {
-  const userId = ctx.session?.user?.id;
-  if (userId) await limitLookup(userId);
-  return next();
-});
+export const lookupRateLimit = rateLimitMiddleware(lookupLimit, (ctx: TRPCContext) => ctx.session?.user?.id);

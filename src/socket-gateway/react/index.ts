@@ -36,3 +36,4 @@ export {
 } from './socket-store';
 export type { ClientEvents, EventMap, EventPayload, LibraryEvents, MembershipChange, PresenceChange, SyncInfo } from '../event-map';
 export { SOCKET_ID_HEADER } from './socket-store';
+export { socketIdHeaders } from './socket-id-headers';

@@ -1,0 +1,28 @@
+/**
+ * socket-gateway/trpc: the guards a tRPC app needs around the gateway (server, needs @trpc/server 11).
+ * - `createRateLimit` + `rateLimitMiddleware`: per-user limits on procedures that emit, in the
+ *   gateway's shared rate-limit store; TOO_MANY_REQUESTS with a retry hint (`retryAfterMsOf`).
+ * - `createTRPCRouteHandler`: the fetch-adapter route with the batch cap, the cross-site (CSRF)
+ *   guard, no-store and Retry-After; `crossSiteRefusal` alone for a handler of your own.
+ * - `socketIdFromRequest` + `ownSocketId`: "to others" (`x-socket-id`), honoured only for the caller's own socket.
+ *
+ * @example
+ * const emitLimit = createRateLimit({ name: 'emit', limit: { ratePerSecond: 1, burst: 10 }, message: 'Too many messages' });
+ * export const emitRateLimit = rateLimitMiddleware(emitLimit, (ctx: { userId?: string }) => ctx.userId);
+ * // app/api/trpc/[trpc]/route.ts
+ * const handler = createTRPCRouteHandler({ router: appRouter, createContext, allowedOrigins: ['https://app.example'] });
+ * export { handler as GET, handler as POST };
+ */
+export {
+  createRateLimit,
+  rateLimitMiddleware,
+  RateLimitedError,
+  retryAfterMsOf,
+  type RateLimitBackend,
+  type RateLimiter,
+  type RateLimitOptions,
+} from './rate-limit';
+export { createTRPCRouteHandler, DEFAULT_MAX_BATCH_SIZE, type TRPCRouteHandlerOptions } from './route-handler';
+export { BATCH_TOO_LARGE, batchRefusal, crossSiteRefusal, CROSS_SITE_REFUSED, JSON_REQUIRED, type RequestGuardOptions } from './request-guard';
+export { ownSocketId, socketIdFromRequest } from './socket-id';
+export type { RateLimit } from '../stores/types';

@@ -1,0 +1,21 @@
+/**
+ * "To others" on the server: the calling tab's socket id arrives in the `x-socket-id` header (the
+ * client's `socketIdHeaders`). It is only the caller's claim, honoured when it names one of the
+ * caller's OWN sockets: another user's id would keep THEIR tab from an event (attacks-3 F11).
+ */
+import { parseSocketId, SOCKET_ID_HEADER } from '../event-map';
+import { isSocketOf } from '../socket-owner';
+
+/** The socket id `req` claims (`x-socket-id`), or undefined when absent or malformed. Put it in the tRPC context. */
+export function socketIdFromRequest(req: Pick<Request, 'headers'> | undefined): string | undefined {
+  return parseSocketId(req?.headers.get(SOCKET_ID_HEADER) ?? undefined);
+}
+
+/**
+ * `socketId` when it is an open socket of `userId` (on any node), else undefined: pass the result
+ * as `exceptSocketId`. Only mutations need it (queries emit nothing): skip the check for them.
+ */
+export async function ownSocketId(userId: string, socketId: string | null | undefined): Promise<string | undefined> {
+  if (!socketId) return undefined;
+  return (await isSocketOf(userId, socketId)) ? socketId : undefined;
+}
