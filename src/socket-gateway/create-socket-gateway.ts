@@ -59,8 +59,12 @@ export interface RoomOptions<U extends RoomUser = RoomUser> extends Partial<Room
 export interface SocketGatewayOptions<Events extends EventMap = EventMap, U extends RoomUser = RoomUser> {
   /** The app's events: event name → Standard Schema. */
   events: Events;
-  /** The HS256 secret of socket tokens: a string of >= 32 characters or a key of >= 32 bytes. No default. */
-  secret: string | Uint8Array;
+  /**
+   * The HS256 secret of socket tokens: a string of >= 32 characters or a key of >= 32 bytes. No default.
+   * A function is read (and checked) at the first `attach` or `mintToken` instead of here: for a
+   * module that `next build` imports where the secret is only set at run time.
+   */
+  secret: string | Uint8Array | (() => string | Uint8Array | undefined);
   /** Every piece on this Redis (several nodes): `redis://` or `rediss://`. Not with `database`. */
   redisUrl?: string;
   redis?: { keyPrefix?: string; connectTimeoutMs?: number };
@@ -129,7 +133,10 @@ export function createSocketGateway<Events extends EventMap, U extends RoomUser 
   options: SocketGatewayOptions<Events, U>,
 ): SocketGatewayInstance<Events, U> {
   checkOptions(options);
-  const key = socketTokenKey(options.secret); // no secret, or a short one: a TypeError here
+  // No secret, or a short one: a TypeError here (or, for a function, at the first attach or mintToken).
+  const { secret } = options;
+  let resolvedKey = typeof secret === 'function' ? undefined : socketTokenKey(secret);
+  const key = () => (resolvedKey ??= socketTokenKey(typeof secret === 'function' ? (secret() as string | Uint8Array) : secret));
   const ttlSeconds = options.token?.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
   if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1) throw new TypeError('createSocketGateway: token.ttlSeconds must be a whole number >= 1');
   const logger = options.logger ?? getLogger();
@@ -185,10 +192,11 @@ export function createSocketGateway<Events extends EventMap, U extends RoomUser 
 
   const attach = async (httpServer: HttpServer): Promise<void> => {
     if (closing) throw new Error('socket-gateway: closed');
+    const tokenKey = key(); // a secret given as a function is checked now, before anything starts
     backend = await startBackend();
     const limits = options.limits ?? {};
     sockets = createSocketServer(httpServer, {
-      secret: key,
+      secret: tokenKey,
       events: options.events,
       ...(options.rooms ? { rooms: options.rooms as Partial<RoomPolicy> } : {}),
       logger,
@@ -251,7 +259,7 @@ export function createSocketGateway<Events extends EventMap, U extends RoomUser 
       attaching = attach(httpServer);
       return attaching;
     },
-    mintToken: (userId) => mintSocketToken(userId, { key, ttlSeconds }),
+    mintToken: async (userId) => mintSocketToken(userId, { key: key(), ttlSeconds }),
     dependencies: () => backend?.dependencies() ?? {},
     drain: () => sockets?.drain(),
     close() {

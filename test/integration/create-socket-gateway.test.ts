@@ -181,4 +181,21 @@ describe('createSocketGateway: bad options are refused before anything starts', 
     const realtime = createSocketGateway({ events, secret, register: false });
     await expect((async () => realtime.gateway.emitToUser('bob', 'notification', note('early')))()).rejects.toThrow(/attach/);
   });
+
+  it('a secret given as a function is read at the first attach or mintToken (a build without it imports the module fine), and checked then', async () => {
+    const runtime: { secret?: string } = {}; // set later, as the environment is at run time
+    const realtime = createSocketGateway({ events, secret: () => runtime.secret, register: false }); // next build: no secret yet, no throw
+    await expect(realtime.mintToken('bob')).rejects.toThrow(/secret is required/);
+    const httpServer = createServer();
+    await expect(realtime.attach(httpServer)).rejects.toThrow(/secret is required/);
+    expect(httpServer.listening).toBe(false);
+    await realtime.close();
+
+    runtime.secret = secret;
+    const { realtime: started, url } = await start({ events, secret: () => runtime.secret, register: false });
+    const bob = await connectWith(url, (await started.mintToken('bob')).token);
+    const received = next(bob, 'notification');
+    await started.gateway.emitToUser('bob', 'notification', note('lazy secret'));
+    expect(await received).toMatchObject({ message: 'lazy secret' });
+  });
 });
