@@ -27,13 +27,16 @@ export interface SseServerOptions extends Partial<Omit<EventStreamsOptions, 'log
   stores: Pick<GatewayStores, 'membership' | 'revocations'>;
   /** tRPC's `sse.maxDurationMs`: every response ends after this long, and the client resumes. */
   maxDurationMs?: number;
+  /** The same, by the helper's own `maxDurationMs` option. */
+  helperMaxDurationMs?: number;
 }
 
-function buildRouter(streams: EventStreams, stores: SseServerOptions['stores'], maxDurationMs: number | undefined) {
+function buildRouter(streams: EventStreams, stores: SseServerOptions['stores'], maxDurationMs: number | undefined, helperMaxDurationMs?: number) {
   const t = initTRPC.context<Ctx>().create({ sse: { ...(maxDurationMs ? { maxDurationMs } : {}) } });
   const events = createEventsSubscription<Payloads, Ctx>({
     streams,
     revocations: stores.revocations,
+    ...(helperMaxDurationMs ? { maxDurationMs: helperMaxDurationMs } : {}),
     user: (ctx) => (ctx.userId ? { id: ctx.userId, ...(ctx.issuedAt ? { issuedAt: ctx.issuedAt } : {}) } : null),
   });
   return t.router({ events: t.procedure.input(parseEventsInput).subscription(events) });
@@ -61,9 +64,9 @@ export interface SseSubscription {
 }
 
 export async function startSseServer(options: SseServerOptions): Promise<SseServer> {
-  const { log, stores, maxDurationMs, ...streamOptions } = options;
+  const { log, stores, maxDurationMs, helperMaxDurationMs, ...streamOptions } = options;
   const streams = createEventStreams({ log, membership: stores.membership, ...streamOptions });
-  const router = buildRouter(streams, stores, maxDurationMs);
+  const router = buildRouter(streams, stores, maxDurationMs, helperMaxDurationMs);
   const server = createHTTPServer({
     router,
     createContext: ({ req }) => {

@@ -148,8 +148,11 @@ describe.each(Object.keys(backends))('tRPC SSE event stream (%s log)', (name) =>
     expect(resumeSync.replayed).toBe(forAlice(missed).length);
   });
 
-  it('a duration-ended stream (tRPC sse.maxDurationMs) resumes without loss', async () => {
-    const server = await start({ maxDurationMs: 250 });
+  it.each([
+    ['tRPC sse.maxDurationMs', { maxDurationMs: 250 }],
+    ["the helper's maxDurationMs", { helperMaxDurationMs: 250 }],
+  ])('a duration-ended stream (%s) resumes without loss', async (_, duration) => {
+    const server = await start(duration);
     const alice = server.subscribe('alice');
     await until(() => alice.syncs().length === 1, 'the first gateway:sync');
     const emits = mixed('duration', 60);

@@ -57,6 +57,13 @@ export interface EventsSubscriptionOptions<Ctx> {
   revocations: Pick<RevocationStore, 'notBefore'>;
   /** The authenticated user of the request's context; nothing: refused with UNAUTHORIZED. */
   user(ctx: Ctx): StreamUser | null | undefined;
+  /**
+   * End each response after this long (ms), resumably: the client reconnects with its last id and
+   * loses nothing. What a serverless platform's request limit needs; the same as tRPC's
+   * `sse.maxDurationMs`, but read per call (an app's settings are not known when its router is built).
+   * Default: no limit.
+   */
+  maxDurationMs?: number;
   /** Optional budget of replays read from the log's store, per user (event-stream.ts `mayReadLog`). */
   mayReadLog?(userId: string): Promise<boolean>;
 }
@@ -70,7 +77,8 @@ function resumableEnd(message: string): Error {
 
 /** The procedure body: `procedure.input(parseEventsInput).subscription(createEventsSubscription(...))`. */
 export function createEventsSubscription<Payloads extends Record<string, unknown>, Ctx = unknown>(options: EventsSubscriptionOptions<Ctx>) {
-  const { streams, revocations, user: userOf, mayReadLog } = options;
+  const { streams, revocations, user: userOf, mayReadLog, maxDurationMs } = options;
+  if (maxDurationMs !== undefined && !(maxDurationMs >= 1)) throw new RangeError(`maxDurationMs must be at least 1, got ${maxDurationMs}`);
   return async function* eventsSubscription({
     ctx,
     input,
@@ -87,15 +95,18 @@ export function createEventsSubscription<Payloads extends Record<string, unknown
       const notBefore = await revocations.notBefore(user.id);
       return notBefore !== undefined && issuedAt <= notBefore;
     };
+    const expiry = new AbortController();
+    const timer = maxDurationMs === undefined ? undefined : setTimeout(() => expiry.abort(), maxDurationMs);
     let stream;
     try {
       stream = streams.open(user.id, {
         lastEventId: input?.lastEventId,
         revoked,
         ...(mayReadLog ? { mayReadLog: () => mayReadLog(user.id) } : {}),
-        ...(signal ? { signal } : {}),
+        signal: signal ? AbortSignal.any([signal, expiry.signal]) : expiry.signal,
       });
     } catch (error) {
+      clearTimeout(timer);
       if (error instanceof EventStreamLimitError) throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message });
       throw error;
     }
@@ -109,6 +120,10 @@ export function createEventsSubscription<Payloads extends Record<string, unknown
         throw resumableEnd(error.message);
       }
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
+    // The stream ended for its duration (not for the client): never tRPC's `return`, which would complete the subscription.
+    if (expiry.signal.aborted) throw resumableEnd('The response reached its maximum duration: reconnect with the last event id');
   };
 }
