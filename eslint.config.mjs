@@ -12,6 +12,7 @@ const gatewayInternals = {
     '!@/socket-gateway/react',
     '!@/socket-gateway/events',
     '!@/socket-gateway/emitter',
+    '!@/socket-gateway/trpc',
     '!@/socket-gateway/stores',
     '@/socket-gateway/stores/*',
     '!@/socket-gateway/stores/sqlite',

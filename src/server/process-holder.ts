@@ -16,7 +16,9 @@ export type AppSlotName =
   | 'authLogger'
   /** http/sign-in-throttle.ts: the throttle, and its store where no gateway runs. */
   | 'signInThrottle'
-  | 'signInFallbackStore';
+  | 'signInFallbackStore'
+  /** event-streams.ts: the events subscription's streams (and, under `next start`, the Redis runtime). */
+  | 'eventStreams';
 
 export interface AppSlot<T> {
   get(): T | undefined;

@@ -11,6 +11,7 @@ import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Env } from '@/env';
 import { addressKey, clientAddress } from '@/server/http/client-address';
+import { provideEventStreams } from '@/server/event-streams';
 import { reportPublishFailures } from '@/server/redis-publisher';
 import {
   createMetricsSampler,
@@ -167,6 +168,8 @@ export async function createRealtime(httpServer: HttpServer, env: Env): Promise<
   });
   presence.restore = sockets.restorePresence;
   await sockets.ready;
+  // The events subscription (SSE) of this node follows the same log (src/server/event-streams.ts).
+  const eventStreams = provideEventStreams(backend.log, backend.stores, env);
   // The admin dashboard's samples (metrics-sampler.ts): this node's, every second, shared through Redis in cluster mode.
   const throttle = createThrottle();
   const sampler = createMetricsSampler({
@@ -185,6 +188,7 @@ export async function createRealtime(httpServer: HttpServer, env: Env): Promise<
     async close() {
       sampler.close();
       unregisterMetricsSampler(sampler);
+      await eventStreams.close();
       await sockets.close();
       await backend.log.close?.();
       await backend.close();

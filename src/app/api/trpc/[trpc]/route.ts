@@ -1,6 +1,7 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { getEnv } from '@/env';
 import { getLogger } from '@/socket-gateway';
+import { ensureNextOnlyRealtime } from '@/server/event-streams';
 import { createTRPCContext } from '@/server/trpc/init';
 import { appRouter } from '@/server/trpc/root';
 
@@ -43,8 +44,10 @@ function procedurePath(req: Request): string {
   }
 }
 
-function handler(req: Request) {
+async function handler(req: Request) {
   const path = procedurePath(req);
+  // Under `next start` with Redis (no server.ts): the gateway runs on Redis in this process (event-streams.ts).
+  await ensureNextOnlyRealtime();
   return (
     refusal(req, path) ??
     fetchRequestHandler({
