@@ -39,7 +39,7 @@ export interface AppEventStreams {
 
 const slot = appSlot<Promise<AppEventStreams>>('eventStreams');
 
-/** How often a Next-only instance trims the shared log (a socket server trims every 5 s). */
+/** How often a Next-only instance trims the shared log and checks the revocation store (a socket server: every 5 s). */
 const LOG_TRIM_INTERVAL_MS = 5_000;
 
 function streamsOver(log: EventLog, stores: AppEventStreams['stores'], env: Env): EventStreams {
@@ -115,7 +115,10 @@ async function startNextOnly(redis: NonNullable<Env['redis']>, env: Env): Promis
         dependencies: () => ({ redis: connected.every((c) => c.isReady) ? 'up' : 'down' }),
       });
     }
-    const trimTimer = setInterval(() => void log.trim().catch(() => {}), LOG_TRIM_INTERVAL_MS);
+    // As a socket server's heartbeat does: the revocation store checks it still holds its data (a
+    // flushed Redis raises the global not-before now, at start-up, not at some later first read).
+    await stores.revocations.check();
+    const trimTimer = setInterval(() => void Promise.all([log.trim(), stores.revocations.check()]).catch(() => {}), LOG_TRIM_INTERVAL_MS);
     trimTimer.unref();
     const streams = streamsOver(log, stores, env);
     getLogger().info({ event: 'next_only_realtime', mode: 'redis' }, '> Realtime without a socket server: emits and event streams on Redis');
