@@ -50,6 +50,8 @@ export interface SseServer {
   /** Every EventSource the clients opened, in order. */
   sources: FetchEventSource[];
   subscribe(userId: string, options?: { issuedAt?: number; lastEventId?: string }): SseSubscription;
+  /** A tRPC client signed in as `userId` (the browser store's `subscribe` calls its `events.subscribe`), and the EventSources it opens. */
+  client(userId: string, options?: { issuedAt?: number }): { client: ReturnType<typeof createTRPCClient<SseRouter>>; sources: FetchEventSource[] };
   stop(): Promise<void>;
 }
 
@@ -67,7 +69,7 @@ export async function startSseServer(options: SseServerOptions): Promise<SseServ
   const { log, stores, maxDurationMs, helperMaxDurationMs, ...streamOptions } = options;
   const streams = createEventStreams({ log, membership: stores.membership, ...streamOptions });
   const router = buildRouter(streams, stores, maxDurationMs, helperMaxDurationMs);
-  const server = createHTTPServer({
+  const http = createHTTPServer({
     router,
     createContext: ({ req }) => {
       const user = req.headers['x-user'];
@@ -75,16 +77,16 @@ export async function startSseServer(options: SseServerOptions): Promise<SseServ
       return { userId: typeof user === 'string' ? user : undefined, issuedAt: Number.isFinite(issuedAt) && issuedAt > 0 ? issuedAt : undefined };
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   const sources: FetchEventSource[] = [];
   const subscriptions: SseSubscription[] = [];
 
-  return {
+  const server: SseServer = {
     url,
     streams,
     sources,
-    subscribe(userId, { issuedAt = Date.now(), lastEventId } = {}) {
+    client(userId, { issuedAt = Date.now() } = {}) {
       const mine: FetchEventSource[] = [];
       class TrackedSource extends FetchEventSource {
         constructor(target: string, init?: ConstructorParameters<typeof FetchEventSource>[1]) {
@@ -102,6 +104,10 @@ export async function startSseServer(options: SseServerOptions): Promise<SseServ
           }),
         ],
       });
+      return { client, sources: mine };
+    },
+    subscribe(userId, { issuedAt = Date.now(), lastEventId } = {}) {
+      const { client, sources: mine } = server.client(userId, { issuedAt });
       const received: Received[] = [];
       const errors: Error[] = [];
       const subscription = client.events.subscribe(lastEventId ? { lastEventId } : {}, {
@@ -123,10 +129,11 @@ export async function startSseServer(options: SseServerOptions): Promise<SseServ
       for (const subscription of subscriptions) subscription.unsubscribe();
       for (const source of sources) source.close();
       await streams.close();
-      server.closeAllConnections?.();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      http.closeAllConnections?.();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
+  return server;
 }
 
 /** Waits until `check` holds (polls every 10 ms), or fails after `timeoutMs` naming `what`. */

@@ -30,5 +30,6 @@ export {
   type SocketTokenFetcher,
   type SyncNotice,
 } from './socket-store';
+export { createSseSocketStore, sseTransport, type SseItem, type SseSocketStoreOptions, type SseSubscribe } from './sse-socket-store';
 export type { EventPayload, MessagePayload, PresenceChange, RoomMessagePayload, ServerEventName, SyncInfo } from '../events';
 export { SOCKET_ID_HEADER } from './socket-store';
