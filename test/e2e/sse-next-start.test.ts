@@ -17,14 +17,15 @@ import { until } from '../helpers/sse-server';
 
 interface NextStart {
   url: string;
+  port: number;
   child: ChildProcess;
   output(): string;
   stop(): Promise<void>;
 }
 
 /** `next start` on a free port (the production build; no server.ts), ready once /api/health answers. */
-async function startNextOnly(env: Record<string, string>): Promise<NextStart> {
-  const port = await freePort();
+async function startNextOnly(env: Record<string, string>, port?: number): Promise<NextStart> {
+  port ??= await freePort();
   const child = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', 'localhost'], {
     env: {
       ...process.env,
@@ -57,6 +58,7 @@ async function startNextOnly(env: Record<string, string>): Promise<NextStart> {
   }
   return {
     url,
+    port,
     child,
     output: () => output,
     async stop() {
@@ -165,6 +167,19 @@ describe('next start + Redis, no server.ts: events over tRPC SSE', () => {
     expect(stream.messages()).toEqual(['cli-1', 'from-bob', 'missed-1', 'missed-2', 'missed-3', 'late-1', 'late-2', 'late-3', 'late-4']);
     expect(stream.errors).toEqual([]);
     expect(app.output()).toContain('Realtime without a socket server');
+
+    // An instance restart: the client (cut off first, so that nothing reaches it from the instance
+    // that is stopping) comes back to a new instance, whose own reader replays from its last id.
+    const syncsBefore = stream.syncs().length;
+    stream.source().drop({ hold: true });
+    await app.stop();
+    for (const id of ['while-down-1', 'while-down-2']) await emitFromCli(redis.url, ['notification', '--to-user', 'alice', '--data', notification(id)]);
+    app = await startNextOnly({ REDIS_URL: redis.url, SSE_MAX_DURATION_MS: '1500' }, app.port);
+    stream.source().release();
+    await until(() => stream.messages().length === 11, 'the events sent while the instance was down', 30_000);
+    await until(() => stream.syncs().length > syncsBefore, 'the sync after the restart', 20_000);
+    expect(stream.messages().slice(9)).toEqual(['while-down-1', 'while-down-2']);
+    expect(stream.syncs().slice(syncsBefore)).toContainEqual(expect.objectContaining({ replayed: 2, resync: false }));
 
     // A sign-out (on this Next-only instance) ends the stream.
     await alice.signOut();
