@@ -238,6 +238,20 @@ describe.each(Object.keys(backends))('tRPC SSE event stream (%s log)', (name) =>
     expect(ids(erin)).toEqual(['membership:changed:team-c', 'while-member', 'membership:changed:team-c', 'last']);
   });
 
+  it('a stream returned before its first step gives its slot back', async () => {
+    const streams = createEventStreams({ log: backend.log, membership: backend.stores.membership, maxStreamsPerUser: 1 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const stream = streams.open('gina', { revoked: async () => false });
+        expect(streams.count('gina')).toBe(1);
+        await stream.return(undefined);
+        expect(streams.count('gina')).toBe(0);
+      }
+    } finally {
+      await streams.close();
+    }
+  });
+
   it('ends a reader that falls behind (resumable) instead of buffering without bound; its resume gets what it did not take', async () => {
     const streams = createEventStreams({ log: backend.log, membership: backend.stores.membership, maxQueuedEvents: 5 });
     try {

@@ -383,14 +383,20 @@ export function createEventStreams(options: EventStreamsOptions): EventStreams {
         else perUser.delete(userId);
       };
       const inner = run(userId, openOptions);
-      // A wrapper so the slot is released even when the generator is returned before its first step.
-      return (async function* () {
+      const stream = (async function* () {
         try {
           yield* inner;
         } finally {
           release();
         }
       })();
+      // A generator returned before its first step never enters its `finally`: release the slot here too.
+      const returnStream = stream.return.bind(stream);
+      stream.return = (value) => {
+        release();
+        return returnStream(value);
+      };
+      return stream;
     },
     position: () => current?.position,
     count(userId) {
