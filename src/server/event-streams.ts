@@ -33,7 +33,7 @@ import { appSlot } from './process-holder';
 
 export interface AppEventStreams {
   streams: EventStreams;
-  stores: Pick<GatewayStores, 'membership' | 'revocations'>;
+  stores: Pick<GatewayStores, 'membership' | 'revocations' | 'rateLimits'>;
   close(): Promise<void>;
 }
 

@@ -29,14 +29,23 @@ export interface SseServerOptions extends Partial<Omit<EventStreamsOptions, 'log
   maxDurationMs?: number;
   /** The same, by the helper's own `maxDurationMs` option. */
   helperMaxDurationMs?: number;
+  /** The helper's per-user rate limit on opening streams. */
+  mayOpen?: (userId: string) => Promise<boolean>;
 }
 
-function buildRouter(streams: EventStreams, stores: SseServerOptions['stores'], maxDurationMs: number | undefined, helperMaxDurationMs?: number) {
+function buildRouter(
+  streams: EventStreams,
+  stores: SseServerOptions['stores'],
+  maxDurationMs: number | undefined,
+  helperMaxDurationMs?: number,
+  mayOpen?: (userId: string) => Promise<boolean>,
+) {
   const t = initTRPC.context<Ctx>().create({ sse: { ...(maxDurationMs ? { maxDurationMs } : {}) } });
   const events = createEventsSubscription<Payloads, Ctx>({
     streams,
     revocations: stores.revocations,
     ...(helperMaxDurationMs ? { maxDurationMs: helperMaxDurationMs } : {}),
+    ...(mayOpen ? { mayOpen } : {}),
     user: (ctx) => (ctx.userId ? { id: ctx.userId, ...(ctx.issuedAt ? { issuedAt: ctx.issuedAt } : {}) } : null),
   });
   return t.router({ events: t.procedure.input(parseEventsInput).subscription(events) });
@@ -66,9 +75,9 @@ export interface SseSubscription {
 }
 
 export async function startSseServer(options: SseServerOptions): Promise<SseServer> {
-  const { log, stores, maxDurationMs, helperMaxDurationMs, ...streamOptions } = options;
+  const { log, stores, maxDurationMs, helperMaxDurationMs, mayOpen, ...streamOptions } = options;
   const streams = createEventStreams({ log, membership: stores.membership, ...streamOptions });
-  const router = buildRouter(streams, stores, maxDurationMs, helperMaxDurationMs);
+  const router = buildRouter(streams, stores, maxDurationMs, helperMaxDurationMs, mayOpen);
   const http = createHTTPServer({
     router,
     createContext: ({ req }) => {

@@ -6,7 +6,7 @@
  * served by a process with no Socket.IO server, as under `next start`).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SocketGateway, comparePositions, createMemoryEventLog, type EventLog, type GatewayStores } from '@/socket-gateway';
+import { SocketGateway, comparePositions, createMemoryEventLog, createMemoryRateLimitStore, type EventLog, type GatewayStores } from '@/socket-gateway';
 import { createGatewayEmitter, type GatewayEmitter } from '@/socket-gateway/emitter';
 import type { EventPayload } from '@/socket-gateway/events';
 import {
@@ -236,6 +236,22 @@ describe.each(Object.keys(backends))('tRPC SSE event stream (%s log)', (name) =>
     await emit(backend.gateway, { to: 'erin' as 'alice', id: 'last' });
     await until(() => ids(erin).includes('last'), 'the last event');
     expect(ids(erin)).toEqual(['membership:changed:team-c', 'while-member', 'membership:changed:team-c', 'last']);
+  });
+
+  it('rate-limits opening streams per user (a token per open, closed or not)', async () => {
+    const buckets = createMemoryRateLimitStore();
+    const limit = { ratePerSecond: 0.001, burst: 2 };
+    const server = await start({ mayOpen: (userId) => buckets.take(`sse-open:${userId}`, limit).then((taken) => taken.ok) });
+    for (let i = 0; i < 2; i++) {
+      const ok = server.subscribe('hank');
+      await until(() => ok.syncs().length === 1, `stream ${i + 1}`);
+      ok.unsubscribe();
+    }
+    const refused = server.subscribe('hank');
+    await until(() => refused.errors.length === 1, 'the refusal');
+    expect(refused.errors[0]!.message).toMatch(/Too many event streams opened/);
+    const other = server.subscribe('ivy');
+    await until(() => other.syncs().length === 1, "another user's stream");
   });
 
   it('a stream returned before its first step gives its slot back', async () => {

@@ -29,6 +29,7 @@
  * address (recent-entries.ts) so a reconnect storm does not read the log's store once per client.
  * @see ../replay.ts
  */
+import { setMaxListeners } from 'node:events';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { payloadBytes } from '../event-bounds';
 import type { SyncInfo } from '../events';
@@ -169,6 +170,7 @@ export function createEventStreams(options: EventStreamsOptions): EventStreams {
   const perUser = new Map<string, number>();
   const listeners = new Set<Listener>();
   const closing = new AbortController();
+  setMaxListeners(0, closing.signal); // one listener per open stream, by design
   /** Payload bytes of an entry, measured once however many streams queue it. */
   const sizes = new WeakMap<LogEntry, number>();
   const sizeOf = (entry: LogEntry) => {

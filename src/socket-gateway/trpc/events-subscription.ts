@@ -64,6 +64,11 @@ export interface EventsSubscriptionOptions<Ctx> {
    * Default: no limit.
    */
   maxDurationMs?: number;
+  /**
+   * Optional rate limit on opening streams, per user (a token from the app's bucket, as socket
+   * handshakes take one): false refuses the stream with TOO_MANY_REQUESTS before anything is read.
+   */
+  mayOpen?(userId: string): Promise<boolean>;
   /** Optional budget of replays read from the log's store, per user (event-stream.ts `mayReadLog`). */
   mayReadLog?(userId: string): Promise<boolean>;
 }
@@ -77,7 +82,7 @@ function resumableEnd(message: string): Error {
 
 /** The procedure body: `procedure.input(parseEventsInput).subscription(createEventsSubscription(...))`. */
 export function createEventsSubscription<Payloads extends Record<string, unknown>, Ctx = unknown>(options: EventsSubscriptionOptions<Ctx>) {
-  const { streams, revocations, user: userOf, mayReadLog, maxDurationMs } = options;
+  const { streams, revocations, user: userOf, mayOpen, mayReadLog, maxDurationMs } = options;
   if (maxDurationMs !== undefined && !(maxDurationMs >= 1)) throw new RangeError(`maxDurationMs must be at least 1, got ${maxDurationMs}`);
   return async function* eventsSubscription({
     ctx,
@@ -90,6 +95,7 @@ export function createEventsSubscription<Payloads extends Record<string, unknown
   }): AsyncGenerator<TrackedEnvelope<StreamEvent<Payloads>>, void, unknown> {
     const user = userOf(ctx);
     if (!user || typeof user.id !== 'string' || user.id.length === 0) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Unauthorized' });
+    if (mayOpen && !(await mayOpen(user.id))) throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: 'Too many event streams opened: try again later' });
     const issuedAt = user.issuedAt ?? Date.now();
     const revoked = async () => {
       const notBefore = await revocations.notBefore(user.id);

@@ -6,6 +6,9 @@ import { getEventStreams } from '../../event-streams';
 import { createTRPCRouter, protectedProcedure } from '../init';
 
 /** The app's events by name, as the subscription types them. */
+/** The socket path's default budget of replays read from the log's store (socket-server.ts DEFAULT_REPLAY_LOG_READS). */
+const REPLAY_LOG_READS = { ratePerSecond: 1 / 10, burst: 5 };
+
 export type AppEventPayloads = { [E in ServerEventName]: EventPayload<E> };
 
 export const socketRouter = createTRPCRouter({
@@ -23,6 +26,10 @@ export const socketRouter = createTRPCRouter({
       streams,
       revocations: stores.revocations,
       maxDurationMs: getEnv().sse.maxDurationMs,
+      // Opening a stream costs what a socket handshake does (a revocation read, the rooms, a replay): the same per-user bucket.
+      mayOpen: (userId) => stores.rateLimits.take(`sse-open:${userId}`, getEnv().rateLimits.handshake).then((taken) => taken.ok),
+      // Replays read from the log's store (older than the in-memory window): the socket path's budget.
+      mayReadLog: (userId) => stores.rateLimits.take(`replay-log:${userId}`, REPLAY_LOG_READS).then((taken) => taken.ok),
       // The session's sign-in moment: a sign-out after it (any tab, any node) ends the stream.
       user: ({ user, session }) => ({ id: user.id, issuedAt: session?.signedInAt || undefined }),
     });
