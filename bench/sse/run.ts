@@ -57,6 +57,7 @@ const ready = await new Promise<Reply>((resolve) => replies.push(resolve));
 if (hasTaskset) execFileSync('taskset', ['-p', '-c', '0', String(server.pid)], { stdio: 'ignore' });
 const socketUrl = `http://127.0.0.1:${ready.socketPort}`;
 const sseUrl = `http://127.0.0.1:${ready.ssePort}/events`;
+const rawUrl = `http://127.0.0.1:${ready.rawPort}/`;
 
 async function connectSockets(n: number, latencies: number[], mark: (at: number) => void): Promise<() => Promise<void>> {
   const clients: Socket[] = [];
@@ -83,7 +84,7 @@ async function connectSockets(n: number, latencies: number[], mark: (at: number)
   };
 }
 
-async function connectSse(n: number, latencies: number[], mark: (at: number) => void): Promise<() => Promise<void>> {
+async function connectSse(n: number, latencies: number[], mark: (at: number) => void, url = sseUrl): Promise<() => Promise<void>> {
   const controllers: AbortController[] = [];
   let started = 0;
   let resolveAll!: () => void;
@@ -92,7 +93,7 @@ async function connectSse(n: number, latencies: number[], mark: (at: number) => 
     const controller = new AbortController();
     controllers.push(controller);
     void (async () => {
-      const response = await fetch(sseUrl, { headers: { 'x-user': `e${i}`, accept: 'text/event-stream' }, signal: controller.signal });
+      const response = await fetch(url, { headers: { 'x-user': `e${i}`, accept: 'text/event-stream' }, signal: controller.signal });
       const decoder = new TextDecoder();
       let buffer = '';
       try {
@@ -133,12 +134,13 @@ const until = async (check: () => boolean, timeoutMs = 120_000) => {
   }
 };
 
-async function measure(kind: 'socket.io' | 'sse') {
+async function measure(kind: 'socket.io' | 'sse' | 'sse-raw') {
   const idle = await ask({ cmd: 'mem' });
   const latencies: number[] = [];
   let lastAt = 0;
   const mark = (at: number) => (lastAt = at);
-  const close = await (kind === 'sse' ? connectSse : connectSockets)(CLIENTS, latencies, mark);
+  const close =
+    kind === 'socket.io' ? await connectSockets(CLIENTS, latencies, mark) : await connectSse(CLIENTS, latencies, mark, kind === 'sse' ? sseUrl : rawUrl);
   const connected = await ask({ cmd: 'mem' });
   const cpuBefore = (await ask({ cmd: 'cpu' })).cpu as unknown as { user: number; system: number };
   const startedAt = Date.now();
@@ -165,7 +167,8 @@ async function measure(kind: 'socket.io' | 'sse') {
 }
 
 const rows = [];
-for (let r = 0; r < REPEATS; r++) for (const kind of r % 2 ? (['sse', 'socket.io'] as const) : (['socket.io', 'sse'] as const)) rows.push(await measure(kind));
+const kinds = ['socket.io', 'sse', 'sse-raw'] as const;
+for (let r = 0; r < REPEATS; r++) for (const kind of r % 2 ? [...kinds].reverse() : kinds) rows.push(await measure(kind));
 console.log(`${CLIENTS} subscribers, ${EVENTS} broadcasts each run, one node (server on core 0, clients on core 1: ${hasTaskset})`);
 console.table(rows);
 server.send({ cmd: 'stop' });

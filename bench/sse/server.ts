@@ -32,10 +32,38 @@ const sse = createHTTPServer({
   createContext: ({ req }) => ({ userId: typeof req.headers['x-user'] === 'string' ? req.headers['x-user'] : undefined }),
 });
 
+/**
+ * The same streams without tRPC: a plain SSE route writing each item itself, to tell the cost of
+ * the event streams from the cost of tRPC's SSE producer (web streams, one generator per layer).
+ */
+const raw = createServer((req, res) => {
+  const userId = req.headers['x-user'];
+  if (typeof userId !== 'string') return void res.writeHead(401).end();
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const closed = new AbortController();
+  req.on('close', () => closed.abort());
+  void (async () => {
+    try {
+      for await (const item of streams.open(userId, { revoked: async () => false, signal: closed.signal })) {
+        res.write(`id: ${item.id}\ndata: ${JSON.stringify({ event: item.event, data: item.data })}\n\n`);
+      }
+    } catch {
+      // ended
+    }
+    res.end();
+  })();
+});
+
 await sockets.ready;
+await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
 await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
 await new Promise<void>((resolve) => sse.listen(0, '127.0.0.1', resolve));
-process.send!({ ready: true, socketPort: (httpServer.address() as AddressInfo).port, ssePort: (sse.address() as AddressInfo).port });
+process.send!({
+  ready: true,
+  socketPort: (httpServer.address() as AddressInfo).port,
+  ssePort: (sse.address() as AddressInfo).port,
+  rawPort: (raw.address() as AddressInfo).port,
+});
 
 process.on('message', async (message: Command) => {
   if (message.cmd === 'mem') {
@@ -55,6 +83,7 @@ process.on('message', async (message: Command) => {
     await streams.close();
     await sockets.close();
     sse.close();
+    raw.close();
     process.exit(0);
   }
 });
