@@ -10,7 +10,7 @@ import { createTRPCClient, httpSubscriptionLink } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '@/server/trpc/root';
 import { FetchEventSource } from '../helpers/event-source';
-import { signIn, type Session } from '../helpers/app-server';
+import { signIn, startAppServer, type AppServer, type Session } from '../helpers/app-server';
 import { emitFromCli, startNextOnly, type NextStart } from '../helpers/next-start';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 import { until } from '../helpers/sse-server';
@@ -119,4 +119,30 @@ describe('next start + Redis, no server.ts: events over tRPC SSE', () => {
     expect(stream.errors[0]!.message).toMatch(/Unauthorized|Sign in first/);
     stream.unsubscribe();
   }, 120_000);
+});
+
+describe('server.ts, embedded (one node, no Redis): socket.events serves the same log', () => {
+  let app: AppServer;
+  beforeAll(async () => {
+    app = await startAppServer();
+  }, 90_000);
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('delivers a mutation to the SSE subscriber and replays it after a drop', async () => {
+    const alice = await signIn(app.url, 'alice');
+    const bob = await signIn(app.url, 'bob');
+    const stream = subscribe(app.url, alice);
+    await until(() => stream.syncs().length >= 1, 'the first gateway:sync', 30_000);
+    expect(await bob.mutate('notification.send', { toUserId: 'alice', message: 'embedded-1' })).toMatchObject({ ok: true });
+    await until(() => stream.messages().length === 1, 'the first', 20_000);
+    stream.source().drop({ hold: true });
+    expect(await bob.mutate('notification.send', { toUserId: 'alice', message: 'embedded-2' })).toMatchObject({ ok: true });
+    stream.source().release();
+    await until(() => stream.messages().length === 2, 'the missed one', 20_000);
+    await until(() => stream.syncs().some((sync) => sync.replayed === 1 && !sync.resync), 'the sync of the resume', 20_000);
+    expect(stream.messages()).toEqual(['embedded-1', 'embedded-2']);
+    stream.unsubscribe();
+  }, 60_000);
 });
