@@ -70,6 +70,7 @@ const gatewayInternals = {
     '!@/socket-gateway/react',
     '!@/socket-gateway/event-map',
     '!@/socket-gateway/emitter',
+    '!@/socket-gateway/trpc',
     '!@/socket-gateway/stores',
     '@/socket-gateway/stores/*',
     '!@/socket-gateway/stores/sqlite',

@@ -156,6 +156,10 @@ const schema = z.object({
   HTTP_MAX_CONNECTIONS_PER_ADDRESS: optionalInt(1, 10_000_000),
   TRUST_PROXY: int(0, 10, 0),
   TRPC_MAX_BATCH_SIZE: int(1, 1000, 10),
+  // Events over tRPC subscriptions (server-sent events; src/server/event-streams.ts).
+  REALTIME_TRANSPORT: z.enum(['socket', 'sse'], { error: 'must be socket or sse' }).default('socket'),
+  SSE_MAX_DURATION_MS: int(1000, 86_400_000, 300_000),
+  SSE_MAX_STREAMS_PER_USER: int(1, 10_000, 8),
   // Engine.IO sessions (src/socket-gateway/handshake-limits.ts).
   SOCKET_MAX_CONNECTIONS: int(1, 10_000_000, 20_000),
   SOCKET_MAX_UNAUTHENTICATED: int(1, 10_000_000, 1000),
@@ -245,6 +249,11 @@ export interface Env {
     maxConnectionsPerAddress: number;
   };
   trpc: { maxBatchSize: number };
+  /**
+   * The browser's transport (`socket`: Socket.IO, `sse`: the `socket.events` subscription), how long
+   * one SSE response lasts before the client resumes, and how many streams a user may hold per node.
+   */
+  sse: { transport: 'socket' | 'sse'; maxDurationMs: number; maxStreamsPerUser: number };
   /** Engine.IO sessions on this server: in total, and those that have not authenticated yet. */
   handshake: { maxConnections: number; maxUnauthenticated: number; maxUnauthenticatedPerAddress: number };
   signIn: { maxFailuresPerUsername: number; maxFailuresPerAddress: number; maxFailuresPerAccount: number; windowMs: number };
@@ -375,6 +384,7 @@ export function parseEnv(raw: RawEnv, system: SystemLimits = { openFileLimit: re
       maxConnectionsPerAddress,
     },
     trpc: { maxBatchSize: v.TRPC_MAX_BATCH_SIZE },
+    sse: { transport: v.REALTIME_TRANSPORT, maxDurationMs: v.SSE_MAX_DURATION_MS, maxStreamsPerUser: v.SSE_MAX_STREAMS_PER_USER },
     handshake: {
       maxConnections: v.SOCKET_MAX_CONNECTIONS,
       maxUnauthenticated: v.SOCKET_MAX_UNAUTHENTICATED,

@@ -18,7 +18,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   return (
     <html lang="en">
       <body>
-        <Providers session={session} maxBatchSize={getEnv().trpc.maxBatchSize}>
+        <Providers session={session} maxBatchSize={getEnv().trpc.maxBatchSize} transport={getEnv().sse.transport}>
           {children}
         </Providers>
       </body>

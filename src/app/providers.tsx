@@ -3,16 +3,28 @@
 import type { Session } from 'next-auth';
 import { usePathname } from 'next/navigation';
 import { SessionProvider, useSession } from 'next-auth/react';
-import { useCallback, type ReactNode } from 'react';
+import { useCallback, useMemo, type ReactNode } from 'react';
+import { sseTransport } from 'socket-gateway/react';
 import { SocketProvider } from '@/app/_components/socket';
 import { TRPCReactProvider, useTabSocketRef, useTRPCClient } from '@/trpc/react';
 
 /** Session, tRPC + TanStack Query, and the tab's socket, for every page. */
-export function Providers({ session, maxBatchSize, children }: { session: Session | null; maxBatchSize: number; children: ReactNode }) {
+export function Providers({
+  session,
+  maxBatchSize,
+  transport = 'socket',
+  children,
+}: {
+  session: Session | null;
+  maxBatchSize: number;
+  /** REALTIME_TRANSPORT: Socket.IO, or the `socket.events` subscription over SSE (no socket server needed). */
+  transport?: 'socket' | 'sse';
+  children: ReactNode;
+}) {
   return (
     <SessionProvider session={session}>
       <TRPCReactProvider maxBatchSize={maxBatchSize}>
-        <SessionSocketProvider>{children}</SessionSocketProvider>
+        <SessionSocketProvider transport={transport}>{children}</SessionSocketProvider>
       </TRPCReactProvider>
     </SessionProvider>
   );
@@ -22,7 +34,7 @@ export function Providers({ session, maxBatchSize, children }: { session: Sessio
 const OFFLINE_PATHS = ['/signin'];
 
 /** Connects while a user is signed in, with tokens from `socket.token`; signing out disconnects. */
-function SessionSocketProvider({ children }: { children: ReactNode }) {
+function SessionSocketProvider({ transport, children }: { transport: 'socket' | 'sse'; children: ReactNode }) {
   const { data, status } = useSession();
   const pathname = usePathname();
   const trpcClient = useTRPCClient();
@@ -30,8 +42,12 @@ function SessionSocketProvider({ children }: { children: ReactNode }) {
   const getToken = useCallback(() => trpcClient.socket.token.query(), [trpcClient]);
   const offline = OFFLINE_PATHS.some((path) => pathname === path || pathname.startsWith(`${path}/`));
   const userId = status === 'authenticated' && !offline ? data.user.id : null;
+  const sse = useMemo(
+    () => (transport === 'sse' ? sseTransport((input, handlers) => trpcClient.socket.events.subscribe(input, handlers)) : undefined),
+    [transport, trpcClient],
+  );
   return (
-    <SocketProvider ref={tabSocket} userId={userId} getToken={getToken}>
+    <SocketProvider ref={tabSocket} userId={userId} getToken={getToken} transport={sse}>
       {children}
     </SocketProvider>
   );

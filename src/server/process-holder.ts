@@ -17,7 +17,9 @@ export type AppSlotName =
   | 'authLogger'
   /** http/sign-in-throttle.ts: the throttle, and its store where no gateway runs. */
   | 'signInThrottle'
-  | 'signInFallbackStore';
+  | 'signInFallbackStore'
+  /** event-streams.ts: the events subscription's streams (and, under `next start`, the Redis runtime). */
+  | 'eventStreams';
 
 /** One slot of the app's holder; `T` is its owner module's type (only the owner asks for it). */
 export const appSlot = createProcessHolder<AppSlotName>('socket-gateway.app');

@@ -10,6 +10,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Env } from '@/env';
 import { events } from '@/events';
 import { addressKey, clientAddress } from '@/server/http/client-address';
+import { provideEventStreams } from '@/server/event-streams';
 import { socketTokenSecret } from '@/server/socket-secret';
 import { createSocketGateway, type GatewayLogger, type SocketGatewayInstance } from 'socket-gateway';
 import { getLogger, type SocketServerHandle } from 'socket-gateway/advanced';
@@ -58,12 +59,18 @@ export async function createRealtime(httpServer: HttpServer, env: Env, logger: G
     await realtime.close().catch(() => undefined);
     throw error;
   }
+  // The events subscription (SSE) of this node follows the same log and stores (src/server/event-streams.ts).
+  const sockets = realtime.sockets!;
+  const eventStreams = provideEventStreams(sockets.log, sockets.stores, env);
   return {
-    sockets: realtime.sockets!,
+    sockets,
     mode: realtime.mode === 'redis' ? 'redis' : 'embedded',
     gateway: realtime.gateway,
     dependencies: () => realtime.dependencies(),
     drain: () => realtime.drain(),
-    close: () => realtime.close(),
+    async close() {
+      await eventStreams.close();
+      await realtime.close();
+    },
   };
 }

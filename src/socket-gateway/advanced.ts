@@ -76,3 +76,4 @@ export {
 export { observeRedisCommands } from './redis-command-metrics';
 export { assertEventBounds, DEFAULT_MAX_EVENT_BYTES, EventBoundsError, payloadBytes } from './event-bounds';
 export { createProcessHolder, type ProcessSlot } from './process-holder';
+export { DEFAULT_REPLAY_LOG_READS } from './socket-server';

@@ -6,7 +6,7 @@
  * @see https://trpc.io/docs/client/tanstack-react-query/setup
  */
 import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
-import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClient } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { createContext, useContext, useState, type ReactNode, type RefObject } from 'react';
 import type { AppRouter } from '@/server/trpc/root';
@@ -34,7 +34,14 @@ export function createAppTRPCClient(
   // Plain JSON on the wire (no transformer), same origin: the session cookie goes along. "To others":
   // the tab's socket id rides in `x-socket-id` (socketIdHeaders), when it has a connected socket.
   return createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: `${baseUrl}/api/trpc`, maxItems: maxBatchSize, headers: () => socketIdHeaders(getSocketId) })],
+    links: [
+      splitLink({
+        // `socket.events` (the SSE transport): server-sent events, resumed with `lastEventId` by the link.
+        condition: (op) => op.type === 'subscription',
+        true: httpSubscriptionLink({ url: `${baseUrl}/api/trpc` }),
+        false: httpBatchLink({ url: `${baseUrl}/api/trpc`, maxItems: maxBatchSize, headers: () => socketIdHeaders(getSocketId) }),
+      }),
+    ],
   });
 }
 

@@ -133,6 +133,7 @@ describe('hardening settings (issue 9)', () => {
       maxConnectionsPerAddress: 230, // a quarter of it
     });
     expect(env.trpc).toEqual({ maxBatchSize: 10 });
+    expect(env.sse).toEqual({ transport: 'socket', maxDurationMs: 300000, maxStreamsPerUser: 8 });
     expect(env.handshake).toEqual({ maxConnections: 20000, maxUnauthenticated: 1000, maxUnauthenticatedPerAddress: 256 });
     expect(env.signIn).toEqual({ maxFailuresPerUsername: 5, maxFailuresPerAddress: 20, maxFailuresPerAccount: 50, windowMs: 60000 });
   });
@@ -150,6 +151,9 @@ describe('hardening settings (issue 9)', () => {
   it.each([
     ['API_MAX_BODY_BYTES', '0', 'must be a whole number from 1 to 104857600'],
     ['TRPC_MAX_BATCH_SIZE', 'many', 'must be a whole number from 1 to 1000'],
+    ['SSE_MAX_DURATION_MS', '10', 'must be a whole number from 1000 to 86400000'],
+    ['SSE_MAX_STREAMS_PER_USER', '0', 'must be a whole number from 1 to 10000'],
+    ['REALTIME_TRANSPORT', 'carrier-pigeon', 'must be socket or sse'],
     ['TRUST_PROXY', 'true', 'must be a whole number from 0 to 10'],
     ['HTTP_MAX_CONNECTIONS', '-1', 'must be a whole number from 1 to 10000000'],
     ['SIGN_IN_THROTTLE_WINDOW_MS', '10', 'must be a whole number from 1000 to 86400000'],

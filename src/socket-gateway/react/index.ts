@@ -34,6 +34,7 @@ export {
   type SocketTokenFetcher,
   type SyncNotice,
 } from './socket-store';
+export { createSseSocketStore, sseTransport, type SseItem, type SseSocketStoreOptions, type SseSubscribe } from './sse-socket-store';
 export type { ClientEvents, EventMap, EventPayload, LibraryEvents, MembershipChange, PresenceChange, SyncInfo } from '../event-map';
 export { SOCKET_ID_HEADER } from './socket-store';
 export { socketIdHeaders } from './socket-id-headers';

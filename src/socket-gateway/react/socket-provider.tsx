@@ -2,7 +2,7 @@
 
 import { useEffect, useImperativeHandle, useState, type ReactNode, type Ref } from 'react';
 import { SocketContext } from './socket-context';
-import { createSocketStore, type SocketClientOptions, type SocketStore, type SocketTokenFetcher } from './socket-store';
+import { createSocketStore, type SocketClientOptions, type SocketStore, type SocketStoreOptions, type SocketTokenFetcher } from './socket-store';
 import { useIsomorphicLayoutEffect } from './use-isomorphic-layout-effect';
 
 export interface SocketProviderProps {
@@ -27,6 +27,12 @@ export interface SocketProviderProps {
    * tRPC link sending `store.getSocketId()` with each call ("to others").
    */
   ref?: Ref<SocketStore>;
+  /**
+   * How events reach the tab: Socket.IO (default, `createSocketStore`), or the tRPC SSE
+   * subscription (`sseTransport(...)`, sse-socket-store.ts) where no socket server runs. The hooks
+   * work the same over both. Read once.
+   */
+  transport?: (options: SocketStoreOptions) => SocketStore;
   children?: ReactNode;
 }
 
@@ -35,9 +41,9 @@ export interface SocketProviderProps {
  * only in the browser, from an effect (server rendering never connects), and survives
  * React StrictMode's mount-unmount-mount without opening a second connection.
  */
-export function SocketProvider({ userId, getToken, url, options, onResync, ref, children }: SocketProviderProps) {
+export function SocketProvider({ userId, getToken, url, options, onResync, ref, transport = createSocketStore, children }: SocketProviderProps) {
   // Creating the store has no side effects (the socket itself is made on first use in an effect).
-  const [store] = useState(() => createSocketStore({ getToken, initialUserId: userId, url, options, onResync }));
+  const [store] = useState(() => transport({ getToken, initialUserId: userId, url, options, onResync }));
 
   useImperativeHandle(ref, () => store, [store]);
 

@@ -12,6 +12,8 @@
  * // app/api/trpc/[trpc]/route.ts
  * const handler = createTRPCRouteHandler({ router: appRouter, createContext, allowedOrigins: ['https://app.example'] });
  * export { handler as GET, handler as POST };
+ * - `createEventsSubscription` (over `createEventStreams`): the gateway's events as a tRPC
+ *   subscription (server-sent events), each `tracked()` with its log position (@see ./events-subscription.ts).
  */
 export {
   createRateLimit,
@@ -26,3 +28,23 @@ export { createTRPCRouteHandler, DEFAULT_MAX_BATCH_SIZE, type TRPCRouteHandlerOp
 export { BATCH_TOO_LARGE, batchRefusal, crossSiteRefusal, CROSS_SITE_REFUSED, JSON_REQUIRED, type RequestGuardOptions } from './request-guard';
 export { ownSocketId, socketIdFromRequest } from './socket-id';
 export type { RateLimit } from '../stores/types';
+export {
+  createEventsSubscription,
+  parseEventsInput,
+  type EventsInput,
+  type EventsSubscriptionOptions,
+  type StreamEvent,
+  type StreamUser,
+} from './events-subscription';
+export {
+  createEventStreams,
+  EventStreamClosedError,
+  EventStreamLimitError,
+  formatEventId,
+  parseEventId,
+  STREAM_SYNC_EVENT,
+  type EventStreamItem,
+  type EventStreams,
+  type EventStreamsOptions,
+  type OpenStreamOptions,
+} from '../sse/event-stream';

@@ -1,7 +1,14 @@
 import NextAuth from 'next-auth';
 import { authOptions } from '@/server/auth';
+import { ensureNextOnlyRealtime } from '@/server/event-streams';
 
-const handler = NextAuth(authOptions);
+const nextAuth = NextAuth(authOptions);
+
+/** Under `next start` with Redis, sign-outs are recorded (and end streams) through the Redis runtime (event-streams.ts). */
+async function handler(req: Request, context: { params: Promise<{ nextauth: string[] }> }) {
+  await ensureNextOnlyRealtime();
+  return nextAuth(req, context);
+}
 
 /**
  * next-auth's `_log` endpoint writes whatever a browser posts into the server's log once a

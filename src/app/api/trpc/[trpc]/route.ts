@@ -7,13 +7,16 @@
 import { createTRPCRouteHandler } from 'socket-gateway/trpc';
 import { getLogger } from 'socket-gateway/advanced';
 import { getEnv } from '@/env';
+import { ensureNextOnlyRealtime } from '@/server/event-streams';
 import { createTRPCContext } from '@/server/trpc/init';
 import { appRouter } from '@/server/trpc/root';
 
 let routeHandler: ((req: Request) => Promise<Response>) | undefined;
 
 /** Built on the first request: the settings are parsed by then (not while `next build` loads this module). */
-function handler(req: Request): Promise<Response> {
+async function handler(req: Request): Promise<Response> {
+  // Under `next start` with Redis (no server.ts): the gateway runs on Redis in this process (event-streams.ts).
+  await ensureNextOnlyRealtime();
   routeHandler ??= (() => {
     const { appOrigin, socket, trpc } = getEnv();
     return createTRPCRouteHandler({
