@@ -9,17 +9,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { libraryEntries } from '../../scripts/lib/package-entries.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const ENTRIES = [
-  'src/socket-gateway/index.ts',
-  'src/socket-gateway/emitter.ts',
-  'src/socket-gateway/event-map.ts',
-  'src/socket-gateway/react/index.ts',
-  'src/socket-gateway/stores/redis/index.ts',
-  'src/socket-gateway/stores/sqlite/index.ts',
-  'src/socket-gateway/create-socket-gateway.ts',
-];
+/** Every entry the package exports (its package.json `exports`, one list for the build, the aliases and this test). */
+const ENTRIES = libraryEntries().map((entry: { source: string }) => entry.source);
 
 function runInEmptyEnv(script: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
