@@ -133,7 +133,7 @@ const schema = z.object({
   EMIT_RATE_BURST: int(1, 100_000, 20),
   RECIPIENT_RATE_PER_SECOND: int(1, 100_000, 20),
   RECIPIENT_RATE_BURST: int(1, 100_000, 40),
-  // Presence (src/socket-gateway/presence-announcer.ts, handshake-rate-limit.ts, the presence.user lookup).
+  // Presence (src/socket-gateway/server/presence-announcer.ts, server/handshake-rate-limit.ts, the presence.user lookup).
   SOCKET_HANDSHAKE_RATE_PER_SECOND: int(1, 100_000, 2),
   SOCKET_HANDSHAKE_RATE_BURST: int(1, 100_000, 20),
   PRESENCE_GRACE_MS: int(0, 600_000, 3_000),
@@ -160,7 +160,7 @@ const schema = z.object({
   REALTIME_TRANSPORT: z.enum(['socket', 'sse'], { error: 'must be socket or sse' }).default('socket'),
   SSE_MAX_DURATION_MS: int(1000, 86_400_000, 300_000),
   SSE_MAX_STREAMS_PER_USER: int(1, 10_000, 8),
-  // Engine.IO sessions (src/socket-gateway/handshake-limits.ts).
+  // Engine.IO sessions (src/socket-gateway/server/handshake-limits.ts).
   SOCKET_MAX_CONNECTIONS: int(1, 10_000_000, 20_000),
   SOCKET_MAX_UNAUTHENTICATED: int(1, 10_000_000, 1000),
   SOCKET_MAX_UNAUTHENTICATED_PER_ADDRESS: int(1, 10_000_000, 256),
@@ -169,7 +169,7 @@ const schema = z.object({
   SIGN_IN_MAX_FAILURES_PER_ADDRESS: int(1, 1_000_000, 20),
   SIGN_IN_MAX_FAILURES_PER_ACCOUNT: int(1, 1_000_000, 50),
   SIGN_IN_THROTTLE_WINDOW_MS: int(1000, 86_400_000, 60_000),
-  // Observability (src/socket-gateway/metrics.ts, src/app/api/metrics).
+  // Observability (src/socket-gateway/observability/metrics.ts, src/app/api/metrics).
   METRICS_TOKEN: optionalString,
   METRICS_PORT: optionalInt(0, 65_535),
   METRICS_HOSTNAME: optionalString.transform((raw) => raw ?? '127.0.0.1'),

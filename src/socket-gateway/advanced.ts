@@ -7,10 +7,10 @@
 export { createSocketGateway, type SocketGatewayInstance, type SocketGatewayLimits, type SocketGatewayOptions } from './create-socket-gateway';
 export { getGateway } from './get-gateway';
 export { gateway, SocketGateway, type EmitOptions, type GatewayParts, type PostOptions, type RoomHistory, type RoomHistoryItem } from './gateway';
-export { createLogSink, type EventSink } from './sinks';
-export { parseResume, SYNC_EVENT, type ResumeRequest, type SyncInfo } from './replay';
-export { createSocketServer, isOriginAllowed, ORIGIN_NOT_ALLOWED, SHUTTING_DOWN, TEMPORARILY_UNAVAILABLE, UNAUTHORIZED } from './socket-server';
-export type { CreateSocketServerOptions, SocketServerHandle, SocketServerLimits } from './socket-server';
+export { createLogSink, type EventSink } from './delivery/sinks';
+export { parseResume, SYNC_EVENT, type ResumeRequest, type SyncInfo } from './delivery/replay';
+export { createSocketServer, isOriginAllowed, ORIGIN_NOT_ALLOWED, SHUTTING_DOWN, TEMPORARILY_UNAVAILABLE, UNAUTHORIZED } from './server/socket-server';
+export type { CreateSocketServerOptions, SocketServerHandle, SocketServerLimits } from './server/socket-server';
 export {
   authenticate,
   mintSocketToken,
@@ -20,8 +20,8 @@ export {
   MAX_USER_ID_LENGTH,
   SOCKET_TOKEN_AUDIENCE,
   SOCKET_TOKEN_ISSUER,
-} from './socket-token';
-export type { SocketToken, SocketUser, VerifiedSocketToken } from './socket-token';
+} from './server/socket-token';
+export type { SocketToken, SocketUser, VerifiedSocketToken } from './server/socket-token';
 export {
   assertEventMap,
   EVENT_FRAME_ALLOWANCE,
@@ -43,7 +43,7 @@ export {
 } from './event-map';
 export * from './stores';
 export { findGatewayRuntime, getGatewayRuntime, registerGatewayRuntime, type GatewayRuntime } from './registry';
-export { isSocketOf, SOCKET_OWNER_TIMEOUT_MS } from './socket-owner';
+export { isSocketOf, SOCKET_OWNER_TIMEOUT_MS } from './server/socket-owner';
 export {
   canJoinRoom,
   canPostToRoom,
@@ -59,9 +59,9 @@ export {
   type RoomUser,
 } from './rooms';
 export type { EmitTarget, GatewayServer, GatewaySocket, SocketData } from './types';
-export { eventLabel, getMetrics, type GatewayMetrics, type HandshakeOutcome, type RateLimitBucket } from './metrics';
-export { createLogger, createThrottle, formatLine, getLogger, REDACT_PATHS, type GatewayLogger, type Logger } from './logger';
-export { currentRequestContext, runWithRequestContext, type RequestContext } from './request-context';
+export { eventLabel, getMetrics, type GatewayMetrics, type HandshakeOutcome, type RateLimitBucket } from './observability/metrics';
+export { createLogger, createThrottle, formatLine, getLogger, REDACT_PATHS, type GatewayLogger, type Logger } from './observability/logger';
+export { currentRequestContext, runWithRequestContext, type RequestContext } from './observability/request-context';
 export {
   createMetricsSampler,
   createRingBuffer,
@@ -72,8 +72,8 @@ export {
   type NodeSample,
   type NodeSeries,
   type SampleBoard,
-} from './metrics-sampler';
-export { observeRedisCommands } from './redis-command-metrics';
-export { assertEventBounds, DEFAULT_MAX_EVENT_BYTES, EventBoundsError, payloadBytes } from './event-bounds';
+} from './observability/metrics-sampler';
+export { observeRedisCommands } from './observability/redis-command-metrics';
+export { assertEventBounds, DEFAULT_MAX_EVENT_BYTES, EventBoundsError, payloadBytes } from './delivery/event-bounds';
 export { createProcessHolder, type ProcessSlot } from './process-holder';
-export { DEFAULT_REPLAY_LOG_READS } from './socket-server';
+export { DEFAULT_REPLAY_LOG_READS } from './server/socket-server';

@@ -20,15 +20,15 @@ import { createMemoryBackend } from './backends/memory';
 import type { Backend, BackendOptions } from './backends/types';
 import { DEFAULT_ABANDONED_HISTORY_TTL_MS, DEFAULT_EVENT_LOG_RETENTION, DEFAULT_REDIS_CONNECT_TIMEOUT_MS, DEFAULT_REDIS_KEY_PREFIX } from './defaults';
 import { SocketGateway } from './gateway';
-import type { HandshakeLimits } from './handshake-limits';
-import { createThrottle, getLogger, type GatewayLogger } from './logger';
-import { exposeMetrics } from './metrics';
-import { createMetricsSampler, registerMetricsSampler, unregisterMetricsSampler, type MetricsSampler } from './metrics-sampler';
-import type { PresenceAnnouncerOptions } from './presence-announcer';
+import type { HandshakeLimits } from './server/handshake-limits';
+import { createThrottle, getLogger, type GatewayLogger } from './observability/logger';
+import { exposeMetrics } from './observability/metrics';
+import { createMetricsSampler, registerMetricsSampler, unregisterMetricsSampler, type MetricsSampler } from './observability/metrics-sampler';
+import type { PresenceAnnouncerOptions } from './server/presence-announcer';
 import { assertEventMap, type EventMap } from './event-map';
 import type { RoomPolicy, RoomUser } from './rooms';
-import { createSocketServer, type SocketServerHandle, type SocketServerLimits } from './socket-server';
-import { DEFAULT_TOKEN_TTL_SECONDS, mintSocketToken, socketTokenKey, type SocketToken } from './socket-token';
+import { createSocketServer, type SocketServerHandle, type SocketServerLimits } from './server/socket-server';
+import { DEFAULT_TOKEN_TTL_SECONDS, mintSocketToken, socketTokenKey, type SocketToken } from './server/socket-token';
 import type { RateLimit } from './stores/types';
 
 /** Per-connection and per-server limits (defaults in defaults.ts; docs/security.md explains each). */

@@ -3,7 +3,7 @@
  * createSocketServer) and these are what it is without one. The library reads no settings;
  * an app maps its own environment to options (the demo: src/env.ts → src/server/realtime.ts).
  */
-import type { HandshakeLimits } from './handshake-limits';
+import type { HandshakeLimits } from './server/handshake-limits';
 
 /** The socket server's per-connection limits (docs/security.md explains each). */
 export const DEFAULT_SOCKET_LIMITS = {

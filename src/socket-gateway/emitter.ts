@@ -12,12 +12,12 @@
  * @see https://socket.io/docs/v4/redis-adapter/#emitter
  */
 import { Emitter } from '@socket.io/redis-emitter';
-import { DEFAULT_MAX_EVENT_BYTES } from './event-bounds';
+import { DEFAULT_MAX_EVENT_BYTES } from './delivery/event-bounds';
 import { assertEventMap, type EventMap } from './event-map';
 import { createRoomPolicy, type RoomPolicy, type RoomUser } from './rooms';
 import { DEFAULT_EVENT_LOG_RETENTION, type EventLogRetention } from './stores/event-log';
 import { SocketGateway } from './gateway';
-import { createLogSink } from './sinks';
+import { createLogSink } from './delivery/sinks';
 import {
   connectRedis,
   createGatewayRedisClient,

@@ -4,9 +4,9 @@
  * drives (an emit target and the stores) through `resolve`, by default the registry, so the
  * same class works inside server.ts, in code Next bundles, and in a worker over an emitter.
  */
-import { assertEventBounds, DEFAULT_MAX_EVENT_BYTES } from './event-bounds';
+import { assertEventBounds, DEFAULT_MAX_EVENT_BYTES } from './delivery/event-bounds';
 import { MEMBERSHIP_EVENT, validateEventPayload, type EmitPayload, type EventMap, type EventName, type EventPayload } from './event-map';
-import { getLogger } from './logger';
+import { getLogger } from './observability/logger';
 import { getGatewayRuntime, type GatewayRuntime } from './registry';
 import type { EventAddress } from './stores/event-log';
 import type { RateLimit, TakeResult } from './stores/types';

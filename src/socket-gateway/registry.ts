@@ -9,8 +9,8 @@
  */
 import type { EventMap } from './event-map';
 import type { RoomPolicy } from './rooms';
-import type { GatewayLogger } from './logger';
-import type { EventSink } from './sinks';
+import type { GatewayLogger } from './observability/logger';
+import type { EventSink } from './delivery/sinks';
 import type { GatewayStores } from './stores/types';
 import type { EmitTarget, GatewayServer } from './types';
 import { processSlot } from './process-holder';

@@ -1,6 +1,6 @@
 import type { Server, Socket } from 'socket.io';
 import type { ClientToServerEvents, EventMap, ServerToClientEvents } from './event-map';
-import type { ResumeRequest } from './replay';
+import type { ResumeRequest } from './delivery/replay';
 
 /** Events between servers of a cluster (none: the Redis adapter carries emits itself). */
 export type InterServerEvents = Record<string, never>;

@@ -10,7 +10,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { MAX_TOKEN_LENGTH, MAX_USER_ID_LENGTH, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from 'socket-gateway/advanced';
-import { ISSUED_AT_MS_CLAIM } from '@/socket-gateway/socket-token';
+import { ISSUED_AT_MS_CLAIM } from '@/socket-gateway/server/socket-token';
 import { socketTokenKey } from './socket-token';
 
 const b64url = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');

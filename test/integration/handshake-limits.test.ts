@@ -5,7 +5,7 @@
  * it authenticates, and altogether when it closes; concurrent handshakes cannot overshoot.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SERVER_FULL, TOO_MANY_UNAUTHENTICATED, TOO_MANY_UNAUTHENTICATED_FROM_ADDRESS } from '@/socket-gateway/handshake-limits';
+import { SERVER_FULL, TOO_MANY_UNAUTHENTICATED, TOO_MANY_UNAUTHENTICATED_FROM_ADDRESS } from '@/socket-gateway/server/handshake-limits';
 import { socketIoUrl } from '../helpers/raw-client';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 import { mintSocketToken } from '../helpers/socket-token';

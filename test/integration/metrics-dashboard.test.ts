@@ -12,7 +12,7 @@ import type { Role } from '@/server/demo-users';
 import { createCaller } from '@/server/trpc/root';
 import { gateway } from '@/server/gateway';
 import { createMetricsSampler, createRingBuffer, registerMetricsSampler, unregisterMetricsSampler, type MetricsSampler } from 'socket-gateway/advanced';
-import { rateSample, readCounterTotals } from '@/socket-gateway/metrics-sampler';
+import { rateSample, readCounterTotals } from '@/socket-gateway/observability/metrics-sampler';
 import { getMetrics } from 'socket-gateway/advanced';
 import { createRedisSampleBoard } from 'socket-gateway/stores/redis';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';

@@ -1,6 +1,6 @@
 /**
  * Metrics (issue 13) on a real server on port 0 with real clients: the counters and gauges of
- * src/socket-gateway/metrics.ts move when a socket connects, when a handshake is refused (each
+ * src/socket-gateway/observability/metrics.ts move when a socket connects, when a handshake is refused (each
  * reason), when an event is emitted and delivered, and when a reconnecting client is replayed
  * to or told to resync. No label value is a user id or a room name.
  */

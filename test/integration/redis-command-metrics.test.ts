@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getMetrics } from 'socket-gateway/advanced';
-import { commandLabel } from '@/socket-gateway/redis-command-metrics';
+import { commandLabel } from '@/socket-gateway/observability/redis-command-metrics';
 import { connectRedis, createGatewayRedisClient, createRedisRevocationStore, type GatewayRedisClient } from 'socket-gateway/stores/redis';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 import { settle } from '../helpers/socket-server';

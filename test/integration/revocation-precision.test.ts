@@ -11,7 +11,7 @@ import { SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from 'socket-gateway/advan
 import { gateway } from '@/server/gateway';
 import { mintSocketToken, socketTokenKey } from '../helpers/socket-token';
 import { unlessRevoked } from '@/server/auth';
-import { ISSUED_AT_MS_CLAIM } from '@/socket-gateway/socket-token';
+import { ISSUED_AT_MS_CLAIM } from '@/socket-gateway/server/socket-token';
 import { startSocketServer, type TestServer } from '../helpers/socket-server';
 
 let server: TestServer;

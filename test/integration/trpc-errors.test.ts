@@ -5,7 +5,7 @@
  * nothing: no client receives anything and the server writes no packet. Plus one happy path
  * per procedure.
  */
-import { isMarkerRoom } from '@/socket-gateway/replay-opt-in';
+import { isMarkerRoom } from '@/socket-gateway/delivery/replay-opt-in';
 import { TRPCError } from '@trpc/server';
 import type { Session } from 'next-auth';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';

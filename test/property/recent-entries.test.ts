@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { payloadBytes } from 'socket-gateway/advanced';
-import { addressKey, createRecentEntries } from '@/socket-gateway/recent-entries';
+import { addressKey, createRecentEntries } from '@/socket-gateway/delivery/recent-entries';
 import type { EventAddress, LogEntry } from 'socket-gateway/advanced';
 
 const position = (seq: number) => `1700000000000-${seq}`;

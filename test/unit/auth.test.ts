@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { authenticate, SOCKET_TOKEN_AUDIENCE, SOCKET_TOKEN_ISSUER } from 'socket-gateway/advanced';
-import { ISSUED_AT_MS_CLAIM } from '@/socket-gateway/socket-token';
+import { ISSUED_AT_MS_CLAIM } from '@/socket-gateway/server/socket-token';
 import { verifySocketToken } from 'socket-gateway/advanced';
 import { mintSocketToken as libraryMint, socketTokenKey as libraryKey } from 'socket-gateway/advanced';
 import { socketTokenSecret } from '@/server/socket-secret';

@@ -1,5 +1,5 @@
 /**
- * The structured log (src/socket-gateway/logger.ts): JSON lines with a readable level,
+ * The structured log (src/socket-gateway/observability/logger.ts): JSON lines with a readable level,
  * sensitive fields censored wherever they sit, the one-line development format, and the
  * throttle that turns a flood of the same line into one line with a count.
  */

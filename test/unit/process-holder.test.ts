@@ -66,11 +66,11 @@ describe('process-global state', () => {
     const metrics = getMetrics();
     vi.resetModules(); // what Next does: its bundle has its own copy of every module
     const registry = await import('@/socket-gateway/registry');
-    const sampler = await import('@/socket-gateway/metrics-sampler');
-    const loggerCopy = await import('@/socket-gateway/logger');
-    const metricsCopy = await import('@/socket-gateway/metrics');
+    const sampler = await import('@/socket-gateway/observability/metrics-sampler');
+    const loggerCopy = await import('@/socket-gateway/observability/logger');
+    const metricsCopy = await import('@/socket-gateway/observability/metrics');
     const lifecycle = await import('@/server/lifecycle');
-    const context = await import('@/socket-gateway/request-context');
+    const context = await import('@/socket-gateway/observability/request-context');
     expect(registry.findGatewayRuntime).not.toBe(findGatewayRuntime); // really another copy
     expect(registry.findGatewayRuntime()).toBe(fakeRuntime);
     expect(sampler.findMetricsSampler()).toBe(fakeSampler);

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isMarkerRoom, PLAIN_ROOM, REPLAY_ROOM, wantsReplay } from '@/socket-gateway/replay-opt-in';
+import { isMarkerRoom, PLAIN_ROOM, REPLAY_ROOM, wantsReplay } from '@/socket-gateway/delivery/replay-opt-in';
 import { isValidRoomName } from 'socket-gateway/advanced';
 
 describe('wantsReplay', () => {

@@ -5,8 +5,8 @@
  * @see https://socket.io/docs/v4/redis-adapter/
  */
 import { createAdapter } from '@socket.io/redis-adapter';
-import { createThrottle, type GatewayLogger } from '../logger';
-import { getMetrics } from '../metrics';
+import { createThrottle, type GatewayLogger } from '../observability/logger';
+import { getMetrics } from '../observability/metrics';
 import { connectRedis, createGatewayRedisClient, type GatewayRedisClient } from '../stores/redis/connection';
 import { createRedisEventLog } from '../stores/redis/event-log';
 import { createRedisMembershipStore } from '../stores/redis/membership-store';

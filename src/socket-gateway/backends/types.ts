@@ -4,7 +4,7 @@
  * (create-socket-gateway.ts) picks one from its options: memory, `database`, or `redisUrl`.
  */
 import type { ServerOptions } from 'socket.io';
-import type { SampleBoard } from '../metrics-sampler';
+import type { SampleBoard } from '../observability/metrics-sampler';
 import type { EventLog, EventLogRetention } from '../stores/event-log';
 import type { GatewayStores } from '../stores/types';
 

@@ -31,9 +31,9 @@
  */
 import { setMaxListeners } from 'node:events';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { payloadBytes } from '../event-bounds';
+import { payloadBytes } from '../delivery/event-bounds';
 import type { SyncInfo } from '../event-map';
-import { createRecentEntries, DEFAULT_RECENT_CAPACITY } from '../recent-entries';
+import { createRecentEntries, DEFAULT_RECENT_CAPACITY } from '../delivery/recent-entries';
 import { comparePositions, isPosition, type EventAddress, type EventLog, type LogEntry } from '../stores/event-log';
 import { EventLogResyncError } from '../stores/event-log-subscription';
 import type { MembershipStore } from '../stores/types';

@@ -9,7 +9,7 @@
  */
 import { TRPCError } from '@trpc/server';
 import { getGateway } from '../get-gateway';
-import { getMetrics } from '../metrics';
+import { getMetrics } from '../observability/metrics';
 import type { RateLimit, TakeResult } from '../stores/types';
 
 /** The cause of a TOO_MANY_REQUESTS refusal. */

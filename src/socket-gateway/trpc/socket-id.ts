@@ -4,7 +4,7 @@
  * caller's OWN sockets: another user's id would keep THEIR tab from an event (attacks-3 F11).
  */
 import { parseSocketId, SOCKET_ID_HEADER } from '../event-map';
-import { isSocketOf } from '../socket-owner';
+import { isSocketOf } from '../server/socket-owner';
 
 /** The socket id `req` claims (`x-socket-id`), or undefined when absent or malformed. Put it in the tRPC context. */
 export function socketIdFromRequest(req: Pick<Request, 'headers'> | undefined): string | undefined {

@@ -6,8 +6,8 @@
  * @see https://github.com/redis/node-redis/blob/master/docs/client-configuration.md
  */
 import { createClient } from 'redis';
-import { getMetrics } from '../../metrics';
-import { observeRedisCommands } from '../../redis-command-metrics';
+import { getMetrics } from '../../observability/metrics';
+import { observeRedisCommands } from '../../observability/redis-command-metrics';
 
 export type GatewayRedisClient = ReturnType<typeof createClient>;
 

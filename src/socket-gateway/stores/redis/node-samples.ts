@@ -1,4 +1,4 @@
-import type { NodeSample, NodeSeries, SampleBoard } from '../../metrics-sampler';
+import type { NodeSample, NodeSeries, SampleBoard } from '../../observability/metrics-sampler';
 import type { RedisStoreClient, RedisStoreOptions } from './client';
 import { defineLuaScript } from './lua-script';
 import { NODE_SAMPLES_PUBLISH_LUA } from './lua/node-samples-publish';

@@ -5,7 +5,7 @@
  * tRPC runs in code Next bundles, the event log sink in server.ts's copy of the modules.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { processSlot } from './process-holder';
+import { processSlot } from '../process-holder';
 
 export interface RequestContext {
   /** A random id per tRPC call. */

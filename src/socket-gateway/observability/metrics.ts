@@ -11,8 +11,8 @@
  * id, a room name or anything a client chooses.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
-import { isKnownEvent, type EventMap } from './event-map';
-import { processSlot } from './process-holder';
+import { isKnownEvent, type EventMap } from '../event-map';
+import { processSlot } from '../process-holder';
 
 export type HandshakeOutcome = 'accepted' | 'unauthorized' | 'origin' | 'cap' | 'flood' | 'draining' | 'unavailable' | 'rate';
 export type SlowConsumerReason = 'backlog' | 'unsolicited_pong';

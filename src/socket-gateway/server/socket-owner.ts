@@ -14,7 +14,7 @@
  * then ignored, which costs the caller at most an echo of its own event.
  * @see https://socket.io/docs/v4/server-api/#serverfetchsockets
  */
-import { findGatewayRuntime } from './registry';
+import { findGatewayRuntime } from '../registry';
 
 export const SOCKET_OWNER_TIMEOUT_MS = 1_000;
 

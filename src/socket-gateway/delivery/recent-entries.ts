@@ -17,7 +17,7 @@
  * from the log as before, which then says exactly whether it is still there or a gap.
  */
 import { payloadBytes } from './event-bounds';
-import { comparePositions, type EventAddress, type EventLogRetention, type LogEntry } from './stores/event-log';
+import { comparePositions, type EventAddress, type EventLogRetention, type LogEntry } from '../stores/event-log';
 
 export interface RecentEntries {
   /** Appends what the reader delivered (in order, every entry after the previous ones). */

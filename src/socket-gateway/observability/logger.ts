@@ -11,7 +11,7 @@
  * @see https://getpino.io/#/docs/api
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { findGatewayRuntime } from './registry';
+import { findGatewayRuntime } from '../registry';
 
 export type { Logger } from 'pino';
 

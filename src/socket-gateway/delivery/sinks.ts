@@ -2,13 +2,13 @@
  * Where the gateway's emits go: an emit is appended to the event log and each node delivers it
  * from there to its own sockets (replay.ts), so every event has a position before anyone receives it.
  */
-import type { EventMap } from './event-map';
-import type { EventLog, LogEntryInput } from './stores/event-log';
-import type { BroadcastTarget, EmitTarget } from './types';
-import { getLogger, type GatewayLogger } from './logger';
-import { eventLabel, getMetrics } from './metrics';
-import { currentRequestContext } from './request-context';
-import { userRoom } from './rooms';
+import type { EventMap } from '../event-map';
+import type { EventLog, LogEntryInput } from '../stores/event-log';
+import type { BroadcastTarget, EmitTarget } from '../types';
+import { getLogger, type GatewayLogger } from '../observability/logger';
+import { eventLabel, getMetrics } from '../observability/metrics';
+import { currentRequestContext } from '../observability/request-context';
+import { userRoom } from '../rooms';
 
 export interface EventSink {
   /** Resolves once the event is accepted for delivery; rejects when it cannot be (never a silent drop). */

@@ -9,7 +9,7 @@
  * `data.retry` as "come back later" and retries by itself with a jittered, growing delay, as it
  * does for `Temporarily unavailable`.
  */
-import type { RateLimit, RateLimitStore } from './stores/types';
+import type { RateLimit, RateLimitStore } from '../stores/types';
 
 export const TOO_MANY_HANDSHAKES = 'Too many connection attempts';
 

@@ -4,8 +4,8 @@
  * many were left out), and background errors are logged once per distinct message per 10 s:
  * a flood of refusals, or a Redis outage failing every heartbeat, is one line, not a flood.
  */
-import { createThrottle, type GatewayLogger } from './logger';
-import type { GatewayMetrics, HandshakeOutcome } from './metrics';
+import { createThrottle, type GatewayLogger } from '../observability/logger';
+import type { GatewayMetrics, HandshakeOutcome } from '../observability/metrics';
 
 export type RefusedOutcome = Exclude<HandshakeOutcome, 'accepted'>;
 /** Counts and logs one refused handshake. */

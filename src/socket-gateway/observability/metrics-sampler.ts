@@ -10,7 +10,7 @@
  * extra increment on every emit and delivery for a number read once a second.
  */
 import { getMetrics, type GatewayMetrics } from './metrics';
-import { processSlot } from './process-holder';
+import { processSlot } from '../process-holder';
 
 /** One second of one node: connections at sampling time, the rest per second over the interval. */
 export interface NodeSample {

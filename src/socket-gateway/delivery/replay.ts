@@ -20,18 +20,18 @@
  * @see docs/replay-protocol.md
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { SYNC_EVENT, type SyncInfo } from './event-map';
-import { comparePositions, isPosition, type EventAddress, type EventLog, type LogEntry } from './stores/event-log';
-import { EventLogResyncError } from './stores/event-log-subscription';
+import { SYNC_EVENT, type SyncInfo } from '../event-map';
+import { comparePositions, isPosition, type EventAddress, type EventLog, type LogEntry } from '../stores/event-log';
+import { EventLogResyncError } from '../stores/event-log-subscription';
 import { createWriteWindow, type DrainableConnection } from './backpressure';
-import { getMetrics } from './metrics';
+import { getMetrics } from '../observability/metrics';
 import { createRecentEntries, DEFAULT_RECENT_CAPACITY } from './recent-entries';
 import { selectTarget } from './sinks';
-import { USER_ROOM_PREFIX, userRoom } from './rooms';
+import { USER_ROOM_PREFIX, userRoom } from '../rooms';
 import { isMarkerRoom, PLAIN_ROOM, REPLAY_ROOM } from './replay-opt-in';
-import type { GatewayServer, GatewaySocket } from './types';
+import type { GatewayServer, GatewaySocket } from '../types';
 
-export { SYNC_EVENT, type SyncInfo } from './event-map';
+export { SYNC_EVENT, type SyncInfo } from '../event-map';
 
 /** What a reconnecting client sends in `auth.resume`. */
 export interface ResumeRequest {

@@ -10,7 +10,7 @@
  * internals, which it exposes but does not document.
  * @see https://github.com/socketio/engine.io/blob/main/lib/socket.ts (flush, setTransport)
  */
-import { packetBytes } from './slow-consumers';
+import { packetBytes } from '../server/slow-consumers';
 
 type Listener = () => void;
 

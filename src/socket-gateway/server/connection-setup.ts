@@ -4,11 +4,11 @@
  * rooms, re-checks the sign-out and replays what it missed if it says where it stopped.
  */
 import type { IncomingMessage } from 'node:http';
-import type { GatewayMetrics } from './metrics';
+import type { GatewayMetrics } from '../observability/metrics';
 import type { PresenceAnnouncer } from './presence-announcer';
-import type { Delivery, ResumeContext } from './replay';
-import type { RateLimit, RateLimitStore } from './stores/types';
-import type { GatewaySocket } from './types';
+import type { Delivery, ResumeContext } from '../delivery/replay';
+import type { RateLimit, RateLimitStore } from '../stores/types';
+import type { GatewaySocket } from '../types';
 
 export interface ConnectionSetupOptions {
   metrics: GatewayMetrics;

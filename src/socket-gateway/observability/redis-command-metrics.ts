@@ -13,7 +13,7 @@
  */
 import { tracingChannel } from 'node:diagnostics_channel';
 import { getMetrics, type GatewayMetrics } from './metrics';
-import { processSlot } from './process-holder';
+import { processSlot } from '../process-holder';
 
 /** The channel node-redis (v6) traces every command on (its `CHANNELS.TRACE_COMMAND`). */
 export const REDIS_COMMAND_CHANNEL = 'node-redis:command';

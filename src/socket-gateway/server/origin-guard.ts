@@ -9,7 +9,7 @@ import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { ServerOptions } from 'socket.io';
 import { SERVER_FULL, type HandshakeGate } from './handshake-limits';
 import type { RefusalReporter } from './handshake-refusals';
-import type { GatewayServer } from './types';
+import type { GatewayServer } from '../types';
 
 export const ORIGIN_NOT_ALLOWED = 'Origin not allowed';
 export const SHUTTING_DOWN = 'Server is shutting down';

@@ -6,12 +6,12 @@
  * checked. A store that cannot answer is not the client's fault: it is told to retry.
  */
 import type { RefusalReporter } from './handshake-refusals';
-import { parseResume } from './replay';
-import { wantsReplay } from './replay-opt-in';
+import { parseResume } from '../delivery/replay';
+import { wantsReplay } from '../delivery/replay-opt-in';
 import { verifySocketToken } from './socket-token';
-import type { PresenceStore } from './stores/presence';
-import type { MembershipStore, RevocationStore } from './stores/types';
-import type { GatewaySocket } from './types';
+import type { PresenceStore } from '../stores/presence';
+import type { MembershipStore, RevocationStore } from '../stores/types';
+import type { GatewaySocket } from '../types';
 
 export const UNAUTHORIZED = 'Unauthorized';
 export const TEMPORARILY_UNAVAILABLE = 'Temporarily unavailable, try again shortly';

@@ -12,7 +12,7 @@
  * handshake fails.
  */
 import type { IncomingMessage } from 'node:http';
-import type { GatewayServer } from './types';
+import type { GatewayServer } from '../types';
 
 export interface HandshakeLimits {
   /** Engine.IO sessions on this server, authenticated or not. */

@@ -20,19 +20,19 @@ import { createHandshakeAuth, createRevocationCheck } from './handshake-auth';
 import { createHandshakeGate, type HandshakeGate, type HandshakeLimits } from './handshake-limits';
 import { createErrorReporter, createRefusalReporter } from './handshake-refusals';
 import { createAllowRequest, guardLaterRequests } from './origin-guard';
-import { DEFAULT_HANDSHAKE_LIMITS, DEFAULT_MAX_ROOMS_PER_USER, DEFAULT_ROOM_HISTORY_LIMIT, DEFAULT_SOCKET_LIMITS } from './defaults';
-import { getLogger, type GatewayLogger } from './logger';
-import { getMetrics, type ConnectionSource } from './metrics';
-import { registerGatewayRuntime, unregisterGatewayRuntime, type GatewayRuntime } from './registry';
+import { DEFAULT_HANDSHAKE_LIMITS, DEFAULT_MAX_ROOMS_PER_USER, DEFAULT_ROOM_HISTORY_LIMIT, DEFAULT_SOCKET_LIMITS } from '../defaults';
+import { getLogger, type GatewayLogger } from '../observability/logger';
+import { getMetrics, type ConnectionSource } from '../observability/metrics';
+import { registerGatewayRuntime, unregisterGatewayRuntime, type GatewayRuntime } from '../registry';
 import { socketTokenKey } from './socket-token';
-import { startDelivery, type Delivery } from './replay';
+import { startDelivery, type Delivery } from '../delivery/replay';
 import { createPresenceAnnouncer, type PresenceAnnouncerOptions } from './presence-announcer';
 import { createHandshakeRateLimit, DEFAULT_HANDSHAKE_RATE } from './handshake-rate-limit';
-import { assertEventLimitFits, DEFAULT_MAX_EVENT_BYTES } from './event-bounds';
-import { createLogSink } from './sinks';
-import { assertEventMap, type EventMap } from './event-map';
-import { createRoomPolicy, type RoomPolicy, type RoomUser } from './rooms';
-import { EventLogResyncError } from './stores/event-log-subscription';
+import { assertEventLimitFits, DEFAULT_MAX_EVENT_BYTES } from '../delivery/event-bounds';
+import { createLogSink } from '../delivery/sinks';
+import { assertEventMap, type EventMap } from '../event-map';
+import { createRoomPolicy, type RoomPolicy, type RoomUser } from '../rooms';
+import { EventLogResyncError } from '../stores/event-log-subscription';
 import {
   createMemoryEventLog,
   createMemoryMembershipStore,
@@ -41,9 +41,9 @@ import {
   createMemoryRevocationStore,
   createMemoryRoomHistoryStore,
   type EventLog,
-} from './stores';
-import type { GatewayStores, RateLimit } from './stores/types';
-import type { GatewayServer } from './types';
+} from '../stores';
+import type { GatewayStores, RateLimit } from '../stores/types';
+import type { GatewayServer } from '../types';
 
 export { UNAUTHORIZED, TEMPORARILY_UNAVAILABLE } from './handshake-auth';
 export { isOriginAllowed, ORIGIN_NOT_ALLOWED, SHUTTING_DOWN } from './origin-guard';

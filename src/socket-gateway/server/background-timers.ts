@@ -7,9 +7,9 @@
  * Both unref'd: they never keep the process alive.
  */
 import type { PresenceAnnouncer } from './presence-announcer';
-import type { EventLog } from './stores/event-log';
-import type { PresenceStore } from './stores/presence';
-import type { RevocationStore } from './stores/types';
+import type { EventLog } from '../stores/event-log';
+import type { PresenceStore } from '../stores/presence';
+import type { RevocationStore } from '../stores/types';
 
 /** How often this node renews its presence lease (a third of the store's default 3 s lease). */
 export const PRESENCE_HEARTBEAT_MS = 1_000;

@@ -12,8 +12,8 @@
  *   message sent to `lobby` with `room: "staff-only"` showed lobby's members a message as if
  *   from staff-only. (Sent to a user or to everyone, server code may carry any room.)
  */
-import { EVENT_FRAME_ALLOWANCE } from './event-map';
-import type { EventAddress } from './stores/event-log';
+import { EVENT_FRAME_ALLOWANCE } from '../event-map';
+import type { EventAddress } from '../stores/event-log';
 
 export { EVENT_FRAME_ALLOWANCE };
 

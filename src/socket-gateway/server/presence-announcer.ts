@@ -17,10 +17,10 @@
  * offline, so a room hears at most 2 presence events per user per `graceMs`.
  * @see stores/presence.ts (schedule, settleDue)
  */
-import { USER_ROOM_PREFIX } from './rooms';
-import type { EventSink } from './sinks';
-import type { PresenceStore } from './stores/presence';
-import type { MembershipStore } from './stores/types';
+import { USER_ROOM_PREFIX } from '../rooms';
+import type { EventSink } from '../delivery/sinks';
+import type { PresenceStore } from '../stores/presence';
+import type { MembershipStore } from '../stores/types';
 
 export interface PresenceAnnouncerOptions {
   /** How long a user must stay offline before their rooms are told (default 3 s). */

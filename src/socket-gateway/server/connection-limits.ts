@@ -4,10 +4,10 @@
  * binary attachments and noops all count) and the outgoing backlog (slow-consumers.ts), plus
  * the bytes-out counter. Keeps the open connections by id (the origin guard closes one by id).
  */
-import { createThrottle, type GatewayLogger } from './logger';
-import type { GatewayMetrics } from './metrics';
+import { createThrottle, type GatewayLogger } from '../observability/logger';
+import type { GatewayMetrics } from '../observability/metrics';
 import { limitBacklog, packetBytes, type BacklogConnection } from './slow-consumers';
-import type { GatewayServer } from './types';
+import type { GatewayServer } from '../types';
 
 /** The part of an Engine.IO connection (`io.engine` socket) the limits use. */
 export interface EngineConnection {
