@@ -38,6 +38,9 @@ import { expectedTsconfigPaths, libraryEntries, PACKAGE_DIR, readLibraryPackage,
  */
 const OPTIONAL_PEER_OWNERS = {
   redis: ['./stores/redis', './emitter'],
+  // Loaded only by the Redis backend (createSocketGateway({ redisUrl }), on demand) and the emitter.
+  '@socket.io/redis-adapter': [],
+  '@socket.io/redis-emitter': ['./emitter'],
   'better-sqlite3': ['./stores/sqlite'],
   react: ['./react'],
   '@tanstack/react-query': ['./react'],

@@ -173,7 +173,7 @@ export function createSocketGateway<Events extends EventMap, U extends RoomUser 
   const startBackend = async (): Promise<Backend> => {
     // Loaded only when chosen: an app on memory or SQLite needs no `redis` package, one on Redis no native SQLite add-on.
     if (options.redisUrl) {
-      const { createRedisBackend } = await import('./backends/redis');
+      const { createRedisBackend } = await loadBackend(() => import('./backends/redis'), '`redisUrl`', ['redis', '@socket.io/redis-adapter']);
       return createRedisBackend({
         ...backendOptions,
         url: options.redisUrl,
@@ -184,7 +184,7 @@ export function createSocketGateway<Events extends EventMap, U extends RoomUser 
       });
     }
     if (options.database) {
-      const { createSqliteBackend } = await import('./backends/sqlite');
+      const { createSqliteBackend } = await loadBackend(() => import('./backends/sqlite'), '`database`', ['better-sqlite3']);
       return createSqliteBackend(options.database, backendOptions);
     }
     return createMemoryBackend(backendOptions);
@@ -276,4 +276,18 @@ export function createSocketGateway<Events extends EventMap, U extends RoomUser 
       return closing;
     },
   };
+}
+
+/**
+ * A backend's packages are optional peers, loaded only when its option is given: one that is not
+ * installed fails `attach` naming what to install, not with a bare "Cannot find package".
+ */
+async function loadBackend<T>(load: () => Promise<T>, option: string, packages: string[]): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw error;
+    throw new Error(`socket-gateway: ${option} needs the packages ${packages.join(' and ')}: npm install ${packages.join(' ')}`, { cause: error });
+  }
 }

@@ -13,6 +13,9 @@ export const CONSUMER_DEPENDENCIES = [
   'socket.io@4.8.4',
   'socket.io-client@4.8.4',
   'redis@6.3.1',
+  // the optional peers of redisUrl (the Redis adapter) and of socket-gateway/emitter
+  '@socket.io/redis-adapter@8.3.0',
+  '@socket.io/redis-emitter@5.1.0',
   'zod@3.25.76',
   'react@19.3.1',
   '@tanstack/react-query@5.108.0',
