@@ -27,17 +27,7 @@ import {
   type GatewayStores,
 } from 'socket-gateway/advanced';
 import { createEventStreams, type EventStreams } from 'socket-gateway/trpc';
-import {
-  connectRedis,
-  createGatewayRedisClient,
-  createRedisEventLog,
-  createRedisMembershipStore,
-  createRedisPresenceStore,
-  createRedisRateLimitStore,
-  createRedisRevocationStore,
-  createRedisRoomHistoryStore,
-  type GatewayRedisClient,
-} from 'socket-gateway/stores/redis';
+import { connectRedis, createGatewayRedisClient, createRedisEventLog, createRedisStores, type GatewayRedisClient } from 'socket-gateway/stores/redis';
 import { appSlot } from './process-holder';
 
 export interface AppEventStreams {
@@ -104,13 +94,7 @@ async function startNextOnly(redis: NonNullable<Env['redis']>, env: Env): Promis
     connected.push(blocking);
     const options = { keyPrefix: redis.keyPrefix };
     const log = createRedisEventLog(client, { ...options, retention: env.eventLog, blockingClient: blocking });
-    const stores: GatewayStores = {
-      membership: createRedisMembershipStore(client, { ...options, abandonedHistoryTtlMs: env.roomHistoryAbandonedTtlMs }),
-      revocations: createRedisRevocationStore(client, options),
-      rateLimits: createRedisRateLimitStore(client, options),
-      presence: createRedisPresenceStore(client, options),
-      history: createRedisRoomHistoryStore(client, options),
-    };
+    const stores: GatewayStores = createRedisStores(client, { ...options, abandonedHistoryTtlMs: env.roomHistoryAbandonedTtlMs });
     if (!findGatewayRuntime()) {
       registerGatewayRuntime({
         // Socket moves and disconnects reach the nodes that run sockets (if any) through their Redis adapter.

@@ -18,16 +18,7 @@ import { createRoomPolicy, type RoomPolicy, type RoomUser } from './rooms';
 import { DEFAULT_EVENT_LOG_RETENTION, type EventLogRetention } from './stores/event-log';
 import { SocketGateway } from './gateway';
 import { createLogSink } from './delivery/sinks';
-import {
-  connectRedis,
-  createGatewayRedisClient,
-  createRedisEventLog,
-  createRedisMembershipStore,
-  createRedisPresenceStore,
-  createRedisRateLimitStore,
-  createRedisRevocationStore,
-  createRedisRoomHistoryStore,
-} from './stores/redis';
+import { connectRedis, createGatewayRedisClient, createRedisEventLog, createRedisStores } from './stores/redis';
 import type { EmitTarget } from './types';
 
 /**
@@ -93,13 +84,7 @@ export async function createGatewayEmitter<E extends EventMap, U extends RoomUse
   const parts = {
     target: new Emitter(client, { key: `${keyPrefix}socket.io` }) as unknown as EmitTarget,
     sink: createLogSink(log, undefined, events),
-    stores: {
-      membership: createRedisMembershipStore(client, { ...storeOptions, abandonedHistoryTtlMs }),
-      revocations: createRedisRevocationStore(client, storeOptions),
-      rateLimits: createRedisRateLimitStore(client, storeOptions),
-      presence: createRedisPresenceStore(client, storeOptions),
-      history: createRedisRoomHistoryStore(client, storeOptions),
-    },
+    stores: createRedisStores(client, { ...storeOptions, abandonedHistoryTtlMs }),
     maxRoomsPerUser,
     roomHistoryLimit,
     validatePayloads,

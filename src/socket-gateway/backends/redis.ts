@@ -9,12 +9,8 @@ import { createThrottle, type GatewayLogger } from '../observability/logger';
 import { getMetrics } from '../observability/metrics';
 import { connectRedis, createGatewayRedisClient, type GatewayRedisClient } from '../stores/redis/connection';
 import { createRedisEventLog } from '../stores/redis/event-log';
-import { createRedisMembershipStore } from '../stores/redis/membership-store';
 import { createRedisSampleBoard } from '../stores/redis/node-samples';
-import { createRedisPresenceStore } from '../stores/redis/presence-store';
-import { createRedisRateLimitStore } from '../stores/redis/rate-limit-store';
-import { createRedisRevocationStore } from '../stores/redis/revocation-store';
-import { createRedisRoomHistoryStore } from '../stores/redis/room-history-store';
+import { createRedisStores } from '../stores/redis/stores';
 import { reportPublishFailures } from './redis-publisher';
 import type { Backend, BackendOptions } from './types';
 
@@ -60,13 +56,7 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     const prefixed = { keyPrefix };
     return {
       mode: 'redis',
-      stores: {
-        membership: createRedisMembershipStore(client, { ...prefixed, abandonedHistoryTtlMs }),
-        revocations: createRedisRevocationStore(client, prefixed),
-        rateLimits: createRedisRateLimitStore(client, prefixed),
-        presence: createRedisPresenceStore(client, prefixed),
-        history: createRedisRoomHistoryStore(client, prefixed),
-      },
+      stores: createRedisStores(client, { keyPrefix, abandonedHistoryTtlMs }),
       log: createRedisEventLog(client, { ...prefixed, retention, blockingClient: blocking }),
       adapter: createAdapter(reportPublishFailures(pub, onPublishFailure), sub, { key: `${keyPrefix}socket.io` }),
       sampleBoard: createRedisSampleBoard(client, prefixed),
