@@ -4,27 +4,17 @@
  * cut it below their retention, and clients that were away got `resync` instead of what they missed.
  * Real redis-server; the servers' side of the log is a real Redis event log set to keep 1,000,000.
  */
-import { createClient } from 'redis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { events } from '@/events';
 import { createGatewayEmitter } from 'socket-gateway/emitter';
 import { DEFAULT_EVENT_LOG_RETENTION } from 'socket-gateway/advanced';
 import { createRedisEventLog } from 'socket-gateway/stores/redis';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server';
+import { useRedisServer } from '../helpers/redis-server';
 
-let redis: RedisServer;
-let client: ReturnType<typeof createClient>;
-beforeAll(async () => {
-  redis = await startRedisServer();
-  client = createClient({ url: redis.url });
-  await client.connect();
-});
-afterAll(async () => {
-  await client?.quit();
-  await redis?.stop();
-});
+const redis = useRedisServer();
 
 it("an emitter's append keeps a log longer than the old default cap: the servers' retention decides", async () => {
+  const { client, server } = redis;
   const keyPrefix = 'ret:';
   const { maxEntries } = DEFAULT_EVENT_LOG_RETENTION; // the cap the emitter used to append with
   const kept = maxEntries + 500; // whole stream nodes (100 entries each) past it: what MAXLEN ~ would drop
@@ -37,7 +27,7 @@ it("an emitter's append keeps a log longer than the old default cap: the servers
   }
   expect(await client.xLen(`${keyPrefix}log`)).toBe(kept);
 
-  const emitter = await createGatewayEmitter({ events, redisUrl: redis.url, keyPrefix });
+  const emitter = await createGatewayEmitter({ events, redisUrl: server.url, keyPrefix });
   try {
     await emitter.emitToUser('bob', 'notification', { id: 'from-worker', from: 'worker', message: 'done', sentAt: Date.now() });
   } finally {
