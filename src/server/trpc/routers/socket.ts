@@ -1,9 +1,9 @@
 import { getEnv } from '@/env';
 import type { AppEvents } from '@/events';
-import { mintSocketToken, socketTokenKey, DEFAULT_REPLAY_LOG_READS, type ClientEvents } from 'socket-gateway/advanced';
+import { mintSocketToken, DEFAULT_REPLAY_LOG_READS, type ClientEvents } from 'socket-gateway/advanced';
 import type { EventPayload } from 'socket-gateway';
 import { createEventsSubscription, parseEventsInput, type EventsInput } from 'socket-gateway/trpc';
-import { socketTokenSecret } from '@/server/socket-secret';
+import { socketTokenKeyFor } from '@/server/socket-secret';
 import { getEventStreams } from '@/server/event-streams';
 import { createTRPCRouter, protectedProcedure } from '../init';
 
@@ -14,7 +14,7 @@ export const socketRouter = createTRPCRouter({
   /** A short-lived token for the socket handshake (`auth: { token }`), signed with the secret the gateway checks (src/server/realtime.ts). */
   token: protectedProcedure.query(({ ctx }) => {
     const env = getEnv();
-    return mintSocketToken(ctx.user.id, { key: socketTokenKey(socketTokenSecret(env)), ttlSeconds: env.socketToken.ttlSeconds });
+    return mintSocketToken(ctx.user.id, { key: socketTokenKeyFor(env), ttlSeconds: env.socketToken.ttlSeconds });
   }),
   /**
    * The same events over server-sent events (`httpSubscriptionLink`), for deployments with no
