@@ -8,6 +8,7 @@
  */
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { SYNC_EVENT, type ClientToServerEvents, type EventMap, type ServerToClientEvents, type SyncInfo } from '../event-map';
+import { createStatusSource } from './status-source';
 
 /** The tab's socket, typed by the app's events (and the library's); loosely by default. */
 export type GatewayClientSocket<E extends EventMap = EventMap> = Socket<ServerToClientEvents<E>, ClientToServerEvents>;
@@ -121,8 +122,7 @@ function isSignedOutError(error: unknown): boolean {
 
 const POSITION = /^\d{1,20}-\d{1,20}$/;
 
-export const DISCONNECTED: SocketStatusSnapshot = Object.freeze({ status: 'disconnected', error: null, resyncedAt: null });
-const CONNECTING: SocketStatusSnapshot = Object.freeze({ status: 'connecting', error: null, resyncedAt: null });
+export { DISCONNECTED } from './status-source';
 
 export function createSocketStore<E extends EventMap = EventMap>({ getToken, initialUserId, url, options, onResync }: SocketStoreOptions): SocketStore<E> {
   let fetchToken = getToken;
@@ -130,8 +130,8 @@ export function createSocketStore<E extends EventMap = EventMap>({ getToken, ini
   /** Where this tab stands in the server's event log: sent back on reconnect to be replayed what it missed. */
   let cursor: { epoch: string; position: string; socketId?: string } | null = null;
   let socket: GatewayClientSocket | null = null;
-  const initialSnapshot = initialUserId ? CONNECTING : DISCONNECTED;
-  let snapshot = initialSnapshot;
+  const status = createStatusSource(initialUserId);
+  const { set } = status;
   let currentUser: string | null = null;
   /** Bumped on every start/stop, so a token that arrives late for an old attempt is dropped. */
   let generation = 0;
@@ -141,17 +141,9 @@ export function createSocketStore<E extends EventMap = EventMap>({ getToken, ini
   /** Why the last token fetch failed; shown instead of the server's bare `Unauthorized`. */
   let tokenError: string | null = null;
   let releaseTimer: ReturnType<typeof setTimeout> | null = null;
-  const listeners = new Set<() => void>();
   const syncListeners = new Set<(sync: SyncNotice) => void>();
   /** Whether the last handshake sent a resume cursor. */
   let handshakeResumed = false;
-
-  const set = (next: Partial<SocketStatusSnapshot>) => {
-    const merged = { ...snapshot, ...next };
-    if (merged.status === snapshot.status && merged.error === snapshot.error && merged.resyncedAt === snapshot.resyncedAt) return;
-    snapshot = Object.freeze(merged);
-    for (const listener of listeners) listener();
-  };
 
   /**
    * The handshake's `auth`: a fresh token (retried with backoff and jitter while the fetch
@@ -264,12 +256,9 @@ export function createSocketStore<E extends EventMap = EventMap>({ getToken, ini
   };
 
   return {
-    getSnapshot: () => snapshot,
-    getInitialSnapshot: () => initialSnapshot,
-    subscribe(onChange) {
-      listeners.add(onChange);
-      return () => listeners.delete(onChange);
-    },
+    getSnapshot: status.getSnapshot,
+    getInitialSnapshot: status.getInitialSnapshot,
+    subscribe: status.subscribe,
     getSocket,
     start(userId) {
       cancelRelease();

@@ -13,7 +13,8 @@
  * @see ../trpc/events-subscription.ts
  */
 import type { SyncInfo } from '../event-map';
-import { DISCONNECTED, type GatewayClientSocket, type SocketStatusSnapshot, type SocketStore, type SocketStoreOptions, type SyncNotice } from './socket-store';
+import { type GatewayClientSocket, type SocketStore, type SocketStoreOptions, type SyncNotice } from './socket-store';
+import { createStatusSource } from './status-source';
 
 /** One item of the subscription as tRPC's client hands it to `onData` (a `tracked()` envelope). */
 export interface SseItem {
@@ -46,15 +47,13 @@ export interface SseSocketStoreOptions {
 }
 
 const SYNC_EVENT = 'gateway:sync';
-const CONNECTING: SocketStatusSnapshot = Object.freeze({ status: 'connecting', error: null, resyncedAt: null });
 
 type Listener = (...args: unknown[]) => void;
 
 export function createSseSocketStore({ subscribe, initialUserId, onResync }: SseSocketStoreOptions): SocketStore {
   let resyncCallback = onResync;
-  const initialSnapshot = initialUserId ? CONNECTING : DISCONNECTED;
-  let snapshot = initialSnapshot;
-  const listeners = new Set<() => void>();
+  const status = createStatusSource(initialUserId);
+  const { set } = status;
   const syncListeners = new Set<(sync: SyncNotice) => void>();
   const byEvent = new Map<string, Set<Listener>>();
   const anyListeners = new Set<Listener>();
@@ -69,13 +68,6 @@ export function createSseSocketStore({ subscribe, initialUserId, onResync }: Sse
   /** The user `start` last asked for (a "Try again" after a refusal subscribes again as them). */
   let wanted: string | null = null;
   let start: (userId: string) => void = () => {};
-
-  const set = (next: Partial<SocketStatusSnapshot>) => {
-    const merged = { ...snapshot, ...next };
-    if (merged.status === snapshot.status && merged.error === snapshot.error && merged.resyncedAt === snapshot.resyncedAt) return;
-    snapshot = Object.freeze(merged);
-    for (const listener of listeners) listener();
-  };
 
   const dispatch = (event: string, payload: unknown) => {
     for (const listener of [...anyListeners]) listener(event, payload);
@@ -155,12 +147,9 @@ export function createSseSocketStore({ subscribe, initialUserId, onResync }: Sse
   };
 
   return {
-    getSnapshot: () => snapshot,
-    getInitialSnapshot: () => initialSnapshot,
-    subscribe(onChange) {
-      listeners.add(onChange);
-      return () => listeners.delete(onChange);
-    },
+    getSnapshot: status.getSnapshot,
+    getInitialSnapshot: status.getInitialSnapshot,
+    subscribe: status.subscribe,
     getSocket: () => facade as unknown as GatewayClientSocket,
     start: (start = (userId) => {
       wanted = userId;
