@@ -6,9 +6,8 @@
  * what it drops for bytes is still replayed from the log, exactly, or reported as a resync.
  */
 import { spawn } from 'node:child_process';
-import { createClient } from 'redis';
 import { io } from 'socket.io-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryEventLog, createSocketServer } from 'socket-gateway/advanced';
 import { type SyncInfo } from 'socket-gateway';
 import { gateway } from '@/server/gateway';
@@ -16,7 +15,7 @@ import { mintSocketToken, testSocketSecret } from '../helpers/socket-token';
 import { createGatewayEmitter } from 'socket-gateway/emitter';
 import { EventBoundsError } from 'socket-gateway/advanced';
 import { events, type MessagePayload } from '@/events';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server';
+import { useRedisServer } from '../helpers/redis-server';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 
 const message = (text: string): MessagePayload => ({ id: text.slice(0, 20), from: 'worker', message: text, sentAt: Date.now() });
@@ -120,21 +119,11 @@ describe('the replay window bounded in bytes', () => {
 });
 
 describe('over a real Redis: the emitter and npm run emit', () => {
-  let redis: RedisServer;
-  let client: ReturnType<typeof createClient>;
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    client = createClient({ url: redis.url });
-    await client.connect();
-  });
-  afterAll(async () => {
-    await client?.quit();
-    await redis?.stop();
-  });
-  const logLength = async (keyPrefix: string) => ((await client.exists(`${keyPrefix}log`)) ? client.xLen(`${keyPrefix}log`) : 0);
+  const redis = useRedisServer();
+  const logLength = async (keyPrefix: string) => ((await redis.client.exists(`${keyPrefix}log`)) ? redis.client.xLen(`${keyPrefix}log`) : 0);
 
   it('the emitter refuses a big event and a room mismatch: nothing reaches the log', async () => {
-    const emitter = await createGatewayEmitter({ events, redisUrl: redis.url, keyPrefix: 'em:' });
+    const emitter = await createGatewayEmitter({ events, redisUrl: redis.server.url, keyPrefix: 'em:' });
     try {
       expect(() => emitter.emitToUser('bob', 'notification', bigMessage(1_200_000))).toThrow(/over the limit of 65536 bytes/);
       expect(() => emitter.emitToRoom('lobby', 'room:message', { ...message('hi'), room: 'admins-only' })).toThrow(/names room "admins-only"/);
@@ -144,7 +133,7 @@ describe('over a real Redis: the emitter and npm run emit', () => {
     } finally {
       await emitter.close();
     }
-    const strict = await createGatewayEmitter({ events, redisUrl: redis.url, keyPrefix: 'em2:', maxEventBytes: 1_000 });
+    const strict = await createGatewayEmitter({ events, redisUrl: redis.server.url, keyPrefix: 'em2:', maxEventBytes: 1_000 });
     try {
       expect(() => strict.emitToUser('bob', 'notification', bigMessage(2_000))).toThrow(/over the limit of 1000 bytes/);
       expect(await logLength('em2:')).toBe(0);
@@ -157,7 +146,7 @@ describe('over a real Redis: the emitter and npm run emit', () => {
   const npmEmit = (args: string[], env: Record<string, string> = {}) =>
     new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
       const child = spawn('npm', ['run', '--silent', 'emit', '--', ...args], {
-        env: { ...process.env, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'cli:', NODE_ENV: 'production', ...env },
+        env: { ...process.env, REDIS_URL: redis.server.url, REDIS_KEY_PREFIX: 'cli:', NODE_ENV: 'production', ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';

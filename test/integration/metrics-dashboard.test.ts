@@ -6,7 +6,6 @@
 import { TRPCError } from '@trpc/server';
 import fc from 'fast-check';
 import type { Session } from 'next-auth';
-import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '@/server/demo-users';
 import { createCaller } from '@/server/trpc/root';
@@ -15,7 +14,7 @@ import { createMetricsSampler, createRingBuffer, registerMetricsSampler, unregis
 import { rateSample, readCounterTotals } from '@/socket-gateway/observability/metrics-sampler';
 import { getMetrics } from 'socket-gateway/advanced';
 import { createRedisSampleBoard } from 'socket-gateway/stores/redis';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server';
+import { useRedisServer } from '../helpers/redis-server';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 
 const totals = (emitted: number, deliveries: number, replays: number, resyncs: number) => ({ emitted, deliveries, replays, resyncs });
@@ -102,22 +101,12 @@ describe('sampler on a real socket server', () => {
 });
 
 describe('nodes meet through Redis', () => {
-  let redis: RedisServer;
-  let client: ReturnType<typeof createClient>;
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    client = createClient({ url: redis.url });
-    await client.connect();
-  });
-  afterAll(async () => {
-    await client?.close();
-    await redis?.stop();
-  });
+  const redis = useRedisServer();
 
   it('every node reads every live node; a node that stops publishing drops out after the TTL', async () => {
     const options = { keyPrefix: 'dash-test:', ttlMs: 400 };
-    const a = createMetricsSampler({ nodeId: 'node-a', board: createRedisSampleBoard(client, options) });
-    const b = createMetricsSampler({ nodeId: 'node-b', board: createRedisSampleBoard(client, options) });
+    const a = createMetricsSampler({ nodeId: 'node-a', board: createRedisSampleBoard(redis.client, options) });
+    const b = createMetricsSampler({ nodeId: 'node-b', board: createRedisSampleBoard(redis.client, options) });
     await a.sample();
     await b.sample();
     await b.sample();
@@ -127,18 +116,23 @@ describe('nodes meet through Redis', () => {
       expect(nodes.map((n) => n.samples.length)).toEqual([1, 2]);
     }
     // A key per node, with a TTL, under the prefix.
-    expect(await client.pTTL('dash-test:metrics:node:node-b')).toBeGreaterThan(0);
+    expect(await redis.client.pTTL('dash-test:metrics:node:node-b')).toBeGreaterThan(0);
     // node-b stops; node-a goes on publishing.
     await settle(600);
     await a.sample();
     expect((await a.read()).map((n) => n.nodeId)).toEqual(['node-a']);
-    expect(await client.exists('dash-test:metrics:node:node-b')).toBe(0);
-    expect(await client.zRange('dash-test:metrics:nodes', 0, -1)).toEqual(['node-a']);
+    expect(await redis.client.exists('dash-test:metrics:node:node-b')).toBe(0);
+    expect(await redis.client.zRange('dash-test:metrics:nodes', 0, -1)).toEqual(['node-a']);
   });
 
   it('answers with this node alone when Redis cannot be read, and reports why', async () => {
     const errors: Error[] = [];
-    const broken = { ...client, get: client.get.bind(client), eval: () => Promise.reject(new Error('down')), evalSha: () => Promise.reject(new Error('down')) };
+    const broken = {
+      ...redis.client,
+      get: redis.client.get.bind(redis.client),
+      eval: () => Promise.reject(new Error('down')),
+      evalSha: () => Promise.reject(new Error('down')),
+    };
     const sampler = createMetricsSampler({
       nodeId: 'node-c',
       board: createRedisSampleBoard(broken as never, { keyPrefix: 'dash-test-2:' }),
