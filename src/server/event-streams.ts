@@ -89,11 +89,9 @@ async function startNextOnly(redis: NonNullable<Env['redis']>, env: Env): Promis
   const client: GatewayRedisClient = await connectRedis(createGatewayRedisClient(redis.url), redis.url, redis.connectTimeoutMs);
   const connected: GatewayRedisClient[] = [client];
   try {
-    // The log reader blocks on XREAD: a connection of its own.
-    const blocking = await connectRedis(client.duplicate(), redis.url, redis.connectTimeoutMs);
-    connected.push(blocking);
+    // Each log subscription blocks on XREAD on a connection it opens itself (client.duplicate()).
     const options = { keyPrefix: redis.keyPrefix };
-    const log = createRedisEventLog(client, { ...options, retention: env.eventLog, blockingClient: blocking });
+    const log = createRedisEventLog(client, { ...options, retention: env.eventLog });
     const stores: GatewayStores = createRedisStores(client, { ...options, abandonedHistoryTtlMs: env.roomHistoryAbandonedTtlMs });
     if (!findGatewayRuntime()) {
       registerGatewayRuntime({

@@ -50,14 +50,13 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     connected.push(pub);
     const sub = await connectRedis(client.duplicate(), url, timeout);
     connected.push(sub);
-    // The log reader blocks on XREAD: it gets a connection of its own.
-    const blocking = await connectRedis(client.duplicate(), url, timeout);
-    connected.push(blocking);
     const prefixed = { keyPrefix };
     return {
       mode: 'redis',
       stores: createRedisStores(client, { keyPrefix, abandonedHistoryTtlMs }),
-      log: createRedisEventLog(client, { ...prefixed, retention, blockingClient: blocking }),
+      // Each log subscription (the socket delivery, the SSE streams) blocks on XREAD on a connection it
+      // opens itself (client.duplicate()) and closes at once on stop, even while Redis is away.
+      log: createRedisEventLog(client, { ...prefixed, retention }),
       adapter: createAdapter(reportPublishFailures(pub, onPublishFailure), sub, { key: `${keyPrefix}socket.io` }),
       sampleBoard: createRedisSampleBoard(client, prefixed),
       dependencies: () => ({ redis: connected.every((c) => c.isReady) ? 'up' : 'down' }),
