@@ -39,6 +39,8 @@ const MAX_EXPIRED_NODES_PER_TICK = 5;
 /** Users one settle call handles, and at most this many times per pass (bounded work per tick). */
 const SETTLE_BATCH = 500;
 const MAX_SETTLE_BATCHES_PER_PASS = 4;
+/** How far past a settle's due time its timer aims, so the store (its own clock, rounded to ms) finds it due. */
+const WAKE_SLACK_MS = 5;
 
 export interface PresenceAnnouncer {
   /** A socket of `userId` was accepted and it is the user's first on any live node. */
@@ -110,19 +112,31 @@ export function createPresenceAnnouncer(deps: PresenceAnnouncerDeps, options: Pr
   };
 
   // One timer for the earliest settle this node asked for (the heartbeat tick catches the rest).
+  // A Node timer counts from the event loop's cached clock, which lags Date.now() by however long
+  // the current turn has run, so it can fire that much before `at`. Fired early, the store finds
+  // nothing due yet and the settle waited for the next heartbeat (a whole second late under load:
+  // the presence test failed in CI). So the timer aims a little past `at` and re-arms until then.
+  // @see https://nodejs.org/api/timers.html#settimeoutcallback-delay-args (no promise of exact timing)
   let wakeAt = Infinity;
   let wakeTimer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (at: number) => {
+    if (wakeTimer) clearTimeout(wakeTimer);
+    wakeAt = at;
+    wakeTimer = setTimeout(
+      () => {
+        wakeTimer = undefined;
+        if (Date.now() < at) return arm(at);
+        wakeAt = Infinity;
+        track(settle());
+      },
+      Math.max(0, at - Date.now()) + WAKE_SLACK_MS,
+    );
+    wakeTimer.unref();
+  };
   const wakeIn = (ms: number) => {
     const at = Date.now() + ms;
     if (closed || at >= wakeAt) return;
-    if (wakeTimer) clearTimeout(wakeTimer);
-    wakeAt = at;
-    wakeTimer = setTimeout(() => {
-      wakeAt = Infinity;
-      wakeTimer = undefined;
-      track(settle());
-    }, ms);
-    wakeTimer.unref();
+    arm(at);
   };
 
   /** Dead nodes (lease ran out without nodeDown): their users are settled after the grace. */
