@@ -264,10 +264,11 @@ export class SocketGateway<E extends EventMap = EventMap, U extends RoomUser = R
     const parts = this.resolve();
     const checked = parts.validatePayloads ? validateEventPayload(parts.events, event, data) : undefined;
     // Always, whatever validatePayloads says: size and room are bounds, not type checks (event-bounds.ts).
-    assertEventBounds(to, event, data, parts.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES);
+    const json = assertEventBounds(to, event, data, parts.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES);
     if (options.exceptSocketId !== undefined) assertSocketId(options.exceptSocketId);
     const input = { to, event, data, ...(options.exceptSocketId ? { exceptSocketId: options.exceptSocketId } : {}) };
-    return checked ? checked.then(() => parts.sink.publish(input)) : parts.sink.publish(input);
+    // The payload as it was checked is what is stored (json), even if the caller changes it while an async schema runs.
+    return checked ? checked.then(() => parts.sink.publish(input, json)) : parts.sink.publish(input, json);
   }
 }
 

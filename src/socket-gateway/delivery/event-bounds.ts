@@ -42,9 +42,14 @@ export function assertEventLimitFits(maxEventBytes: number, maxBacklogBytes: num
   }
 }
 
-/** Throws an EventBoundsError naming the event and the problem when the emit breaks a bound above. */
-export function assertEventBounds(to: EventAddress, event: string, data: unknown, maxEventBytes: number): void {
-  const bytes = payloadBytes(data);
+/**
+ * Throws an EventBoundsError naming the event and the problem when the emit breaks a bound above.
+ * Returns the payload's JSON (undefined for no payload), which the size was judged by: the log
+ * stores that string instead of serialising the payload again (one JSON.stringify per emit, not two).
+ */
+export function assertEventBounds(to: EventAddress, event: string, data: unknown, maxEventBytes: number): string | undefined {
+  const json = JSON.stringify(data) as string | undefined;
+  const bytes = json === undefined ? 0 : Buffer.byteLength(json, 'utf8');
   if (bytes > maxEventBytes) {
     throw new EventBoundsError(
       `Payload of "${event}" is ${bytes} bytes of JSON, over the limit of ${maxEventBytes} bytes: send a reference to the data instead`,
@@ -58,4 +63,5 @@ export function assertEventBounds(to: EventAddress, event: string, data: unknown
       );
     }
   }
+  return json;
 }

@@ -11,8 +11,11 @@ import { currentRequestContext } from '../observability/request-context';
 import { userRoom } from '../rooms';
 
 export interface EventSink {
-  /** Resolves once the event is accepted for delivery; rejects when it cannot be (never a silent drop). */
-  publish(input: LogEntryInput): Promise<void>;
+  /**
+   * Resolves once the event is accepted for delivery; rejects when it cannot be (never a silent
+   * drop). `dataJson`: `JSON.stringify(input.data)` when the caller has it (see EventLog.append).
+   */
+  publish(input: LogEntryInput, dataJson?: string): Promise<void>;
 }
 
 /** The Socket.IO selection an entry is addressed to (a room, everyone), minus its excluded socket. */
@@ -35,10 +38,10 @@ export function selectTarget(
  */
 export function createLogSink(log: EventLog, logger: () => GatewayLogger = getLogger, events: EventMap = {}): EventSink {
   return {
-    async publish(input) {
+    async publish(input, dataJson) {
       const request = currentRequestContext();
       const label = eventLabel(input.event, events);
-      const entry = await log.append(input);
+      const entry = await log.append(input, dataJson);
       getMetrics().eventsEmitted.inc({ event: label, target: input.to.kind });
       logger().debug(
         {

@@ -30,8 +30,12 @@ export interface LogEntry extends LogEntryInput {
 export interface EventLog {
   /** This log's epoch (created on first use; a new one after the log is reset). */
   epoch(): Promise<string>;
-  /** Appends one entry and resolves with it, position included. Rejects when the log cannot be reached: never a silent drop. */
-  append(entry: LogEntryInput): Promise<LogEntry>;
+  /**
+   * Appends one entry and resolves with it, position included. Rejects when the log cannot be
+   * reached: never a silent drop. `dataJson`, when given, must be `JSON.stringify(entry.data)`
+   * (the gateway has it from its size check): the log stores it instead of serialising again.
+   */
+  append(entry: LogEntryInput, dataJson?: string): Promise<LogEntry>;
   /** The newest position, or '0-0' for an empty log. */
   head(): Promise<string>;
   /**

@@ -97,8 +97,8 @@ export function createMemoryEventLog(
     async epoch() {
       return epoch;
     },
-    async append(input) {
-      const stored = copyInput(input); // taken now: a later change to the caller's object changes nothing
+    async append(input, dataJson) {
+      const stored = copyInput(input, dataJson); // taken now: a later change to the caller's object changes nothing
       return new Promise<LogEntry>((resolve) => {
         if (pending.push({ input: stored, resolve }) === 1) queueMicrotask(flush);
       });
@@ -161,11 +161,11 @@ export function createMemoryEventLog(
 }
 
 /** The caller's input as the log keeps it: the payload through JSON (throws when it cannot be stored). */
-function copyInput(input: LogEntryInput): LogEntryInput {
+function copyInput(input: LogEntryInput, dataJson = input.data === undefined ? undefined : JSON.stringify(input.data)): LogEntryInput {
   const stored: LogEntryInput = {
     to: { ...input.to },
     event: input.event,
-    data: input.data === undefined ? undefined : JSON.parse(JSON.stringify(input.data)),
+    data: dataJson === undefined ? undefined : JSON.parse(dataJson),
   };
   if (input.exceptSocketId !== undefined) stored.exceptSocketId = input.exceptSocketId;
   return stored;

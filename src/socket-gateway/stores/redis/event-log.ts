@@ -158,9 +158,9 @@ export function createRedisEventLog(
       knownEpoch = epoch;
       return epoch;
     },
-    async append(input) {
+    async append(input, dataJson) {
       const to = JSON.stringify(input.to);
-      const data = input.data === undefined ? '' : (JSON.stringify(input.data) ?? '');
+      const data = input.data === undefined ? '' : (dataJson ?? JSON.stringify(input.data) ?? '');
       return commit([to, input.event, data, input.exceptSocketId ?? '']);
     },
     async head() {

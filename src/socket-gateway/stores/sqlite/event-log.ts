@@ -161,10 +161,10 @@ export function createSqliteEventLog(
     async epoch() {
       return epoch;
     },
-    async append(input) {
+    async append(input, dataJson) {
       // Serialized now: the entry is what the caller passed at the call, whatever it changes later.
       const address = JSON.stringify(input.to);
-      const data = input.data === undefined ? null : JSON.stringify(input.data);
+      const data = input.data === undefined ? null : (dataJson ?? JSON.stringify(input.data));
       return commit({ at: Date.now(), address, event: input.event, data, exceptSocketId: input.exceptSocketId ?? null });
     },
     async head() {
