@@ -1,6 +1,7 @@
 /**
- * The app's one process: ONE http.Server serving Next.js (pages, /api/auth, /api/trpc)
- * and the Socket.IO server (/socket.io) side by side, in dev and in production.
+ * The app's one process: ONE http.Server serving Next.js (pages, /api/auth), the tRPC endpoint
+ * (/api/trpc, answered here before Next) and the Socket.IO server (/socket.io) side by side, in
+ * dev and in production.
  * @see https://nextjs.org/docs/app/guides/custom-server
  */
 import { createServer } from 'node:http';
@@ -14,8 +15,12 @@ import { limitConnections } from './src/server/http/connection-limits';
 import { startMetricsListener, type MetricsListener } from './src/server/http/metrics-listener';
 import { setServerPhase } from './src/server/lifecycle';
 import { createRealtime } from './src/server/realtime';
+import { trpcHandlerSettings } from './src/server/trpc/handler-settings';
+import { createNodeTRPCContext } from './src/server/trpc/node-context';
+import { appRouter } from './src/server/trpc/root';
 import { createLogger, getMetrics } from 'socket-gateway/advanced';
 import { createSecurityHeaders } from 'socket-gateway/next';
+import { createTRPCNodeHandler } from 'socket-gateway/trpc';
 
 /**
  * A log reader that went away (a closed pipe) must not take the server down: writes to it
@@ -66,11 +71,25 @@ async function main(): Promise<void> {
   // CSP and friends (socket-gateway/next); an app with an OAuth provider adds its sources here,
   // e.g. `sources: { 'form-action': ['https://discord.com'], 'img-src': ['https://authjs.dev'] }`.
   const applySecurityHeaders = createSecurityHeaders({ appOrigin: env.appOrigin, dev: env.dev });
+  // In production /api/trpc is answered here, not by Next's route (src/app/api/trpc, kept for
+  // `next start` and development): the same guards (cross-site, batch cap, no-store, Retry-After)
+  // and settings, without Next's web Request/Response round trip, half of a small call's cost
+  // (docs/benchmarks.md). The session is read from the request's cookies (createNodeTRPCContext),
+  // revocation included. Development keeps Next's route: it reloads edited procedures, and this
+  // process (tsx, no reload) would not.
+  const trpc = env.dev
+    ? undefined
+    : createTRPCNodeHandler({
+        router: appRouter,
+        createContext: createNodeTRPCContext,
+        ...trpcHandlerSettings(env),
+        maxBodyBytes: env.http.apiMaxBodyBytes,
+      });
   httpServer.on('request', (req, res) => {
     // Who is asking, for per-address limits in code Next runs (sign-in throttling); never the client's say.
     req.headers[CLIENT_ADDRESS_HEADER] = clientAddress(req, env.trustProxy);
     applySecurityHeaders(req, res);
-    limitRequestBody(req, res, bodyLimitFor(req.url, bodyLimits), () => void handle(req, res));
+    limitRequestBody(req, res, bodyLimitFor(req.url, bodyLimits), () => void (trpc?.handles(req.url) ? trpc(req, res) : handle(req, res)));
   });
   // `Expect: 100-continue`: an oversized declared body is refused before the client sends it.
   httpServer.on('checkContinue', (req, res) => {

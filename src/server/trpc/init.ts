@@ -1,5 +1,6 @@
 /**
- * tRPC setup: context from the next-auth session, and the three procedure kinds.
+ * tRPC setup: the context's shape (built from the next-auth session by next-context.ts for Next's
+ * route, node-context.ts for server.ts's Node handler), and the three procedure kinds.
  * @see https://trpc.io/docs/server/procedures
  */
 import { randomUUID } from 'node:crypto';
@@ -8,8 +9,7 @@ import type { Session } from 'next-auth';
 import { ZodError, z } from 'zod';
 import { runWithRequestContext } from 'socket-gateway/advanced';
 import { TEMPORARILY_UNAVAILABLE } from 'socket-gateway';
-import { ownSocketId, rateLimitMiddleware, retryAfterMsOf, socketIdFromRequest } from 'socket-gateway/trpc';
-import { getServerAuthSession } from '../auth';
+import { ownSocketId, rateLimitMiddleware, retryAfterMsOf } from 'socket-gateway/trpc';
 import { lookupLimit, senderLimit } from './rate-limit';
 
 export interface TRPCContext {
@@ -21,11 +21,6 @@ export interface TRPCContext {
    * names one of the caller's own sockets (`ownSocketId`), and drops it otherwise.
    */
   socketId?: string;
-}
-
-export async function createTRPCContext(opts?: { req?: Request }): Promise<TRPCContext> {
-  const socketId = socketIdFromRequest(opts?.req);
-  return { session: await getServerAuthSession(), ...(socketId ? { socketId } : {}) };
 }
 
 const t = initTRPC.context<TRPCContext>().create({

@@ -4,6 +4,8 @@
  *   gateway's shared rate-limit store; TOO_MANY_REQUESTS with a retry hint (`retryAfterMsOf`).
  * - `createTRPCRouteHandler`: the fetch-adapter route with the batch cap, the cross-site (CSRF)
  *   guard, no-store and Retry-After; `crossSiteRefusal` alone for a handler of your own.
+ * - `createTRPCNodeHandler`: the same endpoint and guards on Node's http server (tRPC's node-http
+ *   adapter), plus a body cap, for a custom server that answers `/api/trpc` before Next.js.
  * - `socketIdFromRequest` + `ownSocketId`: "to others" (`x-socket-id`), honoured only for the caller's own socket.
  *
  * @example
@@ -12,6 +14,9 @@
  * // app/api/trpc/[trpc]/route.ts
  * const handler = createTRPCRouteHandler({ router: appRouter, createContext, allowedOrigins: ['https://app.example'] });
  * export { handler as GET, handler as POST };
+ * // or, in a custom server, before Next's handler:
+ * const trpc = createTRPCNodeHandler({ router: appRouter, createContext: createNodeContext, allowedOrigins: ['https://app.example'] });
+ * httpServer.on('request', (req, res) => void (trpc.handles(req.url) ? trpc(req, res) : handle(req, res)));
  * - `createEventsSubscription` (over `createEventStreams`): the gateway's events as a tRPC
  *   subscription (server-sent events), each `tracked()` with its log position (@see ./events-subscription.ts).
  */
@@ -25,8 +30,9 @@ export {
   type RateLimitOptions,
 } from './rate-limit';
 export { createTRPCRouteHandler, DEFAULT_MAX_BATCH_SIZE, type TRPCRouteHandlerOptions } from './route-handler';
+export { createTRPCNodeHandler, DEFAULT_MAX_BODY_BYTES, type TRPCNodeHandler, type TRPCNodeHandlerOptions } from './node-handler';
 export { BATCH_TOO_LARGE, batchRefusal, crossSiteRefusal, CROSS_SITE_REFUSED, JSON_REQUIRED, type RequestGuardOptions } from './request-guard';
-export { ownSocketId, socketIdFromRequest } from './socket-id';
+export { ownSocketId, socketIdFromRequest, type RequestWithHeaders } from './socket-id';
 export type { RateLimit } from '../stores/types';
 export {
   createEventsSubscription,

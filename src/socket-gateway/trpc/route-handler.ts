@@ -11,11 +11,10 @@
  */
 import type { AnyTRPCRouter } from '@trpc/server';
 import { fetchRequestHandler, type FetchCreateContextFn, type FetchHandlerRequestOptions } from '@trpc/server/adapters/fetch';
+import { assertGuardOptions, DEFAULT_MAX_BATCH_SIZE, guardedResponseMeta, procedurePath } from './handler-common';
 import { batchRefusal, crossSiteRefusal } from './request-guard';
-import { retryAfterMsOf } from './rate-limit';
 
-/** Calls per batch unless `maxBatchSize` says otherwise (the client's `httpBatchLink({ maxItems })` should match). */
-export const DEFAULT_MAX_BATCH_SIZE = 10;
+export { DEFAULT_MAX_BATCH_SIZE } from './handler-common';
 
 export interface TRPCRouteHandlerOptions<TRouter extends AnyTRPCRouter> {
   router: TRouter;
@@ -29,23 +28,12 @@ export interface TRPCRouteHandlerOptions<TRouter extends AnyTRPCRouter> {
   onError?: FetchHandlerRequestOptions<TRouter>['onError'];
 }
 
-function procedurePath(req: Request, endpoint: string): string {
-  const { pathname } = new URL(req.url);
-  const raw = pathname.startsWith(endpoint) ? pathname.slice(endpoint.length).replace(/^\//, '') : pathname;
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
-}
-
 /** `export const { GET, POST } = { GET: handler, POST: handler }` in `app/api/trpc/[trpc]/route.ts`. */
 export function createTRPCRouteHandler<TRouter extends AnyTRPCRouter>(options: TRPCRouteHandlerOptions<TRouter>): (req: Request) => Promise<Response> {
   const { router, createContext, allowedOrigins, onError, endpoint = '/api/trpc', maxBatchSize = DEFAULT_MAX_BATCH_SIZE } = options;
-  if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) throw new Error(`maxBatchSize must be a positive integer, got ${maxBatchSize}`);
-  if (allowedOrigins.length === 0) throw new Error('allowedOrigins must name the app origin (for example https://app.example)');
+  assertGuardOptions({ allowedOrigins, maxBatchSize });
   return async (req) => {
-    const path = procedurePath(req, endpoint);
+    const path = procedurePath(new URL(req.url).pathname, endpoint);
     const refused = crossSiteRefusal(req, { allowedOrigins, path }) ?? batchRefusal(req, { maxBatchSize, path });
     if (refused) return refused;
     return fetchRequestHandler({
@@ -53,12 +41,7 @@ export function createTRPCRouteHandler<TRouter extends AnyTRPCRouter>(options: T
       req,
       router,
       createContext,
-      responseMeta({ errors }) {
-        const headers: Record<string, string> = { 'cache-control': 'no-store' };
-        const retryAfterMs = Math.max(0, ...errors.map((error) => retryAfterMsOf(error) ?? 0));
-        if (retryAfterMs > 0) headers['retry-after'] = String(Math.ceil(retryAfterMs / 1000));
-        return { headers };
-      },
+      responseMeta: guardedResponseMeta,
       ...(onError ? { onError } : {}),
     } as FetchHandlerRequestOptions<TRouter>);
   };

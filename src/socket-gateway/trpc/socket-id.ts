@@ -3,12 +3,20 @@
  * client's `socketIdHeaders`). It is only the caller's claim, honoured when it names one of the
  * caller's OWN sockets: another user's id would keep THEIR tab from an event (attacks-3 F11).
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import { parseSocketId, SOCKET_ID_HEADER } from '../event-map';
 import { isSocketOf } from '../server/socket-owner';
 
+/** A fetch `Request` (its `Headers`) or a Node `IncomingMessage` (its header record). */
+export type RequestWithHeaders = Pick<Request, 'headers'> | { headers: IncomingHttpHeaders };
+
 /** The socket id `req` claims (`x-socket-id`), or undefined when absent or malformed. Put it in the tRPC context. */
-export function socketIdFromRequest(req: Pick<Request, 'headers'> | undefined): string | undefined {
-  return parseSocketId(req?.headers.get(SOCKET_ID_HEADER) ?? undefined);
+export function socketIdFromRequest(req: RequestWithHeaders | undefined): string | undefined {
+  if (!req) return undefined;
+  const { headers } = req;
+  // A Node header record is a plain object: a header the client named `get` is a string there, never a function.
+  const value = typeof headers.get === 'function' ? (headers as Headers).get(SOCKET_ID_HEADER) : (headers as IncomingHttpHeaders)[SOCKET_ID_HEADER];
+  return parseSocketId(value ?? undefined);
 }
 
 /**

@@ -6,7 +6,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import { createTRPCContext, type TRPCContext } from '@/server/trpc/init';
+import type { TRPCContext } from '@/server/trpc/init';
+import { createTRPCContext } from '@/server/trpc/next-context';
 import { appRouter } from '@/server/trpc/root';
 
 export interface TrpcApi {
