@@ -8,7 +8,7 @@ import { createMemoryEventLog } from 'socket-gateway/advanced';
 import { gateway } from '@/server/gateway';
 import type { MessagePayload, RoomMessagePayload } from '@/events';
 import { type SocketStatusSnapshot } from 'socket-gateway/react';
-import { SocketProvider, useInvalidateOnEvent, useInvalidateOnResync, useSocketStatus } from '@/app/_components/socket';
+import { SocketProvider, useInvalidateOnEvent, useInvalidateOnResync, useSocketEvent, useSocketStatus } from '@/app/_components/socket';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { settle, startSocketServer, type TestServer } from '../helpers/socket-server';
 import { FAST_RECONNECT, StatusRecorder, tokenFor } from './support/socket-harness';
@@ -94,6 +94,49 @@ describe('useInvalidateOnEvent', () => {
     await settle(200);
     expect(fetches).toEqual({ lobby: 2, other: 2 });
     expect(select).toHaveBeenCalledTimes(3);
+  });
+
+  it('refetches a query whose first fetch was under way when the event came (that answer may predate the event)', async () => {
+    // The race of membership-tabs.test.ts under load: a room card mounts, its first history fetch
+    // reads the (empty) history, bob posts, the post's event reaches the tab, and only then does
+    // the fetch's answer arrive. Without a refetch the card would keep "no messages" for good.
+    server = await startSocketServer();
+    const [alice, bob] = [
+      { id: 'alice', role: 'user' as const },
+      { id: 'bob', role: 'user' as const },
+    ];
+    await gateway.enterRoom(alice, 'lobby');
+    await gateway.enterRoom(bob, 'lobby');
+    let releaseFirst!: () => void;
+    const firstAnswerHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
+    const reads: number[] = [];
+    const arrived: string[] = [];
+    function Feed() {
+      useInvalidateOnEvent('room:message', (m) => ({ queryKey: ['history', m.room] }));
+      useSocketEvent('room:message', (m) => arrived.push(m.message));
+      const history = useQuery({
+        queryKey: ['history', 'lobby'],
+        queryFn: async () => {
+          const page = await gateway.roomHistory(alice, 'lobby');
+          reads.push(page.entries.length);
+          // The first answer is held on its way back (a slow response) until the event has come.
+          if (reads.length === 1) await firstAnswerHeld;
+          return page.entries.map((entry) => (entry.data as RoomMessagePayload).message).join(',') || 'none';
+        },
+        staleTime: Infinity, // live data: only an invalidation refetches it
+      });
+      return <p data-testid="history">{history.data ?? 'loading'}</p>;
+    }
+    render(tab(server.url, <Feed />));
+    await screen.findByText('connected');
+    await vi.waitFor(() => expect(reads).toEqual([0]));
+
+    await gateway.postToRoom(bob, 'lobby', 'room:message', roomMessage('lobby', 'posted meanwhile'), { history: true });
+    await vi.waitFor(() => expect(arrived).toEqual(['posted meanwhile']));
+    releaseFirst();
+
+    await screen.findByText('posted meanwhile', { selector: '[data-testid="history"]' }, { timeout: 3000 });
+    expect(reads).toEqual([0, 1]);
   });
 
   it('does nothing while disabled', async () => {

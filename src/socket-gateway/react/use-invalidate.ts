@@ -1,6 +1,6 @@
 'use client';
 
-import { useQueryClient, type InvalidateQueryFilters, type QueryClient } from '@tanstack/react-query';
+import { useQueryClient, type InvalidateQueryFilters, type Query, type QueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import type { EventMap } from '../event-map';
 import { useSocketStore } from './socket-context';
@@ -26,9 +26,34 @@ function invalidate(queryClient: QueryClient, targets: QueryTargets): void {
   if (!targets) return;
   const list: readonly InvalidateQueryFilters[] = Array.isArray(targets) ? targets : [targets as InvalidateQueryFilters];
   for (const filters of list) {
+    const firstFetches = firstFetchesUnderWay(queryClient, filters);
     // Active queries refetch now (an in-flight fetch is replaced), inactive ones when next used.
-    queryClient.invalidateQueries(filters).catch(() => undefined);
+    const refetched = queryClient.invalidateQueries(filters).catch(() => undefined);
+    if (firstFetches.size === 0) continue;
+    // Those it joined instead: once their answer is in, once more.
+    void refetched.then(() =>
+      queryClient.invalidateQueries({ predicate: (query) => firstFetches.has(query), refetchType: filters.refetchType }).catch(() => undefined),
+    );
   }
+}
+
+/**
+ * The queries `invalidateQueries(filters)` would refetch that are on their FIRST fetch. TanStack
+ * replaces a fetch under way with a new one (`cancelRefetch`) only when the query already has
+ * data; a first fetch is joined instead, and its answer, which the server may have produced
+ * before the event happened, clears the invalidation: the event is lost, and live data
+ * (`staleTime: Infinity`) shows the old state until something else refetches it. (A room card
+ * mounted just before a post arrived kept "No messages yet": membership-tabs.test.ts failed that
+ * way under load.) These get one more refetch once that answer is in: the page shows it at once,
+ * then what the event changed.
+ * @see https://tanstack.com/query/v5/docs/reference/QueryClient#queryclientrefetchqueries (cancelRefetch)
+ */
+function firstFetchesUnderWay(queryClient: QueryClient, filters: InvalidateQueryFilters): Set<Query> {
+  const type = filters.refetchType ?? filters.type ?? 'active';
+  if (type === 'none') return new Set();
+  const fetching = queryClient.getQueryCache().findAll({ ...filters, type, fetchStatus: 'fetching' });
+  // `invalidateQueries` skips disabled and static queries: so does this.
+  return new Set(fetching.filter((query) => query.state.data === undefined && !query.isDisabled() && !query.isStatic()));
 }
 
 /**
