@@ -47,8 +47,11 @@ interface Admission {
 
 interface EngineConnection {
   request: IncomingMessage;
-  once(event: 'close', listener: () => void): void;
+  on(event: 'close', listener: (this: EngineConnection) => void): void;
+  off(event: 'close', listener: (this: EngineConnection) => void): void;
 }
+
+const noop = () => {};
 
 export function createHandshakeGate(io: GatewayServer, limits: HandshakeLimits, addressKeyOf: (req: IncomingMessage) => string): HandshakeGate {
   const byRequest = new WeakMap<IncomingMessage, Admission>();
@@ -70,7 +73,14 @@ export function createHandshakeGate(io: GatewayServer, limits: HandshakeLimits, 
     admission.attached = true;
     unattached -= 1;
     admission.unwatch();
+    admission.unwatch = noop; // its closure holds the request: let it go with the connection's
   };
+  // Shared by every connection (`this` is the connection), and removed once the socket connects:
+  // nothing of the admission stays on an open socket.
+  function settleOnClose(this: EngineConnection): void {
+    settle(byConnection.get(this));
+    byConnection.delete(this);
+  }
 
   io.engine.on('connection', (conn: EngineConnection) => {
     const admission = byRequest.get(conn.request);
@@ -78,7 +88,7 @@ export function createHandshakeGate(io: GatewayServer, limits: HandshakeLimits, 
     byRequest.delete(conn.request);
     detach(admission);
     byConnection.set(conn, admission);
-    conn.once('close', () => settle(admission));
+    conn.on('close', settleOnClose);
   });
   // The handshake failed after allowRequest (bad protocol version, transport error…).
   io.engine.on('connection_error', ({ req }: { req: IncomingMessage }) => {
@@ -87,7 +97,14 @@ export function createHandshakeGate(io: GatewayServer, limits: HandshakeLimits, 
     detach(admission);
     settle(admission);
   });
-  io.on('connection', (socket) => settle(byConnection.get(socket.conn)));
+  io.on('connection', (socket) => {
+    const conn = socket.conn as unknown as EngineConnection;
+    const admission = byConnection.get(conn);
+    if (!admission) return;
+    byConnection.delete(conn);
+    conn.off('close', settleOnClose);
+    settle(admission);
+  });
 
   return {
     admit(req) {
