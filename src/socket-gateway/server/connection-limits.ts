@@ -4,7 +4,7 @@
  * binary attachments and noops all count) and the outgoing backlog (slow-consumers.ts), plus
  * the bytes-out counter.
  *
- * Memory per connection matters here (every open socket pays it): the three listeners are
+ * Memory per connection matters here (every open socket pays it): the listeners are
  * created once and shared by every connection (an EventEmitter calls them with `this` set to the
  * connection), and a connection's counts are one small object on it, not closures with contexts.
  * @see docs/benchmarks.md (heap per connection)
@@ -52,7 +52,6 @@ interface LimitedConnection {
   [LIMITS]: LimitState;
   transport: { writable: boolean };
   on(event: 'packet' | 'packetCreate', listener: (this: LimitedConnection, packet: { type: string; data?: unknown }) => void): void;
-  on(event: 'flush', listener: (this: LimitedConnection) => void): void;
   close(discard?: boolean): void;
 }
 
@@ -96,14 +95,17 @@ export function limitConnections(io: GatewayServer, limits: ConnectionLimits, me
     if (cause) cut(this, cause);
     metrics.bytesOut.inc(bytes);
   }
-  function onFlush(this: LimitedConnection): void {
-    backlogFlushed(this[LIMITS]);
-  }
 
   io.engine.on('connection', (conn: LimitedConnection) => {
     conn[LIMITS] = createLimitState();
     conn.on('packet', onPacket);
     conn.on('packetCreate', onPacketCreate);
-    conn.on('flush', onFlush);
+  });
+  // Engine.IO repeats every connection's 'flush' on the server: one listener here instead of a
+  // third event name on every connection (whose listener table grows a size past two new names).
+  // @see https://github.com/socketio/engine.io/blob/main/lib/socket.ts (flush)
+  io.engine.on('flush', (conn: LimitedConnection) => {
+    const state = conn[LIMITS];
+    if (state) backlogFlushed(state);
   });
 }
