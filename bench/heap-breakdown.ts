@@ -5,13 +5,14 @@
  * (bench/lib/heap-snapshot.ts). With both 'sio' and 'gateway', a third table puts the two side by
  * side: the rows with a difference are what the gateway keeps per socket beyond raw Socket.IO.
  *
- *   npx tsx bench/heap-breakdown.ts [--n 2000] [--servers sio,gateway] [--top 40] [--keep] [--from <dir>]
+ *   npx tsx bench/heap-breakdown.ts [--n 2000] [--servers sio,gateway] [--top 40] [--min 1] [--keep] [--from <dir>] [--json <file>]
  *
  * Snapshots go to a temporary directory (kept with --keep, its path printed); --from reads the
- * ones a --keep run left there (same --n) instead of starting servers. Parsing one of
+ * ones a --keep run left there (same --n) instead of starting servers. --json writes every label's
+ * exact bytes per connection per server (for grouping them further). Parsing one of
  * 2,000 connections takes a few hundred MB; for more, run with NODE_OPTIONS=--max-old-space-size=4096.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,12 +27,16 @@ const { values } = parseArgs({
     n: { type: 'string', default: '2000' },
     servers: { type: 'string', default: 'sio,gateway' },
     top: { type: 'string', default: '40' },
+    min: { type: 'string', default: '1' },
+    json: { type: 'string' },
     keep: { type: 'boolean', default: false },
     from: { type: 'string' },
   },
 });
 const n = Number(values.n);
 const top = Number(values.top);
+/** Rows of the side-by-side table differ by at least this many bytes per connection. */
+const minDiff = Number(values.min);
 const kinds = values.servers.split(',') as ServerKind[];
 const dir = values.from ?? mkdtempSync(join(tmpdir(), 'heap-breakdown-'));
 const env = { NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? 'bench-only-nextauth-secret-0123456789abcdef', NODE_ENV: 'production' };
@@ -108,16 +113,17 @@ function printOne(b: Breakdown): void {
 function printDiff(base: Breakdown, other: Breakdown): void {
   const labels = new Set([...base.grouped.keys(), ...other.grouped.keys()]);
   const per = (b: Breakdown, label: string) => (b.grouped.get(label)?.bytes ?? 0) / b.connected;
-  const rows = [...labels].map((label) => ({ label, a: per(base, label), b: per(other, label) })).filter((r) => Math.abs(r.b - r.a) >= 1);
+  const all = [...labels].map((label) => ({ label, a: per(base, label), b: per(other, label) }));
+  const rows = all.filter((r) => Math.abs(r.b - r.a) >= minDiff);
   rows.sort((x, y) => Math.abs(y.b - y.a) - Math.abs(x.b - x.a));
   const shown = rows.slice(0, top);
-  const rest = rows.slice(top).reduce((sum, r) => sum + r.b - r.a, 0);
+  const rest = all.reduce((sum, r) => sum + r.b - r.a, 0) - shown.reduce((sum, r) => sum + r.b - r.a, 0);
   console.log(
     `\n## ${other.kind} − ${base.kind}: ${num(total(other.grouped) / other.connected - total(base.grouped) / base.connected)} B/conn of JS heap in all`,
   );
   console.log(`| ${base.kind} B/conn | ${other.kind} B/conn | Δ | held by |\n|---:|---:|---:|---|`);
   for (const r of shown) console.log(`| ${num(r.a)} | ${num(r.b)} | ${pad(num(r.b - r.a), 5)} | ${r.label} |`);
-  console.log(`| | | ${num(rest)} | (the other ${rows.length - shown.length} rows) |`);
+  console.log(`| | | ${num(rest)} | (the other ${all.length - shown.length} rows, native included) |`);
 }
 
 try {
@@ -126,6 +132,10 @@ try {
   for (const b of results) printOne(b);
   const sio = results.find((b) => b.kind === 'sio');
   for (const b of results) if (sio && b !== sio) printDiff(sio, b);
+  if (values.json) {
+    const perConn = (b: Breakdown) => Object.fromEntries([...b.grouped].map(([label, g]) => [label, g.bytes / b.connected]));
+    writeFileSync(values.json, JSON.stringify(Object.fromEntries(results.map((b) => [b.kind, { connected: b.connected, bytesPerConn: perConn(b) }]))));
+  }
 } finally {
   if (values.keep || values.from) console.log(`\nsnapshots kept in ${dir}`);
   else rmSync(dir, { recursive: true, force: true });

@@ -73,9 +73,13 @@ export function readSnapshot(path: string): LabelledSnapshot {
     e += nodes[i * nf + nEdges]! * ef;
   }
   firstEdge[count] = edges.length;
+  // Slots of a backing store (array indices, a Map's or WeakMap's table entries) are all one '[]':
+  // per-entry names would split one Map's entries into a row each.
   const edgeName = (e: number) => {
     const t = edgeTypes[edges[e + eType]!]!;
-    return t === 'element' || t === 'hidden' ? '[]' : strings[edges[e + eName]!]!;
+    if (t === 'element' || t === 'hidden') return '[]';
+    const name = strings[edges[e + eName]!]!;
+    return /^\d+$/.test(name) || name.includes(' / part of key') ? '[]' : name;
   };
 
   // The first strong retainer of each node (enough to name an owner).
