@@ -12,6 +12,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { writeHeapSnapshot } from 'node:v8';
 import { initTRPC } from '@trpc/server';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { Server as SocketIOServer } from 'socket.io';
@@ -227,6 +228,10 @@ process.on('message', (message: ServerCommand) => {
       reply({ type: 'sent', id: message.id, startedAt, endedAt: monoMs() });
       break;
     }
+    case 'snapshot':
+      collect();
+      reply({ type: 'snapshot', id: message.id, path: writeHeapSnapshot(message.path) });
+      break;
     case 'emitToUsers': {
       const startedAt = monoMs();
       for (let i = 0; i < message.count; i++) target.emitToUser(userId(i), i);

@@ -26,13 +26,18 @@ export interface ServerSpec {
 
 /** harness → server child */
 export type ServerCommand =
-  { type: 'stats'; id: number; gc: boolean } | { type: 'fanout'; id: number; round: number } | { type: 'emitToUsers'; id: number; count: number };
+  | { type: 'stats'; id: number; gc: boolean }
+  | { type: 'fanout'; id: number; round: number }
+  | { type: 'emitToUsers'; id: number; count: number }
+  /** Writes a V8 heap snapshot to `path` (bench/heap-breakdown.ts). */
+  | { type: 'snapshot'; id: number; path: string };
 
 /** server child → harness */
 export type ServerReply =
   | { type: 'ready'; port: number }
   | { type: 'stats'; id: number; rss: number; heapUsed: number; user: number; system: number; connections: number }
-  | { type: 'sent'; id: number; startedAt: number; endedAt: number };
+  | { type: 'sent'; id: number; startedAt: number; endedAt: number }
+  | { type: 'snapshot'; id: number; path: string };
 
 /** harness → client child */
 export type ClientCommand =

@@ -2,19 +2,25 @@
  * Limits on every Engine.IO connection, whatever it sends or is sent: the flood limit (packets
  * per window, counted at the Engine.IO level so that events, acks, unauthenticated CONNECTs,
  * binary attachments and noops all count) and the outgoing backlog (slow-consumers.ts), plus
- * the bytes-out counter. Keeps the open connections by id (the origin guard closes one by id).
+ * the bytes-out counter.
+ *
+ * Memory per connection matters here (every open socket pays it): the listeners are
+ * created once and shared by every connection (an EventEmitter calls them with `this` set to the
+ * connection), and a connection's counts are one small object on it, not closures with contexts.
+ * @see docs/benchmarks.md (heap per connection)
  */
 import { createThrottle, type GatewayLogger } from '../observability/logger';
 import type { GatewayMetrics } from '../observability/metrics';
-import { limitBacklog, packetBytes, type BacklogConnection } from './slow-consumers';
+import {
+  backlogFlushed,
+  backlogPacketCreated,
+  backlogPacketReceived,
+  createBacklogState,
+  packetBytes,
+  type BacklogState,
+  type CutReason,
+} from './slow-consumers';
 import type { GatewayServer } from '../types';
-
-/** The part of an Engine.IO connection (`io.engine` socket) the limits use. */
-export interface EngineConnection {
-  id: string;
-  on(event: 'packet' | 'close', listener: () => void): void;
-  close(discard?: boolean): void;
-}
 
 export interface FloodLimit {
   /** A client sending more than `floodMaxEvents` packets within `floodWindowMs` is disconnected. */
@@ -27,42 +33,79 @@ export interface ConnectionLimits extends FloodLimit {
   maxBacklogBytes: number;
 }
 
-/**
- * Closes a connection whose client sends more than `floodMaxEvents` packets within
- * `floodWindowMs`. A well-behaved client sends one CONNECT per connection and one pong per
- * ping interval (25 s), far below any sensible limit.
- */
-export function limitClientMessages(conn: EngineConnection, limit: FloodLimit, onCut: () => void = () => {}): void {
-  let windowStart = Date.now();
-  let count = 0;
-  conn.on('packet', () => {
-    const now = Date.now();
-    if (now - windowStart >= limit.floodWindowMs) {
-      windowStart = now;
-      count = 0;
-    }
-    count += 1;
-    if (count === limit.floodMaxEvents + 1) onCut();
-    if (count > limit.floodMaxEvents) conn.close(true);
-  });
+/** A connection's counts: the flood window, the backlog (slow-consumers.ts), whether it was cut. */
+interface LimitState extends BacklogState {
+  windowStart: number;
+  count: number;
+  cut: boolean;
 }
 
-/** Applies the limits to every connection of `io`; returns the open connections by id. */
-export function limitConnections(io: GatewayServer, limits: ConnectionLimits, metrics: GatewayMetrics, logger: GatewayLogger): Map<string, EngineConnection> {
-  const connections = new Map<string, EngineConnection>();
+const LIMITS = Symbol('connectionLimits');
+
+function createLimitState(): LimitState {
+  const { queued, inFlight, pingsSent, pongs } = createBacklogState();
+  return { queued, inFlight, pingsSent, pongs, windowStart: Date.now(), count: 0, cut: false };
+}
+
+/** The part of an Engine.IO connection (`io.engine` socket) the limits use. */
+interface LimitedConnection {
+  [LIMITS]: LimitState;
+  transport: { writable: boolean };
+  on(event: 'packet' | 'packetCreate', listener: (this: LimitedConnection, packet: { type: string; data?: unknown }) => void): void;
+  close(discard?: boolean): void;
+}
+
+/**
+ * Closes a connection whose client sends more than `floodMaxEvents` packets within
+ * `floodWindowMs` (a well-behaved client sends one CONNECT per connection and one pong per ping
+ * interval, 25 s, far below any sensible limit), or whose backlog passes `maxBacklogBytes`, or
+ * that answers a ping it was never sent.
+ */
+export function limitConnections(io: GatewayServer, limits: ConnectionLimits, metrics: GatewayMetrics, logger: GatewayLogger): void {
+  const { floodMaxEvents, floodWindowMs, maxBacklogBytes } = limits;
   const throttle = createThrottle();
-  io.engine.on('connection', (conn: EngineConnection) => {
-    connections.set(conn.id, conn);
-    conn.on('close', () => connections.delete(conn.id));
-    limitClientMessages(conn, limits, () => metrics.floodDisconnects.inc());
-    limitBacklog(conn as unknown as BacklogConnection, limits.maxBacklogBytes, (cause) => {
-      const reason = cause === 'backlog' ? 'backlog' : 'unsolicited_pong';
-      metrics.slowConsumersCut.inc({ reason });
-      throttle(`cut:${reason}`, (suppressed) =>
-        logger.warn({ event: 'slow_consumer_cut', reason, ...(suppressed ? { suppressed } : {}) }, `slow consumer cut: ${cause}`),
-      );
-    });
-    (conn as unknown as BacklogConnection).on('packetCreate', (packet) => metrics.bytesOut.inc(packetBytes(packet.data) + 1));
+  const cut = (conn: LimitedConnection, cause: CutReason) => {
+    const state = conn[LIMITS];
+    if (state.cut) return;
+    state.cut = true;
+    const reason = cause === 'backlog' ? 'backlog' : 'unsolicited_pong';
+    metrics.slowConsumersCut.inc({ reason });
+    throttle(`cut:${reason}`, (suppressed) =>
+      logger.warn({ event: 'slow_consumer_cut', reason, ...(suppressed ? { suppressed } : {}) }, `slow consumer cut: ${cause}`),
+    );
+    conn.close(true); // discard the backlog: it is what we are freeing
+  };
+
+  function onPacket(this: LimitedConnection, packet: { type: string }): void {
+    const state = this[LIMITS];
+    const now = Date.now();
+    if (now - state.windowStart >= floodWindowMs) {
+      state.windowStart = now;
+      state.count = 0;
+    }
+    state.count += 1;
+    if (state.count === floodMaxEvents + 1) metrics.floodDisconnects.inc();
+    if (state.count > floodMaxEvents) this.close(true);
+    const cause = backlogPacketReceived(state, packet.type);
+    if (cause) cut(this, cause);
+  }
+  function onPacketCreate(this: LimitedConnection, packet: { type: string; data?: unknown }): void {
+    const bytes = packetBytes(packet.data) + 1;
+    const cause = backlogPacketCreated(this[LIMITS], this, packet.type, bytes, maxBacklogBytes);
+    if (cause) cut(this, cause);
+    metrics.bytesOut.inc(bytes);
+  }
+
+  io.engine.on('connection', (conn: LimitedConnection) => {
+    conn[LIMITS] = createLimitState();
+    conn.on('packet', onPacket);
+    conn.on('packetCreate', onPacketCreate);
   });
-  return connections;
+  // Engine.IO repeats every connection's 'flush' on the server: one listener here instead of a
+  // third event name on every connection (whose listener table grows a size past two new names).
+  // @see https://github.com/socketio/engine.io/blob/main/lib/socket.ts (flush)
+  io.engine.on('flush', (conn: LimitedConnection) => {
+    const state = conn[LIMITS];
+    if (state) backlogFlushed(state);
+  });
 }

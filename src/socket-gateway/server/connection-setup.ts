@@ -22,17 +22,34 @@ export interface ConnectionSetupOptions {
   onError: (error: Error) => void;
 }
 
-/** Client → server events do nothing: they are dropped before any listener sees them. */
+/** The one-way middleware, shared by every socket: `next` is never called, so the event is dropped without an error reply. */
+function dropClientEvent(_packet: unknown, _next: unknown): void {}
+
+/**
+ * Client → server events do nothing: they are dropped before any listener sees them.
+ * `socket.use` would push onto the socket's empty middleware array, which V8 then grows to 17
+ * slots (~150 bytes per socket); a socket with no middleware yet gets a one-slot array instead.
+ * @see https://github.com/socketio/socket.io/blob/main/packages/socket.io/lib/socket.ts (use, run)
+ */
 export function enforceOneWay(socket: GatewaySocket): void {
-  socket.use((_packet, _next) => {
-    // `_next` is never called: the event is dropped without an error reply.
-  });
+  const internals = socket as unknown as { fns?: unknown };
+  if (Array.isArray(internals.fns) && internals.fns.length === 0) internals.fns = [dropClientEvent];
+  else socket.use(dropClientEvent);
 }
 
 /** The `connection` listener, and the number of open sockets per user on this node. */
 export function createConnectionSetup(options: ConnectionSetupOptions): { onConnection(socket: GatewaySocket): void; socketsPerUser: Map<string, number> } {
   const { metrics, announcer, delivery, issuedBeforeRevocation, rateLimits, replayLogReads, onError } = options;
   const socketsPerUser = new Map<string, number>();
+  // One listener for every socket (`this` is the socket): a closure per socket would keep its
+  // whole handshake context (the pending rooms, the resume request) for the socket's lifetime.
+  function onDisconnecting(this: GatewaySocket): void {
+    const { userId } = this.data;
+    const left = (socketsPerUser.get(userId) ?? 1) - 1;
+    if (left > 0) socketsPerUser.set(userId, left);
+    else socketsPerUser.delete(userId);
+    announcer.socketClosed(userId);
+  }
   const onConnection = (socket: GatewaySocket) => {
     // The handshake request is not needed after auth; dropping it saves memory per socket.
     // @see https://socket.io/docs/v4/memory-usage/
@@ -44,12 +61,7 @@ export function createConnectionSetup(options: ConnectionSetupOptions): { onConn
     metrics.handshakes.inc({ outcome: 'accepted' });
     socketsPerUser.set(userId, (socketsPerUser.get(userId) ?? 0) + 1);
     if (pending?.firstSocket) announcer.firstSocket(userId);
-    socket.once('disconnecting', () => {
-      const left = (socketsPerUser.get(userId) ?? 1) - 1;
-      if (left > 0) socketsPerUser.set(userId, left);
-      else socketsPerUser.delete(userId);
-      announcer.socketClosed(userId);
-    });
+    socket.on('disconnecting', onDisconnecting); // emitted once per socket
     // Joins its rooms, re-checks the sign-out, replays what the client missed (if it says where it stopped).
     const resumeContext: ResumeContext = {
       rooms,

@@ -13,6 +13,9 @@ import type { PresenceStore } from '../stores/presence';
 import type { MembershipStore, RevocationStore } from '../stores/types';
 import type { GatewaySocket } from '../types';
 
+/** What `socket.handshake.auth` holds once checked: one frozen empty object for every socket, not one each. */
+const NO_AUTH: Record<string, never> = Object.freeze({});
+
 export const UNAUTHORIZED = 'Unauthorized';
 export const TEMPORARILY_UNAVAILABLE = 'Temporarily unavailable, try again shortly';
 
@@ -55,7 +58,7 @@ export function createHandshakeAuth(options: HandshakeAuthOptions): (socket: Gat
     }
     const resume = parseResume(socket.handshake.auth);
     const optedIn = wantsReplay(socket.handshake.auth);
-    socket.handshake.auth = {}; // the bearer token is not kept once checked
+    socket.handshake.auth = NO_AUTH; // the bearer token is not kept once checked
     try {
       await ready;
       const tooMany = await takeHandshake(user.userId);

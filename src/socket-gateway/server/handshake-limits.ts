@@ -34,85 +34,95 @@ export interface HandshakeGate {
   unauthenticated(addressKey?: string): number;
 }
 
-/** One admitted handshake, until its session authenticates or ends. */
+/**
+ * One admitted handshake, until its session authenticates or ends. No listener watches it: an
+ * ended one (its TCP connection destroyed before Engine.IO took it, or its session closed) is
+ * noticed when the counts are read, which is only ever when a cap would refuse or someone asks
+ * (`unauthenticated`). A listener per connection would stay on every open socket: an EventEmitter
+ * keeps the grown listener array after a removal (heap per connection, docs/benchmarks.md).
+ */
 interface Admission {
   key: string;
-  /** Still counted as unauthenticated. */
-  pending: boolean;
-  /** Its Engine.IO session exists (Engine.IO's clientsCount counts it from then on), or the handshake failed. */
-  attached: boolean;
-  /** Stops watching the handshake's TCP connection. */
-  unwatch: () => void;
+  /** The handshake's TCP connection, until its Engine.IO session exists (a websocket upgrade the ws library refused reports nothing else). */
+  tcp: { destroyed: boolean } | undefined;
+  /** Its Engine.IO session, once it exists (Engine.IO's clientsCount counts it from then on). */
+  conn: { readyState: string } | undefined;
 }
 
-interface EngineConnection {
-  request: IncomingMessage;
-  once(event: 'close', listener: () => void): void;
-}
+const MIN_PRUNE_AT = 64;
 
 export function createHandshakeGate(io: GatewayServer, limits: HandshakeLimits, addressKeyOf: (req: IncomingMessage) => string): HandshakeGate {
+  /** Admitted and not authenticated yet. */
+  const admissions = new Set<Admission>();
   const byRequest = new WeakMap<IncomingMessage, Admission>();
   const byConnection = new WeakMap<object, Admission>();
   const pendingByKey = new Map<string, number>();
-  let pending = 0;
+  /** Admissions whose Engine.IO session does not exist yet. */
   let unattached = 0;
+  let pruneAt = MIN_PRUNE_AT;
 
-  const settle = (admission: Admission | undefined) => {
-    if (!admission?.pending) return;
-    admission.pending = false;
-    pending -= 1;
+  const end = (admission: Admission | undefined) => {
+    if (!admission || !admissions.delete(admission)) return;
+    if (!admission.conn) unattached -= 1;
     const left = (pendingByKey.get(admission.key) ?? 1) - 1;
     if (left > 0) pendingByKey.set(admission.key, left);
     else pendingByKey.delete(admission.key);
   };
-  const detach = (admission: Admission | undefined) => {
-    if (!admission || admission.attached) return;
-    admission.attached = true;
-    unattached -= 1;
-    admission.unwatch();
+  /** Ends the admissions whose TCP connection or session is gone. */
+  const prune = () => {
+    for (const admission of admissions) if (admission.conn ? admission.conn.readyState === 'closed' : admission.tcp?.destroyed) end(admission);
+  };
+  const refusalFor = (key: string): string | null => {
+    if (io.engine.clientsCount + unattached >= limits.maxConnections) return SERVER_FULL;
+    if (admissions.size >= limits.maxUnauthenticated) return TOO_MANY_UNAUTHENTICATED;
+    if ((pendingByKey.get(key) ?? 0) >= limits.maxUnauthenticatedPerAddress) return TOO_MANY_UNAUTHENTICATED_FROM_ADDRESS;
+    return null;
   };
 
-  io.engine.on('connection', (conn: EngineConnection) => {
+  io.engine.on('connection', (conn: { request: IncomingMessage; readyState: string }) => {
     const admission = byRequest.get(conn.request);
     if (!admission) return;
     byRequest.delete(conn.request);
-    detach(admission);
+    if (!admissions.has(admission)) return;
+    unattached -= 1;
+    admission.tcp = undefined;
+    admission.conn = conn;
     byConnection.set(conn, admission);
-    conn.once('close', () => settle(admission));
   });
   // The handshake failed after allowRequest (bad protocol version, transport error…).
   io.engine.on('connection_error', ({ req }: { req: IncomingMessage }) => {
-    const admission = byRequest.get(req);
+    end(byRequest.get(req));
     byRequest.delete(req);
-    detach(admission);
-    settle(admission);
   });
-  io.on('connection', (socket) => settle(byConnection.get(socket.conn)));
+  io.on('connection', (socket) => {
+    end(byConnection.get(socket.conn));
+    byConnection.delete(socket.conn);
+  });
 
   return {
     admit(req) {
       const key = addressKeyOf(req);
-      if (io.engine.clientsCount + unattached >= limits.maxConnections) return SERVER_FULL;
-      if (pending >= limits.maxUnauthenticated) return TOO_MANY_UNAUTHENTICATED;
-      if ((pendingByKey.get(key) ?? 0) >= limits.maxUnauthenticatedPerAddress) return TOO_MANY_UNAUTHENTICATED_FROM_ADDRESS;
-      const admission: Admission = { key, pending: true, attached: false, unwatch: () => {} };
-      pending += 1;
+      // Ended admissions hold their closed session until a prune: at most as many as the live ones (or 64).
+      if (admissions.size >= pruneAt) {
+        prune();
+        pruneAt = Math.max(MIN_PRUNE_AT, admissions.size * 2);
+      }
+      let refusal = refusalFor(key);
+      if (refusal !== null) {
+        prune();
+        refusal = refusalFor(key);
+      }
+      if (refusal !== null) return refusal;
+      const admission: Admission = { key, tcp: req.socket, conn: undefined };
+      admissions.add(admission);
       unattached += 1;
       pendingByKey.set(key, (pendingByKey.get(key) ?? 0) + 1);
       byRequest.set(req, admission);
-      // A websocket upgrade that fails before Engine.IO takes it (the ws library refuses it)
-      // reports nothing: its connection closes, and that ends the admission.
-      const socket = req.socket;
-      const onClose = () => {
-        byRequest.delete(req);
-        detach(admission);
-        settle(admission);
-      };
-      socket.once('close', onClose);
-      // Polling handshakes ride on keep-alive connections: stop watching once the session exists.
-      admission.unwatch = () => socket.off('close', onClose);
       return null;
     },
-    unauthenticated: (key) => (key === undefined ? pending : (pendingByKey.get(key) ?? 0)),
+    unauthenticated(key) {
+      prune();
+      return key === undefined ? admissions.size : (pendingByKey.get(key) ?? 0);
+    },
   };
 }

@@ -8,15 +8,31 @@
  * A pong the server did not ask for is closed on too: otherwise a client that never reads
  * could answer pings it never saw and stay alive past the ping timeout forever.
  * @see https://socket.io/docs/v4/engine-io-protocol/#heartbeat
+ *
+ * The counts live in a small state object per connection and the functions here update it: the
+ * listeners that call them are shared by every connection (connection-limits.ts), so a
+ * connection costs the state object, not a set of closures and their contexts.
  */
 
-/** The part of an Engine.IO connection (`io.engine` socket) this uses. */
+/** The part of an Engine.IO connection (`io.engine` socket) this reads. */
 export interface BacklogConnection {
   transport: { writable: boolean };
-  on(event: 'packetCreate', listener: (packet: { type: string; data?: unknown }) => void): void;
-  on(event: 'flush', listener: () => void): void;
-  on(event: 'packet', listener: (packet: { type: string }) => void): void;
-  close(discard?: boolean): void;
+}
+
+/** One connection's backlog and heartbeat counts. */
+export interface BacklogState {
+  /** Bytes of packets created since the last flush. */
+  queued: number;
+  /** The batch handed to the transport and not yet written out. */
+  inFlight: number;
+  pingsSent: number;
+  pongs: number;
+}
+
+export type CutReason = 'backlog' | 'unsolicited pong';
+
+export function createBacklogState(): BacklogState {
+  return { queued: 0, inFlight: 0, pingsSent: 0, pongs: 0 };
 }
 
 export function packetBytes(data: unknown): number {
@@ -25,35 +41,23 @@ export function packetBytes(data: unknown): number {
   return 0;
 }
 
-/** Closes `conn` once its outgoing backlog passes `maxBacklogBytes`, or on an unsolicited pong. Calls `onCut` with the reason. */
-export function limitBacklog(conn: BacklogConnection, maxBacklogBytes: number, onCut: (reason: 'backlog' | 'unsolicited pong') => void = () => {}): void {
-  let queued = 0; // packets created since the last flush
-  let inFlight = 0; // the batch handed to the transport and not yet written out
-  let cut = false;
-  const closeFor = (reason: 'backlog' | 'unsolicited pong') => {
-    if (cut) return;
-    cut = true;
-    onCut(reason);
-    conn.close(true); // discard the backlog: it is what we are freeing
-  };
-  conn.on('packetCreate', (packet) => {
-    if (conn.transport.writable) inFlight = 0; // the transport finished its last batch
-    queued += packetBytes(packet.data) + 1;
-    if (queued + inFlight > maxBacklogBytes) closeFor('backlog');
-  });
-  conn.on('flush', () => {
-    inFlight = queued;
-    queued = 0;
-  });
+/** A packet of `bytes` (`packetBytes` + 1) was created for `conn`: the reason to cut it, or null. */
+export function backlogPacketCreated(state: BacklogState, conn: BacklogConnection, type: string, bytes: number, maxBacklogBytes: number): CutReason | null {
+  if (conn.transport.writable) state.inFlight = 0; // the transport finished its last batch
+  state.queued += bytes;
+  if (type === 'ping') state.pingsSent += 1;
+  return state.queued + state.inFlight > maxBacklogBytes ? 'backlog' : null;
+}
 
-  let pingsSent = 0;
-  let pongs = 0;
-  conn.on('packetCreate', (packet) => {
-    if (packet.type === 'ping') pingsSent += 1;
-  });
-  conn.on('packet', (packet) => {
-    if (packet.type !== 'pong') return;
-    pongs += 1;
-    if (pongs > pingsSent) closeFor('unsolicited pong');
-  });
+/** `conn` handed its queue to the transport. */
+export function backlogFlushed(state: BacklogState): void {
+  state.inFlight = state.queued;
+  state.queued = 0;
+}
+
+/** The client sent a packet of `type`: the reason to cut it (a pong it was never asked for), or null. */
+export function backlogPacketReceived(state: BacklogState, type: string): CutReason | null {
+  if (type !== 'pong') return null;
+  state.pongs += 1;
+  return state.pongs > state.pingsSent ? 'unsolicited pong' : null;
 }

@@ -206,8 +206,8 @@ export function createSocketServer(httpServer: HttpServer, options: CreateSocket
     { ...DEFAULT_HANDSHAKE_LIMITS, ...definedOnly(handshakeLimits ?? {}) },
     addressKeyOf ?? ((req) => req.socket.remoteAddress ?? 'unknown'),
   );
-  const connections = limitConnections(io, config, metrics, logger);
-  guardLaterRequests(io, config.allowedOrigins, (sid) => connections.get(sid)?.close(true));
+  limitConnections(io, config, metrics, logger);
+  guardLaterRequests(io, config.allowedOrigins, (sid) => engineConnection(io, sid)?.close(true));
 
   const issuedBeforeRevocation = createRevocationCheck(revocations);
   // Announcements only of settled changes, bounded per user (attacks-3 F2): @see presence-announcer.ts
@@ -315,6 +315,12 @@ function withMemoryDefaults(given: Partial<GatewayStores>): GatewayStores {
     presence: given.presence ?? createMemoryPresenceStore(),
     history: given.history ?? memoryHistory!,
   };
+}
+
+/** The open Engine.IO connection `sid`, from Engine.IO's own table (`clients`, typed protected): no second map of every connection. */
+function engineConnection(io: GatewayServer, sid: string): { close(discard?: boolean): void } | undefined {
+  const clients = (io.engine as unknown as { clients: Record<string, { close(discard?: boolean): void }> }).clients;
+  return Object.hasOwn(clients, sid) ? clients[sid] : undefined;
 }
 
 function definedOnly<T extends object>(values: T): Partial<T> {

@@ -13,10 +13,12 @@ export function createMemoryPresenceStore(options: PresenceOptions = {}): Presen
   const forgetAfter = options.forgetAfterMs ?? DEFAULT_FORGET_AFTER_MS;
   /** nodeId → when its lease runs out (epoch ms). */
   const leases = new Map<string, number>();
-  /** userId → nodeId → sockets. */
-  const counts = new Map<string, Map<string, number>>();
-  /** nodeId → users with a count on it (what a sweep walks). */
-  const usersOf = new Map<string, Set<string>>();
+  /**
+   * nodeId → userId → sockets (its keys: the users a sweep walks). Per node, not per user: a
+   * user costs one entry in its node's map, not a map of its own (heap per connection,
+   * docs/benchmarks.md); a count reads every node's map, and nodes are few.
+   */
+  const byNode = new Map<string, Map<string, number>>();
   /** userId → when its presence is to be settled (epoch ms). */
   const due = new Map<string, number>();
   /** Users last announced online (everyone else counts as announced offline). */
@@ -25,16 +27,16 @@ export function createMemoryPresenceStore(options: PresenceOptions = {}): Presen
   const live = (nodeId: string, now: number) => (leases.get(nodeId) ?? 0) > now;
   const liveCount = (userId: string, now: number) => {
     let total = 0;
-    for (const [nodeId, n] of counts.get(userId) ?? []) if (live(nodeId, now)) total += n;
+    for (const [nodeId, users] of byNode) if (live(nodeId, now)) total += users.get(userId) ?? 0;
     return total;
   };
   const renew = (nodeId: string, now: number) => leases.set(nodeId, Math.max(leases.get(nodeId) ?? 0, now + ttl));
-  const removeField = (userId: string, nodeId: string) => {
-    const mine = counts.get(userId);
-    mine?.delete(nodeId);
-    if (mine?.size === 0) counts.delete(userId);
-    usersOf.get(nodeId)?.delete(userId);
+  const usersOn = (nodeId: string) => {
+    let users = byNode.get(nodeId);
+    if (!users) byNode.set(nodeId, (users = new Map()));
+    return users;
   };
+  const removeField = (userId: string, nodeId: string) => byNode.get(nodeId)?.delete(userId);
 
   return {
     async connected(userId, nodeId, maxConnections) {
@@ -42,20 +44,16 @@ export function createMemoryPresenceStore(options: PresenceOptions = {}): Presen
       renew(nodeId, now);
       const count = liveCount(userId, now);
       if (maxConnections !== undefined && count >= maxConnections) return { ok: false, reason: 'limit', count };
-      let mine = counts.get(userId);
-      if (!mine) counts.set(userId, (mine = new Map()));
-      mine.set(nodeId, (mine.get(nodeId) ?? 0) + 1);
-      let users = usersOf.get(nodeId);
-      if (!users) usersOf.set(nodeId, (users = new Set()));
-      users.add(userId);
+      const users = usersOn(nodeId);
+      users.set(userId, (users.get(userId) ?? 0) + 1);
       return { ok: true, count: count + 1 };
     },
     async disconnected(userId, nodeId) {
       const now = Date.now();
       renew(nodeId, now);
-      const mine = counts.get(userId);
-      const left = (mine?.get(nodeId) ?? 0) - 1;
-      if (left > 0) mine?.set(nodeId, left);
+      const users = byNode.get(nodeId);
+      const left = (users?.get(userId) ?? 0) - 1;
+      if (left > 0) users?.set(userId, left);
       else removeField(userId, nodeId);
       return liveCount(userId, now);
     },
@@ -71,23 +69,15 @@ export function createMemoryPresenceStore(options: PresenceOptions = {}): Presen
     },
     async restoreNode(nodeId, given) {
       renew(nodeId, Date.now());
-      for (const userId of [...(usersOf.get(nodeId) ?? [])]) if (!((given.get(userId) ?? 0) > 0)) removeField(userId, nodeId);
-      for (const [userId, n] of given) {
-        if (!(n > 0)) continue;
-        let mine = counts.get(userId);
-        if (!mine) counts.set(userId, (mine = new Map()));
-        mine.set(nodeId, n);
-        let users = usersOf.get(nodeId);
-        if (!users) usersOf.set(nodeId, (users = new Set()));
-        users.add(userId);
-      }
+      for (const userId of [...(byNode.get(nodeId)?.keys() ?? [])]) if (!((given.get(userId) ?? 0) > 0)) removeField(userId, nodeId);
+      for (const [userId, n] of given) if (n > 0) usersOn(nodeId).set(userId, n);
     },
     async takeExpiredNode(exceptNodeId) {
       const now = Date.now();
       for (const [nodeId, lease] of leases) {
         if (nodeId === exceptNodeId || lease <= 0 || lease > now) continue;
         leases.set(nodeId, 0);
-        return { nodeId, userIds: [...(usersOf.get(nodeId) ?? [])] };
+        return { nodeId, userIds: [...(byNode.get(nodeId)?.keys() ?? [])] };
       }
       return undefined;
     },
@@ -96,12 +86,12 @@ export function createMemoryPresenceStore(options: PresenceOptions = {}): Presen
       let removed = 0;
       for (const [nodeId, expires] of leases) {
         if (expires >= cutoff) continue;
-        for (const userId of usersOf.get(nodeId) ?? []) {
+        for (const userId of byNode.get(nodeId)?.keys() ?? []) {
           if (removed >= maxFields) return removed;
           removeField(userId, nodeId);
           removed++;
         }
-        usersOf.delete(nodeId);
+        byNode.delete(nodeId);
         leases.delete(nodeId);
       }
       return removed;
