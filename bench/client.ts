@@ -38,13 +38,19 @@ function reply(message: ClientReply): void {
 
 function record(frame: Buffer): void {
   const now = monoMs();
+  // Only the bench's own payloads count (they all carry sentAt). The gateway also sends its own
+  // events: `membership:changed` for each enterRoom of the cluster part, 1 per client, which
+  // arrive while the warm-up runs and, counted as deliveries, ended rounds early (negative rates,
+  // no p99) whenever they were still in flight when the measured rounds began.
+  const sentAt = readSentAt(frame);
+  if (Number.isNaN(sentAt)) return;
   if (measuring) {
     if (sampleCount === samples.length) {
       const grown = new Float64Array(samples.length * 2);
       grown.set(samples);
       samples = grown;
     }
-    samples[sampleCount++] = now - readSentAt(frame);
+    samples[sampleCount++] = now - sentAt;
   }
   lastAt = now;
   received += 1;
