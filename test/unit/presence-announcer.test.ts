@@ -63,4 +63,39 @@ describe('presence announcer', () => {
     await announcer.close();
     expect(errors).toEqual([]);
   });
+
+  it('announces a burst of users with overlapping store calls, at most 32 at a time (a serial pass lagged seconds behind a connect burst)', async () => {
+    const presence = createMemoryPresenceStore();
+    const memory = createMemoryMembershipStore();
+    let inFlight = 0;
+    let peak = 0;
+    // Each membership read takes a turn of the event loop, as a store round trip does.
+    const membership: typeof memory = {
+      ...memory,
+      roomsOf: async (userId) => {
+        inFlight += 1;
+        peak = Math.max(peak, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight -= 1;
+        return memory.roomsOf(userId);
+      },
+    };
+    const published: LogEntryInput[] = [];
+    const announcer = createPresenceAnnouncer(
+      { presence, membership, nodeId: 'n1', sink: { publish: async (input) => void published.push(input) }, onError: (error) => expect.fail(error.message) },
+      { graceMs: GRACE_MS },
+    );
+    await presence.heartbeat('n1');
+    const users = Array.from({ length: 200 }, (_, i) => `user${i}`);
+    for (const userId of users) {
+      await memory.join(userId, 'lobby', 10);
+      await presence.connected(userId, 'n1');
+    }
+    for (const userId of users) announcer.firstSocket(userId);
+    await vi.waitFor(() => expect(published).toHaveLength(users.length), { timeout: 10_000, interval: 10 });
+    expect(new Set(published.map((input) => (input.data as { userId: string }).userId))).toEqual(new Set(users));
+    expect(peak).toBeGreaterThan(1);
+    expect(peak).toBeLessThanOrEqual(32);
+    await announcer.close();
+  });
 });
