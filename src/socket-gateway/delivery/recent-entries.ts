@@ -18,6 +18,7 @@
  */
 import { payloadBytes } from './event-bounds';
 import { comparePositions, type EventAddress, type EventLogRetention, type LogEntry } from '../stores/event-log';
+import { RELEASED_ENTRY } from '../stores/released-entry';
 
 export interface RecentEntries {
   /** Appends what the reader delivered (in order, every entry after the previous ones). */
@@ -37,9 +38,6 @@ export interface RecentEntries {
 export const DEFAULT_RECENT_CAPACITY = 20_000;
 /** Default bound on the payload bytes the window holds (32 MiB of JSON). */
 export const DEFAULT_RECENT_MAX_BYTES = 32 * 1024 * 1024;
-
-/** What a dropped slot holds until the next compaction (never read: every lookup starts at `head`). */
-const RELEASED: LogEntry = Object.freeze<LogEntry>({ position: '0-0', at: 0, to: { kind: 'all' }, event: '', data: undefined });
 
 /** The index key of an address. */
 export function addressKey(to: EventAddress): string {
@@ -87,7 +85,7 @@ export function createRecentEntries(
     coveredAfter = entries[index]!.position;
     for (let i = head; i <= index; i++) {
       bytes -= sizes[i]!;
-      entries[i] = RELEASED; // its payload is garbage now, not at the next compaction (up to 1,000 entries later)
+      entries[i] = RELEASED_ENTRY; // its payload is garbage now, not at the next compaction (up to 1,000 entries later)
     }
     head = index + 1;
     if (head > 1_000 && head > entries.length >> 1) compact();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { comparePositions, DEFAULT_EVENT_LOG_RETENTION, type EventLog, type EventLogRetention, type LogEntry, type LogEntryInput } from '../event-log';
 import { EventLogResyncError, guardedSubscriber } from '../event-log-subscription';
+import { RELEASED_ENTRY } from '../released-entry';
 
 export interface MemoryEventLogOptions {
   /** The clock that stamps entries and judges their age in `trim()` (tests inject one). */
@@ -8,9 +9,6 @@ export interface MemoryEventLogOptions {
   /** At most this many entries are dropped by one `trim()` call (bounded work per call, as the other logs). Default: all it can. */
   trimBatch?: number;
 }
-
-/** What a dropped slot holds until the next compaction (never read: every walk starts at `first`). */
-const RELEASED: LogEntry = Object.freeze<LogEntry>({ position: '0-0', at: 0, to: { kind: 'all' }, event: '', data: undefined });
 
 interface PendingAppend {
   input: LogEntryInput;
@@ -52,7 +50,7 @@ export function createMemoryEventLog(
   let first = 0;
   const kept = () => entries.length - first;
   const dropOldest = (count: number) => {
-    for (let i = first; i < first + count; i++) entries[i] = RELEASED; // garbage now, not at the next compaction
+    for (let i = first; i < first + count; i++) entries[i] = RELEASED_ENTRY; // garbage now, not at the next compaction
     first += count;
     if (first > 1_000 && first > entries.length >> 1) {
       entries = entries.slice(first);
