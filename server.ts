@@ -142,7 +142,12 @@ async function main(): Promise<void> {
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
-    httpServer.listen(env.port, env.hostname, () => resolve());
+    // A deep accept queue: when a node dies, every one of its clients reconnects here within a
+    // second or two, while this event loop is busy with the handshakes. Node's default backlog
+    // (511) overflowed: the kernel dropped the rest, and their TCP retries (1 s, 3 s, 7 s, 15 s)
+    // left handshakes waiting 20 s on an idle core (the bench's reconnect storm, issue 21).
+    // @see https://nodejs.org/api/net.html#serverlistenoptions-callback (backlog; Linux caps it at net.core.somaxconn)
+    httpServer.listen({ port: env.port, host: env.hostname, backlog: env.http.listenBacklog }, () => resolve());
   });
   if (env.metricsListen) {
     metricsListener = await startMetricsListener({ ...env.metricsListen, registry: getMetrics().registry, token: env.metricsToken });

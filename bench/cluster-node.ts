@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
 import { Server as SocketIOServer } from 'socket.io';
-import { initEnv } from '../src/env';
+import { DEFAULT_LISTEN_BACKLOG, initEnv } from '../src/env';
 import { createRealtime, type Realtime } from '../src/server/realtime';
 import { gateway } from '../src/server/gateway';
 import { BENCH_ROOM, FANOUT_EVENT, USER_EVENT, fanoutPayload, monoMs, userId, userPayload } from './lib/protocol';
@@ -158,4 +158,5 @@ process.on('message', (message: NodeCommand) => {
 // Without an IPC channel (the part is gone) there is nothing left to do.
 process.on('disconnect', () => process.exit(0));
 
-httpServer.listen(0, '127.0.0.1', () => reply({ type: 'ready', port: (httpServer.address() as AddressInfo).port, pid: process.pid }));
+// server.ts's accept queue, for every kind of node (the storm's reconnect wave overflowed Node's 511).
+httpServer.listen({ port: 0, host: '127.0.0.1', backlog: DEFAULT_LISTEN_BACKLOG }, () => reply({ type: 'ready', port: (httpServer.address() as AddressInfo).port, pid: process.pid }));

@@ -19,6 +19,7 @@ import { Server as SocketIOServer } from 'socket.io';
 import * as wsModule from 'ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
+import { DEFAULT_LISTEN_BACKLOG } from '../src/env';
 import { events } from '../src/events';
 import { gateway } from '../src/server/gateway';
 import type { MembershipStore } from 'socket-gateway/advanced';
@@ -244,6 +245,7 @@ process.on('message', (message: ServerCommand) => {
 // Without an IPC channel (harness gone) there is nothing left to do.
 process.on('disconnect', () => process.exit(0));
 
-httpServer.listen(0, '127.0.0.1', () => {
+// server.ts's accept queue, for every kind of server.
+httpServer.listen({ port: 0, host: '127.0.0.1', backlog: DEFAULT_LISTEN_BACKLOG }, () => {
   reply({ type: 'ready', port: (httpServer.address() as AddressInfo).port });
 });

@@ -109,6 +109,9 @@ const demoUserList = optionalString.transform((raw, ctx) => {
 const urlString = optionalString.refine((raw) => raw === undefined || parseOrigin(raw) !== null, 'must be an http(s) URL such as https://app.example.com');
 const redisUrl = optionalString.refine((raw) => raw === undefined || /^rediss?:\/\//.test(raw), 'must be a redis:// or rediss:// URL');
 
+/** server.ts's accept queue (HTTP_LISTEN_BACKLOG); the bench's servers listen with it too. */
+export const DEFAULT_LISTEN_BACKLOG = 4096;
+
 /** Every variable docs/configuration.md's environment table lists, with its rule and default. */
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -154,6 +157,7 @@ const schema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: int(1000, 3_600_000, 60_000),
   HTTP_MAX_CONNECTIONS: optionalInt(1, 10_000_000),
   HTTP_MAX_CONNECTIONS_PER_ADDRESS: optionalInt(1, 10_000_000),
+  HTTP_LISTEN_BACKLOG: int(1, 65_535, DEFAULT_LISTEN_BACKLOG),
   TRUST_PROXY: int(0, 10, 0),
   TRPC_MAX_BATCH_SIZE: int(1, 1000, 10),
   // Events over tRPC subscriptions (server-sent events; src/server/event-streams.ts).
@@ -247,6 +251,8 @@ export interface Env {
     maxConnections: number;
     /** Open TCP connections from one client address (not enforced when trustProxy > 0: the proxy is the peer). */
     maxConnectionsPerAddress: number;
+    /** Connections the kernel queues for `accept` while the event loop is busy (capped by net.core.somaxconn). */
+    listenBacklog: number;
   };
   trpc: { maxBatchSize: number };
   /**
@@ -382,6 +388,7 @@ export function parseEnv(raw: RawEnv, system: SystemLimits = { openFileLimit: re
       requestTimeoutMs: v.HTTP_REQUEST_TIMEOUT_MS,
       maxConnections,
       maxConnectionsPerAddress,
+      listenBacklog: v.HTTP_LISTEN_BACKLOG,
     },
     trpc: { maxBatchSize: v.TRPC_MAX_BATCH_SIZE },
     sse: { transport: v.REALTIME_TRANSPORT, maxDurationMs: v.SSE_MAX_DURATION_MS, maxStreamsPerUser: v.SSE_MAX_STREAMS_PER_USER },

@@ -96,6 +96,6 @@ process.on('message', (message: NodeCommand) => {
 
 process.on('disconnect', () => process.exit(0));
 
-httpServer.listen(0, '127.0.0.1', () => {
+httpServer.listen({ port: 0, host: '127.0.0.1', backlog: env.http.listenBacklog }, () => {
   reply({ type: 'ready', port: (httpServer.address() as AddressInfo).port, mode: realtime.mode });
 });

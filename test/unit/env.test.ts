@@ -131,6 +131,7 @@ describe('hardening settings (issue 9)', () => {
       requestTimeoutMs: 60000,
       maxConnections: 1024 - 103, // the open-file limit less a 10% reserve
       maxConnectionsPerAddress: 230, // a quarter of it
+      listenBacklog: 4096, // a node's whole reconnect wave queues for accept (Node's 511 overflowed in the storm)
     });
     expect(env.trpc).toEqual({ maxBatchSize: 10 });
     expect(env.sse).toEqual({ transport: 'socket', maxDurationMs: 300000, maxStreamsPerUser: 8 });
@@ -156,6 +157,7 @@ describe('hardening settings (issue 9)', () => {
     ['REALTIME_TRANSPORT', 'carrier-pigeon', 'must be socket or sse'],
     ['TRUST_PROXY', 'true', 'must be a whole number from 0 to 10'],
     ['HTTP_MAX_CONNECTIONS', '-1', 'must be a whole number from 1 to 10000000'],
+    ['HTTP_LISTEN_BACKLOG', '0', 'must be a whole number from 1 to 65535'],
     ['SIGN_IN_THROTTLE_WINDOW_MS', '10', 'must be a whole number from 1000 to 86400000'],
     ['SIGN_IN_MAX_FAILURES_PER_ACCOUNT', '0', 'must be a whole number from 1 to 1000000'],
   ])('refuses %s=%j', (name, value, rule) => {
