@@ -140,6 +140,7 @@ const schema = z.object({
   SOCKET_HANDSHAKE_RATE_PER_SECOND: int(1, 100_000, 2),
   SOCKET_HANDSHAKE_RATE_BURST: int(1, 100_000, 20),
   PRESENCE_GRACE_MS: int(0, 600_000, 3_000),
+  PRESENCE_NODE_LOSS_GRACE_MS: int(0, 600_000, 10_000),
   PRESENCE_LOOKUP_RATE_PER_SECOND: int(1, 100_000, 5),
   PRESENCE_LOOKUP_RATE_BURST: int(1, 100_000, 20),
   SHUTDOWN_TIMEOUT_MS: int(1, 600_000, 10_000),
@@ -228,6 +229,8 @@ export interface Env {
   };
   /** How long a user must stay offline before their rooms are told (a reload or a node change within it says nothing). */
   presenceGraceMs: number;
+  /** The same for the users of a node that died without a word (counted from when its lease ran out): time for all of them to reconnect elsewhere. */
+  presenceNodeLossGraceMs: number;
   shutdownTimeoutMs: number;
   demoUsers: DemoUser[];
   redis?: { url: string; keyPrefix: string; connectTimeoutMs: number };
@@ -374,6 +377,7 @@ export function parseEnv(raw: RawEnv, system: SystemLimits = { openFileLimit: re
       lookup: { ratePerSecond: v.PRESENCE_LOOKUP_RATE_PER_SECOND, burst: v.PRESENCE_LOOKUP_RATE_BURST },
     },
     presenceGraceMs: v.PRESENCE_GRACE_MS,
+    presenceNodeLossGraceMs: v.PRESENCE_NODE_LOSS_GRACE_MS,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     // Production has no default accounts: only the ones DEMO_USERS lists explicitly.
     demoUsers: v.DEMO_USERS ?? (dev ? parseDemoUsers(DEFAULT_DEMO_USERS) : []),

@@ -42,7 +42,7 @@ export function realtimeOptions(env: Env, logger: GatewayLogger) {
       handshake: env.handshake,
       handshakeRate: env.rateLimits.handshake,
     },
-    presence: { graceMs: env.presenceGraceMs },
+    presence: { graceMs: env.presenceGraceMs, nodeLossGraceMs: env.presenceNodeLossGraceMs },
     eventLog: { maxEntries: env.eventLog.maxEntries, maxAgeMs: env.eventLog.retentionMs },
     token: { ttlSeconds: env.socketToken.ttlSeconds },
     logger,

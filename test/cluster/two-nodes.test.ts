@@ -291,7 +291,7 @@ describe('two nodes on one Redis', () => {
       await vi.waitFor(async () => expect(await on(A, 'alice').query('presence.user', { userId: 'carol' })).toMatchObject({ data: { online: false } }), WAIT);
       console.log(`presence: offline in presence.user ${Date.now() - killed} ms after SIGKILL of B`);
       await expectCarolOffline('den');
-      // Lease (3 s) + the grace (3 s) + a heartbeat tick.
+      // Lease (3 s) + a dead node's grace (PRESENCE_NODE_LOSS_GRACE_MS, 10 s) + a heartbeat tick.
       await vi.waitFor(() => expect(changes).toContainEqual({ room: 'den', userId: 'carol', online: false }), WAIT);
       console.log(`presence: offline event ${Date.now() - killed} ms after SIGKILL of B`);
       await cluster.start(B);

@@ -35,18 +35,22 @@ describe('parseEnv', () => {
     expect(defaults.rateLimits.handshake).toEqual({ ratePerSecond: 2, burst: 20 });
     expect(defaults.rateLimits.lookup).toEqual({ ratePerSecond: 5, burst: 20 });
     expect(defaults.presenceGraceMs).toBe(3000);
+    expect(defaults.presenceNodeLossGraceMs).toBe(10000);
     const tuned = parseEnv({
       SOCKET_HANDSHAKE_RATE_PER_SECOND: '7',
       SOCKET_HANDSHAKE_RATE_BURST: '9',
       PRESENCE_LOOKUP_RATE_PER_SECOND: '1',
       PRESENCE_LOOKUP_RATE_BURST: '3',
       PRESENCE_GRACE_MS: '0',
+      PRESENCE_NODE_LOSS_GRACE_MS: '4500',
     });
     expect(tuned.rateLimits.handshake).toEqual({ ratePerSecond: 7, burst: 9 });
     expect(tuned.rateLimits.lookup).toEqual({ ratePerSecond: 1, burst: 3 });
     expect(tuned.presenceGraceMs).toBe(0);
+    expect(tuned.presenceNodeLossGraceMs).toBe(4500);
     expect(() => parseEnv({ SOCKET_HANDSHAKE_RATE_BURST: '0' })).toThrow('SOCKET_HANDSHAKE_RATE_BURST must be a whole number from 1 to 100000');
     expect(() => parseEnv({ PRESENCE_GRACE_MS: '600001' })).toThrow('PRESENCE_GRACE_MS must be a whole number from 0 to 600000');
+    expect(() => parseEnv({ PRESENCE_NODE_LOSS_GRACE_MS: 'soon' })).toThrow('PRESENCE_NODE_LOSS_GRACE_MS must be a whole number from 0 to 600000');
   });
 
   it.each([

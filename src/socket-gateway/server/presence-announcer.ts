@@ -8,13 +8,18 @@
  * - A last socket closing asks for a settle `graceMs` later; a socket opened meanwhile (a reload, a
  *   flap, a reconnect to another node) does not pull it earlier, so nothing is announced unless
  *   the user is still offline after the grace.
- * - A node that died without a word: its users are settled `graceMs` after its lease ran out, so
- *   users it lost who reconnected elsewhere within that time are never announced offline.
+ * - A node that died without a word: its users are settled `nodeLossGraceMs` after its lease ran
+ *   out, so users it lost who reconnected elsewhere within that time are never announced offline.
+ *   That grace is longer than a reload's: all of the node's clients come back at once, each after
+ *   socket.io-client's backoff (0.5–1.5 s, a retry 1–3 s more), and queue on the survivors'
+ *   handshakes. With the reload's 3 s, a 5,000-client storm announced ~1,750 users offline and
+ *   online again to their rooms (~350,000 frames: most of the storm's work; issue 21).
  * - A settle compares "online now" with what was last announced (kept in the presence store,
  *   shared by every node), so a change is announced once, by one node, whichever node asked.
  *
- * Bound: between two offline announcements of a user there are at least `graceMs` of it being
- * offline, so a room hears at most 2 presence events per user per `graceMs`.
+ * Bound: between two offline announcements of a user there are at least `graceMs` (or
+ * `nodeLossGraceMs`, whichever is smaller) of it being offline, so a room hears at most 2 presence
+ * events per user per that time.
  * @see stores/presence.ts (schedule, settleDue)
  */
 import { USER_ROOM_PREFIX } from '../rooms';
@@ -25,6 +30,11 @@ import type { MembershipStore } from '../stores/types';
 export interface PresenceAnnouncerOptions {
   /** How long a user must stay offline before their rooms are told (default 3 s). */
   graceMs?: number;
+  /**
+   * The same for the users of a node that died without a word, counted from when its lease ran out
+   * (default 10 s): time for all of them to reconnect elsewhere, a retry included.
+   */
+  nodeLossGraceMs?: number;
   /** How often the presence counts of long-dead nodes are swept (default 30 s; at most `sweepMaxFields` per run). */
   sweepIntervalMs?: number;
   /** Fields one sweep deletes at most (bounded work per tick, default 1,000). */
@@ -32,6 +42,7 @@ export interface PresenceAnnouncerOptions {
 }
 
 export const DEFAULT_PRESENCE_GRACE_MS = 3_000;
+export const DEFAULT_PRESENCE_NODE_LOSS_GRACE_MS = 10_000;
 export const DEFAULT_PRESENCE_SWEEP_INTERVAL_MS = 30_000;
 const DEFAULT_SWEEP_MAX_FIELDS = 1_000;
 /** Dead nodes one tick takes over (bounded work per tick). */
@@ -71,6 +82,7 @@ export interface PresenceAnnouncerDeps {
 export function createPresenceAnnouncer(deps: PresenceAnnouncerDeps, options: PresenceAnnouncerOptions = {}): PresenceAnnouncer {
   const { presence, membership, sink, nodeId } = deps;
   const graceMs = options.graceMs ?? DEFAULT_PRESENCE_GRACE_MS;
+  const nodeLossGraceMs = options.nodeLossGraceMs ?? DEFAULT_PRESENCE_NODE_LOSS_GRACE_MS;
   const sweepIntervalMs = options.sweepIntervalMs ?? DEFAULT_PRESENCE_SWEEP_INTERVAL_MS;
   const sweepMaxFields = options.sweepMaxFields ?? DEFAULT_SWEEP_MAX_FIELDS;
   const onError = (error: unknown) => deps.onError(error instanceof Error ? error : new Error(String(error)));
@@ -153,14 +165,14 @@ export function createPresenceAnnouncer(deps: PresenceAnnouncerDeps, options: Pr
     arm(at);
   };
 
-  /** Dead nodes (lease ran out without nodeDown): their users are settled after the grace. */
+  /** Dead nodes (lease ran out without nodeDown): their users are settled after the node-loss grace. */
   const takeOverDeadNodes = async () => {
     for (let taken = 0; taken < MAX_EXPIRED_NODES_PER_TICK; taken += 1) {
       const expired = await presence.takeExpiredNode(nodeId);
       if (!expired) return;
       if (expired.userIds.length === 0) continue;
-      await presence.schedule(expired.userIds, graceMs);
-      wakeIn(graceMs);
+      await presence.schedule(expired.userIds, nodeLossGraceMs);
+      wakeIn(nodeLossGraceMs);
     }
   };
 
