@@ -30,6 +30,8 @@ let lastAt = 0;
 let measuring = false;
 let samples = new Float64Array(1 << 16);
 let sampleCount = 0;
+/** Frames that are not the bench's payloads (the gateway's own events) received during measured rounds. */
+let others = 0;
 let roundDone: (() => void) | null = null;
 
 function reply(message: ClientReply): void {
@@ -43,7 +45,10 @@ function record(frame: Buffer): void {
   // arrive while the warm-up runs and, counted as deliveries, ended rounds early (negative rates,
   // no p99) whenever they were still in flight when the measured rounds began.
   const sentAt = readSentAt(frame);
-  if (Number.isNaN(sentAt)) return;
+  if (Number.isNaN(sentAt)) {
+    if (measuring) others += 1; // reported: the server's own frames cost it CPU inside the measured window
+    return;
+  }
   if (measuring) {
     if (sampleCount === samples.length) {
       const grown = new Float64Array(samples.length * 2);
@@ -177,8 +182,10 @@ process.on('message', (message: ClientCommand) => {
         p99: percentile(sorted, 99),
         max: percentile(sorted, 100),
         pings,
+        others,
       });
       sampleCount = 0;
+      others = 0;
       break;
     }
     case 'disconnect':

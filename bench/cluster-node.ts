@@ -9,7 +9,9 @@
  * - sio:     raw Socket.IO 4.8 with @socket.io/redis-adapter 8.3.0 on node-redis connections;
  *            `io.to(room).emit(...)`; each client joins the bench room and its user room at connect.
  */
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { Session } from 'node:inspector';
 import type { AddressInfo } from 'node:net';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
@@ -34,6 +36,9 @@ const kind = process.env.BENCH_NODE_KIND as ClusterNodeKind;
 const EMIT_WINDOW = 1000;
 const redisUrl = process.env.BENCH_REDIS_URL ?? '';
 const httpServer = createServer();
+/** BENCH_CLUSTER_PROFILE (bench/parts/cluster.ts): the measured rounds only, through this process's own inspector. */
+const profiler = new Session();
+profiler.connect();
 /** A refused emit rejects (never a silent drop); the bench counts them instead of crashing on them. */
 let emitFailures = 0;
 const counted = (emit: Promise<void>) =>
@@ -138,6 +143,17 @@ process.on('message', (message: NodeCommand) => {
       })();
       break;
     }
+    case 'profileStart':
+      profiler.post('Profiler.enable', () =>
+        profiler.post('Profiler.setSamplingInterval', { interval: 250 }, () => profiler.post('Profiler.start', () => reply({ type: 'done', id: message.id, ms: 0 }))),
+      );
+      break;
+    case 'profileStop':
+      profiler.post('Profiler.stop', (error, result) => {
+        if (!error) writeFileSync(message.file, JSON.stringify(result.profile));
+        reply({ type: 'done', id: message.id, ms: 0 });
+      });
+      break;
     case 'enterRoom':
     case 'exitRoom':
     case 'seedRooms': {

@@ -23,7 +23,10 @@ export type NodeCommand =
   /** gateway: `gateway.exitRoom` for users 0…n-1 (between trials, so that their disconnects announce nothing to the room). */
   | { type: 'exitRoom'; id: number; n: number; room: string }
   /** gateway: memberships straight into the membership store (before anyone connects). */
-  | { type: 'seedRooms'; id: number; rooms: RoomSeed[] };
+  | { type: 'seedRooms'; id: number; rooms: RoomSeed[] }
+  /** A CPU profile of this node from now (node:inspector in the node itself), until `profileStop` writes it to `file`. */
+  | { type: 'profileStart'; id: number }
+  | { type: 'profileStop'; id: number; file: string };
 
 /** node → part */
 export type NodeReply =

@@ -54,7 +54,7 @@ export type ClientReply =
   | { type: 'connected'; id: number; ms: number; ok: number; failed: number; firstError?: string }
   | { type: 'expecting'; id: number }
   | { type: 'done'; id: number; received: number; lastAt: number; timedOut: boolean }
-  | { type: 'report'; id: number; count: number; p50: number; p99: number; max: number; pings: number }
+  | { type: 'report'; id: number; count: number; p50: number; p99: number; max: number; pings: number; others: number }
   | { type: 'disconnected'; id: number }
   | { type: 'closed'; id: number };
 

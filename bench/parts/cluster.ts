@@ -13,6 +13,7 @@
  * again and again (quick mode has 30 s). A trial connects its clients, puts them in the room,
  * measures, takes them out of the room and disconnects them; the next starts on an idle cluster.
  */
+import { join } from 'node:path';
 import { Child, pinProcess } from '../lib/child';
 import { startBenchCluster, CLIENT_CORE, type BenchCluster, type ClusterNode } from '../lib/bench-cluster';
 import type { ClusterNodeKind } from '../lib/cluster-protocol';
@@ -29,9 +30,9 @@ const GATEWAY = SERVERS[0]!.name;
 const SIO = SERVERS[1]!.name;
 
 const PLAN = {
-  full: { sizes: [1000, 5000, 10_000], warmup: 5, rounds: 30, userBursts: 2 },
-  quick: { sizes: [1000], warmup: 2, rounds: 15, userBursts: 1 },
-  smoke: { sizes: [20], warmup: 1, rounds: 3, userBursts: 1 },
+  full: { sizes: [1000, 5000, 10_000], warmup: 5, rounds: 30, userBursts: 2, settleMs: 6_000 },
+  quick: { sizes: [1000], warmup: 2, rounds: 15, userBursts: 1, settleMs: 0 },
+  smoke: { sizes: [20], warmup: 1, rounds: 3, userBursts: 1, settleMs: 0 },
 };
 
 export interface ClusterTrial {
@@ -44,7 +45,8 @@ export interface ClusterTrial {
   connectError?: string;
   /** How long putting every client into the bench room took (gateway: `gateway.enterRoom` per user). */
   enterRoomMs: number;
-  fanout: { rounds: number; deliveries: number; missing: number; p50: number; p99: number; max: number };
+  /** others: frames that were not the bench's payloads (the server's own events) received during the measured rounds. */
+  fanout: { rounds: number; deliveries: number; missing: number; p50: number; p99: number; max: number; others: number };
   /** CPU ms per 1,000 fan-out deliveries: both nodes and redis-server, and each apart. */
   fanoutCpuPer1k: { total: number; nodeA: number; nodeB: number; redis: number };
   emitToUser: { perSec: number; cpuPer1k: number; missing: number };
@@ -107,6 +109,7 @@ async function runTrial(setup: Setup, n: number, repeat: number, plan: (typeof P
   const failuresBefore = await failures();
   const connected = await c.request({ type: 'connect', n, concurrency: context.concurrency }, 'connected', 300_000);
   const entered = await a.child.request({ type: 'enterRoom', n, room: BENCH_ROOM }, 'done', 300_000);
+  const setUpAt = Date.now();
   try {
     const round = async (index: number, measure: boolean, timeoutMs = 30_000) => {
       const id = c.id();
@@ -121,11 +124,26 @@ async function runTrial(setup: Setup, n: number, repeat: number, plan: (typeof P
       if (!done.timedOut) settled += 1;
       else if (i >= plan.warmup + 5) throw new Error(`${server.name}: fan-out never reached all ${connected.ok} clients (${done.received})`);
     }
-    await sleep(50);
+    // The measured rounds start `settleMs` after the set-up, for both servers alike: node-redis
+    // arms a 5 s timer per command, and those of the gateway's 10,000 enterRoom calls fired inside
+    // the rounds (a DOMException each: ~3 % of the nodes' CPU there, counted as delivery CPU).
+    // The wait also keeps both windows clear of Engine.IO's first pings, 25 s after each connect.
+    // @see https://github.com/redis/node-redis/blob/master/docs/command-options.md (timeout, default 5000)
+    await sleep(Math.max(50, setUpAt + plan.settleMs - Date.now()));
+    // BENCH_CLUSTER_PROFILE=<dir>: a CPU profile of each node over the measured rounds only.
+    const profileDir = process.env.BENCH_CLUSTER_PROFILE;
+    if (profileDir) await Promise.all(cluster.nodes.map((node) => node.child.request({ type: 'profileStart' }, 'done')));
     const cpu0 = await cluster.cpu();
     let missing = 0;
     for (let i = 0; i < plan.rounds; i++) missing += connected.ok - (await round(1000 + i, true)).received;
     const cpu1 = await cluster.cpu();
+    if (profileDir) {
+      await Promise.all(
+        cluster.nodes.map((node, i) =>
+          node.child.request({ type: 'profileStop', file: join(profileDir, `${server.kind}-${n}-r${repeat}-node${i}.cpuprofile`) }, 'done'),
+        ),
+      );
+    }
     const latency = await c.request({ type: 'report' }, 'report');
     const deliveries = plan.rounds * connected.ok - missing;
     const per1k = (ms: number) => (deliveries > 0 ? ms / (deliveries / 1000) : Number.NaN);
@@ -160,7 +178,7 @@ async function runTrial(setup: Setup, n: number, repeat: number, plan: (typeof P
       connectFailed: connected.failed,
       ...(connected.firstError ? { connectError: connected.firstError } : {}),
       enterRoomMs: entered.ms,
-      fanout: { rounds: plan.rounds, deliveries, missing, p50: latency.p50, p99: latency.p99, max: latency.max },
+      fanout: { rounds: plan.rounds, deliveries, missing, p50: latency.p50, p99: latency.p99, max: latency.max, others: latency.others },
       fanoutCpuPer1k: { total: per1k(nodeMs(0) + nodeMs(1) + redisMs), nodeA: per1k(nodeMs(0)), nodeB: per1k(nodeMs(1)), redis: per1k(redisMs) },
       emitToUser: { perSec: spread(userRates).median, cpuPer1k: spread(userCpu).median, missing: userMissing },
       emitFailures: (await failures()) - failuresBefore,
@@ -296,7 +314,9 @@ export const clusterPart: Part = {
     // Quick mode (npm run bench) has 30 s for this part: at most 2 repeats there.
     const repeats = context.mode === 'smoke' ? 1 : context.mode === 'quick' ? Math.min(2, context.repeats) : context.repeats;
     const trials: ClusterTrial[] = [];
-    for (const n of plan.sizes) {
+    // BENCH_CLUSTER_SIZES=10000 (a comma list) runs only those sizes, e.g. to look into one of them.
+    const sizes = process.env.BENCH_CLUSTER_SIZES ? process.env.BENCH_CLUSTER_SIZES.split(',').map(Number) : plan.sizes;
+    for (const n of sizes) {
       // Both clusters start together (their start-up may use both cores), then idle in turn.
       const setups = await Promise.all(SERVERS.map((server) => openSetup(server, context)));
       try {
@@ -310,6 +330,7 @@ export const clusterPart: Part = {
               `  [${r + 1}/${repeats}] N=${n} ${setup.server.name.padEnd(30)} p50 ${fmt(trial.fanout.p50)} ms, p99 ${fmt(trial.fanout.p99)} ms, ` +
                 `CPU ${fmt(trial.fanoutCpuPer1k.total)} ms/1k (redis ${fmt(trial.fanoutCpuPer1k.redis)}), emitToUser ${fmt(trial.emitToUser.perSec)}/s` +
                 `${trial.fanout.missing || trial.connectFailed || trial.emitToUser.missing ? ` MISSING ${trial.fanout.missing}+${trial.emitToUser.missing}, failed ${trial.connectFailed} (${trial.connectError ?? ''}), emits refused ${trial.emitFailures}` : ''}` +
+                `${trial.fanout.others ? `, ${trial.fanout.others} other frames during the rounds` : ''}` +
                 ` (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
             );
           }
