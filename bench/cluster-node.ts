@@ -145,7 +145,9 @@ process.on('message', (message: NodeCommand) => {
     }
     case 'profileStart':
       profiler.post('Profiler.enable', () =>
-        profiler.post('Profiler.setSamplingInterval', { interval: 250 }, () => profiler.post('Profiler.start', () => reply({ type: 'done', id: message.id, ms: 0 }))),
+        profiler.post('Profiler.setSamplingInterval', { interval: 250 }, () =>
+          profiler.post('Profiler.start', () => reply({ type: 'done', id: message.id, ms: 0 })),
+        ),
       );
       break;
     case 'profileStop':
@@ -175,4 +177,6 @@ process.on('message', (message: NodeCommand) => {
 process.on('disconnect', () => process.exit(0));
 
 // server.ts's accept queue, for every kind of node (the storm's reconnect wave overflowed Node's 511).
-httpServer.listen({ port: 0, host: '127.0.0.1', backlog: DEFAULT_LISTEN_BACKLOG }, () => reply({ type: 'ready', port: (httpServer.address() as AddressInfo).port, pid: process.pid }));
+httpServer.listen({ port: 0, host: '127.0.0.1', backlog: DEFAULT_LISTEN_BACKLOG }, () =>
+  reply({ type: 'ready', port: (httpServer.address() as AddressInfo).port, pid: process.pid }),
+);
