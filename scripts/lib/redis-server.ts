@@ -24,6 +24,9 @@ export interface RedisServer {
   /** SAVE: the server's data now, as an RDB file (for `restart({ fromSnapshot })`). */
   snapshot(): Promise<Buffer>;
   flushAll(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a Redis that is connected but reads and answers nothing, then recovers. */
+  pause(): void;
+  resume(): void;
 }
 
 export interface RedisServerOptions {
@@ -75,6 +78,13 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       if (!running) throw new Error(`redis-server on port ${port} is not running`);
       await sendCommand(port, 'SAVE', '+OK');
       return readFileSync(join(running.dir, RDB_FILE));
+    },
+    pause() {
+      if (!running) throw new Error(`redis-server on port ${port} is not running`);
+      running.process.kill('SIGSTOP');
+    },
+    resume() {
+      running?.process.kill('SIGCONT');
     },
     async flushAll() {
       if (!running) throw new Error(`redis-server on port ${port} is not running`);

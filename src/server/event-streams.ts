@@ -27,7 +27,14 @@ import {
   type GatewayStores,
 } from 'socket-gateway/advanced';
 import { createEventStreams, type EventStreams } from 'socket-gateway/trpc';
-import { connectRedis, createGatewayRedisClient, createRedisEventLog, createRedisStores, type GatewayRedisClient } from 'socket-gateway/stores/redis';
+import {
+  connectRedis,
+  createGatewayRedisClient,
+  createRedisEventLog,
+  createRedisStores,
+  withCommandDeadlines,
+  type GatewayRedisClient,
+} from 'socket-gateway/stores/redis';
 import { appSlot } from './process-holder';
 
 export interface AppEventStreams {
@@ -91,8 +98,9 @@ async function startNextOnly(redis: NonNullable<Env['redis']>, env: Env): Promis
   try {
     // Each log subscription blocks on XREAD on a connection it opens itself (client.duplicate()).
     const options = { keyPrefix: redis.keyPrefix };
-    const log = createRedisEventLog(client, { ...options, retention: env.eventLog });
-    const stores: GatewayStores = createRedisStores(client, { ...options, abandonedHistoryTtlMs: env.roomHistoryAbandonedTtlMs });
+    const commands = withCommandDeadlines(client); // a deadline per slice, not node-redis's timer per command
+    const log = createRedisEventLog({ ...commands, duplicate: () => client.duplicate() }, { ...options, retention: env.eventLog });
+    const stores: GatewayStores = createRedisStores(commands, { ...options, abandonedHistoryTtlMs: env.roomHistoryAbandonedTtlMs });
     if (!findGatewayRuntime()) {
       registerGatewayRuntime({
         // Socket moves and disconnects reach the nodes that run sockets (if any) through their Redis adapter.

@@ -19,6 +19,7 @@ import { DEFAULT_EVENT_LOG_RETENTION, type EventLogRetention } from './stores/ev
 import { SocketGateway } from './gateway';
 import { createLogSink } from './delivery/sinks';
 import { connectRedis, createGatewayRedisClient, createRedisEventLog, createRedisStores } from './stores/redis';
+import { withCommandDeadlines } from './stores/redis/command-deadline';
 import type { EmitTarget } from './types';
 
 /**
@@ -80,11 +81,12 @@ export async function createGatewayEmitter<E extends EventMap, U extends RoomUse
   const roomPolicy = createRoomPolicy(rooms);
   const client = await connectRedis(createGatewayRedisClient(redisUrl), redisUrl, connectTimeoutMs);
   const storeOptions = { keyPrefix };
-  const log = createRedisEventLog(client, { ...storeOptions, retention: APPEND_ONLY });
+  const commands = withCommandDeadlines(client); // command-deadline.ts: a deadline per slice, not a timer per command
+  const log = createRedisEventLog({ ...commands, duplicate: () => client.duplicate() }, { ...storeOptions, retention: APPEND_ONLY });
   const parts = {
     target: new Emitter(client, { key: `${keyPrefix}socket.io` }) as unknown as EmitTarget,
     sink: createLogSink(log, undefined, events),
-    stores: createRedisStores(client, { ...storeOptions, abandonedHistoryTtlMs }),
+    stores: createRedisStores(commands, { ...storeOptions, abandonedHistoryTtlMs }),
     maxRoomsPerUser,
     roomHistoryLimit,
     validatePayloads,

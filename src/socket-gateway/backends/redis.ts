@@ -8,6 +8,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { createThrottle, type GatewayLogger } from '../observability/logger';
 import { getMetrics } from '../observability/metrics';
 import { connectRedis, createGatewayRedisClient, type GatewayRedisClient } from '../stores/redis/connection';
+import { withCommandDeadlines } from '../stores/redis/command-deadline';
 import { createRedisEventLog } from '../stores/redis/event-log';
 import { createRedisSampleBoard } from '../stores/redis/node-samples';
 import { createRedisStores } from '../stores/redis/stores';
@@ -51,14 +52,17 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     const sub = await connectRedis(client.duplicate(), url, timeout);
     connected.push(sub);
     const prefixed = { keyPrefix };
+    // The stores' commands (every handshake, emit and join) with a shared deadline per slice
+    // instead of node-redis's timer per command (command-deadline.ts).
+    const commands = withCommandDeadlines(client);
     return {
       mode: 'redis',
-      stores: createRedisStores(client, { keyPrefix, abandonedHistoryTtlMs }),
+      stores: createRedisStores(commands, { keyPrefix, abandonedHistoryTtlMs }),
       // Each log subscription (the socket delivery, the SSE streams) blocks on XREAD on a connection it
       // opens itself (client.duplicate()) and closes at once on stop, even while Redis is away.
-      log: createRedisEventLog(client, { ...prefixed, retention }),
+      log: createRedisEventLog({ ...commands, duplicate: () => client.duplicate() }, { ...prefixed, retention }),
       adapter: createAdapter(reportPublishFailures(pub, onPublishFailure), sub, { key: `${keyPrefix}socket.io` }),
-      sampleBoard: createRedisSampleBoard(client, prefixed),
+      sampleBoard: createRedisSampleBoard(commands, prefixed),
       dependencies: () => ({ redis: connected.every((c) => c.isReady) ? 'up' : 'down' }),
       async close() {
         await Promise.all(connected.map((c) => c.close().catch(() => c.destroy())));
