@@ -5,30 +5,20 @@
  * cannot be written within the deadline fails with a clear error instead of waiting for Redis;
  * once Redis reads again, commands work.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, createGatewayRedisClient, RedisCommandDeadlineError, withCommandDeadlines, type GatewayRedisClient } from 'socket-gateway/stores/redis';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server';
+import { describe, expect, it } from 'vitest';
+import { RedisCommandDeadlineError, withCommandDeadlines } from 'socket-gateway/stores/redis';
+import { useRedisServer } from '../helpers/redis-server';
 
 const DEADLINE_MS = 300;
-let redis: RedisServer;
-let client: GatewayRedisClient;
-beforeAll(async () => {
-  redis = await startRedisServer();
-  client = await connectRedis(createGatewayRedisClient(redis.url), redis.url, 5_000);
-});
-afterAll(async () => {
-  redis?.resume();
-  client?.destroy();
-  await redis?.stop();
-});
+const redis = useRedisServer();
 
 describe('Redis command deadlines', () => {
   it('pass commands and their answers through', async () => {
-    const commands = withCommandDeadlines(client, DEADLINE_MS);
-    await client.set('deadline:k', 'v');
+    const commands = withCommandDeadlines(redis.client, DEADLINE_MS);
+    await redis.client.set('deadline:k', 'v');
     expect(await commands.get('deadline:k')).toBe('v');
     expect(await commands.eval('return ARGV[1]', { keys: [], arguments: ['echo'] })).toBe('echo');
-    await client.sAdd('deadline:s', ['a', 'b']);
+    await redis.client.sAdd('deadline:s', ['a', 'b']);
     expect(await commands.sIsMember('deadline:s', 'a')).toBe(1);
     expect(((await commands.sMembers('deadline:s')) as string[]).sort()).toEqual(['a', 'b']);
     // Past several slices and deadlines: the commands of later slices are not aborted by earlier ones.
@@ -37,9 +27,9 @@ describe('Redis command deadlines', () => {
   });
 
   it('a command Redis does not take within the deadline fails with a clear error; once Redis reads again, commands work', async () => {
-    const commands = withCommandDeadlines(client, DEADLINE_MS);
+    const commands = withCommandDeadlines(redis.client, DEADLINE_MS);
     const big = 'x'.repeat(1024 * 1024);
-    redis.pause();
+    redis.server.pause();
     try {
       // 40 MB of arguments: more than the socket buffers hold, so the later commands cannot be written.
       const started = Date.now();
@@ -59,7 +49,7 @@ describe('Redis command deadlines', () => {
       expect((outcomes[0] as Error).message).toMatch(/Redis did not take the command within 300 ms/);
       expect(elapsed).toBeLessThan(5_000); // the deadline (300 ms plus a slice), not Redis coming back
     } finally {
-      redis.resume();
+      redis.server.resume();
     }
     await expect.poll(() => commands.get('deadline:k').catch((error: Error) => error.message), { timeout: 10_000 }).toBe('v');
   });
