@@ -28,6 +28,7 @@ import {
 } from 'socket-gateway/advanced';
 import { createEventStreams, type EventStreams } from 'socket-gateway/trpc';
 import {
+  closeRedisClient,
   connectRedis,
   createGatewayRedisClient,
   createRedisEventLog,
@@ -129,7 +130,7 @@ async function startNextOnly(redis: NonNullable<Env['redis']>, env: Env): Promis
         clearInterval(trimTimer);
         await streams.close();
         await log.close?.();
-        await Promise.all(connected.map((c) => c.close().catch(() => c.destroy())));
+        await Promise.all(connected.map((c) => closeRedisClient(c)));
       },
     };
   } catch (error) {

@@ -18,7 +18,7 @@ import { createRoomPolicy, type RoomPolicy, type RoomUser } from './rooms';
 import { DEFAULT_EVENT_LOG_RETENTION, type EventLogRetention } from './stores/event-log';
 import { SocketGateway } from './gateway';
 import { createLogSink } from './delivery/sinks';
-import { connectRedis, createGatewayRedisClient, createRedisEventLog, createRedisStores } from './stores/redis';
+import { closeRedisClient, connectRedis, createGatewayRedisClient, createRedisEventLog, createRedisStores } from './stores/redis';
 import { withCommandDeadlines } from './stores/redis/command-deadline';
 import type { EmitTarget } from './types';
 
@@ -97,7 +97,7 @@ export async function createGatewayEmitter<E extends EventMap, U extends RoomUse
   const emitter = new SocketGateway<E, U>(() => parts) as GatewayEmitter<E, U>;
   emitter.close = async () => {
     await log.close?.();
-    await client.close().catch(() => client.destroy());
+    await closeRedisClient(client);
   };
   return emitter;
 }

@@ -7,7 +7,7 @@
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createThrottle, type GatewayLogger } from '../observability/logger';
 import { getMetrics } from '../observability/metrics';
-import { connectRedis, createGatewayRedisClient, type GatewayRedisClient } from '../stores/redis/connection';
+import { closeRedisClient, connectRedis, createGatewayRedisClient, type GatewayRedisClient } from '../stores/redis/connection';
 import { withCommandDeadlines } from '../stores/redis/command-deadline';
 import { createRedisEventLog } from '../stores/redis/event-log';
 import { createRedisSampleBoard } from '../stores/redis/node-samples';
@@ -65,7 +65,7 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
       sampleBoard: createRedisSampleBoard(commands, prefixed),
       dependencies: () => ({ redis: connected.every((c) => c.isReady) ? 'up' : 'down' }),
       async close() {
-        await Promise.all(connected.map((c) => c.close().catch(() => c.destroy())));
+        await Promise.all(connected.map((c) => closeRedisClient(c)));
       },
     };
   } catch (error) {

@@ -70,6 +70,39 @@ export async function connectRedis(
   return client;
 }
 
+/** How long `closeRedisClient` waits for a connection's commands in flight before it cuts the connection. */
+export const CLOSE_TIMEOUT_MS = 2_000;
+
+/**
+ * Closes a connection without hanging: one that is connected gets `close()` (its commands in
+ * flight answered) for at most `timeoutMs`, then is destroyed; one that is not (Redis away, or
+ * still reconnecting) is destroyed at once. node-redis's `close()` waits for replies until the
+ * queue is empty, also on a connection that is reconnecting with a command queued (the adapter's
+ * subscriber re-subscribing after a Redis restart), or whose Redis stopped answering: for ever
+ * (a shutdown hung in CI that way).
+ * @see https://github.com/redis/node-redis/blob/master/packages/client/lib/client/index.ts (close)
+ */
+export async function closeRedisClient(
+  client: Pick<GatewayRedisClient, 'isReady' | 'isOpen' | 'close' | 'destroy'>,
+  timeoutMs = CLOSE_TIMEOUT_MS,
+): Promise<void> {
+  if (!client.isReady) {
+    client.destroy();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const closed = await Promise.race([
+    client.close().then(
+      () => true,
+      () => false,
+    ),
+    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+  ]);
+  clearTimeout(timer);
+  // Not closed in time: `isOpen` is already false (close() stops reconnecting), so cut it regardless.
+  if (!closed) client.destroy();
+}
+
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);

@@ -7,6 +7,6 @@ export { createRedisRoomHistoryStore } from './room-history-store';
 export { createRedisStores, type RedisStoresOptions } from './stores';
 export { createRedisEventLog, type RedisBlockingClient, type RedisEventLogClient, type RedisEventLogOptions, type RedisOwnedConnection } from './event-log';
 export { EventLogResyncError } from '../event-log-subscription';
-export { connectRedis, createGatewayRedisClient, redactUrl, type GatewayRedisClient } from './connection';
+export { CLOSE_TIMEOUT_MS, closeRedisClient, connectRedis, createGatewayRedisClient, redactUrl, type GatewayRedisClient } from './connection';
 export { withCommandDeadlines, RedisCommandDeadlineError, DEFAULT_COMMAND_DEADLINE_MS, type DeadlineCapableClient } from './command-deadline';
 export { createRedisSampleBoard, DEFAULT_SAMPLES_TTL_MS } from './node-samples';
