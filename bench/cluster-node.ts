@@ -36,9 +36,8 @@ const kind = process.env.BENCH_NODE_KIND as ClusterNodeKind;
 const EMIT_WINDOW = 1000;
 const redisUrl = process.env.BENCH_REDIS_URL ?? '';
 const httpServer = createServer();
-/** BENCH_CLUSTER_PROFILE (bench/parts/cluster.ts): the measured rounds only, through this process's own inspector. */
-const profiler = new Session();
-profiler.connect();
+/** BENCH_CLUSTER_PROFILE (bench/parts/cluster.ts): the measured rounds only, through this process's own inspector (attached from profileStart to profileStop only). */
+let profiler: Session | undefined;
 /** A refused emit rejects (never a silent drop); the bench counts them instead of crashing on them. */
 let emitFailures = 0;
 const counted = (emit: Promise<void>) =>
@@ -143,16 +142,25 @@ process.on('message', (message: NodeCommand) => {
       })();
       break;
     }
-    case 'profileStart':
-      profiler.post('Profiler.enable', () =>
-        profiler.post('Profiler.setSamplingInterval', { interval: 250 }, () =>
-          profiler.post('Profiler.start', () => reply({ type: 'done', id: message.id, ms: 0 })),
+    case 'profileStart': {
+      const session = (profiler ??= new Session());
+      session.connect();
+      session.post('Profiler.enable', () =>
+        session.post('Profiler.setSamplingInterval', { interval: 250 }, () =>
+          session.post('Profiler.start', () => reply({ type: 'done', id: message.id, ms: 0 })),
         ),
       );
       break;
+    }
     case 'profileStop':
+      if (!profiler) {
+        reply({ type: 'done', id: message.id, ms: 0 });
+        break;
+      }
       profiler.post('Profiler.stop', (error, result) => {
         if (!error) writeFileSync(message.file, JSON.stringify(result.profile));
+        profiler?.disconnect(); // no session stays attached between the measured windows
+        profiler = undefined;
         reply({ type: 'done', id: message.id, ms: 0 });
       });
       break;

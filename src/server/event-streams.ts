@@ -100,7 +100,7 @@ async function startNextOnly(redis: NonNullable<Env['redis']>, env: Env): Promis
     // Each log subscription blocks on XREAD on a connection it opens itself (client.duplicate()).
     const options = { keyPrefix: redis.keyPrefix };
     const commands = withCommandDeadlines(client); // a deadline per slice, not node-redis's timer per command
-    const log = createRedisEventLog({ ...commands, duplicate: () => client.duplicate() }, { ...options, retention: env.eventLog });
+    const log = createRedisEventLog(commands, { ...options, retention: env.eventLog });
     const stores: GatewayStores = createRedisStores(commands, { ...options, abandonedHistoryTtlMs: env.roomHistoryAbandonedTtlMs });
     if (!findGatewayRuntime()) {
       registerGatewayRuntime({

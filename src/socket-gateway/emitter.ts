@@ -82,7 +82,7 @@ export async function createGatewayEmitter<E extends EventMap, U extends RoomUse
   const client = await connectRedis(createGatewayRedisClient(redisUrl), redisUrl, connectTimeoutMs);
   const storeOptions = { keyPrefix };
   const commands = withCommandDeadlines(client); // command-deadline.ts: a deadline per slice, not a timer per command
-  const log = createRedisEventLog({ ...commands, duplicate: () => client.duplicate() }, { ...storeOptions, retention: APPEND_ONLY });
+  const log = createRedisEventLog(commands, { ...storeOptions, retention: APPEND_ONLY });
   const parts = {
     target: new Emitter(client, { key: `${keyPrefix}socket.io` }) as unknown as EmitTarget,
     sink: createLogSink(log, undefined, events),

@@ -60,7 +60,7 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
       stores: createRedisStores(commands, { keyPrefix, abandonedHistoryTtlMs }),
       // Each log subscription (the socket delivery, the SSE streams) blocks on XREAD on a connection it
       // opens itself (client.duplicate()) and closes at once on stop, even while Redis is away.
-      log: createRedisEventLog({ ...commands, duplicate: () => client.duplicate() }, { ...prefixed, retention }),
+      log: createRedisEventLog(commands, { ...prefixed, retention }),
       adapter: createAdapter(reportPublishFailures(pub, onPublishFailure), sub, { key: `${keyPrefix}socket.io` }),
       sampleBoard: createRedisSampleBoard(commands, prefixed),
       dependencies: () => ({ redis: connected.every((c) => c.isReady) ? 'up' : 'down' }),

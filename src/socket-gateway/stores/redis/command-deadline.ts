@@ -14,13 +14,15 @@
  * @see https://github.com/redis/node-redis/blob/master/docs/command-options.md
  */
 import type { RedisStoreClient } from './client';
+import type { RedisEventLogClient, RedisOwnedConnection } from './event-log';
 
 export const DEFAULT_COMMAND_DEADLINE_MS = 5_000;
 const SLICE_MS = 250;
 
-/** The part of a node-redis client this needs: its store commands, and a view with other command options. */
+/** The part of a node-redis client this needs: its store commands, a view with other command options, and `duplicate` for the event log. */
 export interface DeadlineCapableClient extends RedisStoreClient {
   withCommandOptions(options: { timeout?: number; abortSignal?: AbortSignal }): RedisStoreClient;
+  duplicate?(): RedisOwnedConnection;
 }
 
 /** A deadline shared by the commands of one slice: what node-redis reads of an AbortSignal. */
@@ -54,9 +56,10 @@ export class RedisCommandDeadlineError extends Error {
 
 /**
  * The store commands of `client` with a shared deadline per slice instead of node-redis's timer per
- * command. Everything else (connecting, `duplicate`, pub/sub) stays on `client`, with its own options.
+ * command: what the stores and the event log take. `duplicate` (the log's blocking reader) and
+ * everything else stay on `client`, with its own options.
  */
-export function withCommandDeadlines(client: DeadlineCapableClient, timeoutMs = DEFAULT_COMMAND_DEADLINE_MS): RedisStoreClient {
+export function withCommandDeadlines(client: DeadlineCapableClient, timeoutMs = DEFAULT_COMMAND_DEADLINE_MS): RedisEventLogClient {
   let view: RedisStoreClient | undefined;
   let deadline = new SliceDeadline();
   let sliceEnds = 0;
@@ -82,5 +85,6 @@ export function withCommandDeadlines(client: DeadlineCapableClient, timeoutMs = 
     sMembers: (key) => run((c) => c.sMembers(key)),
     sIsMember: (key, member) => run((c) => c.sIsMember(key, member)),
     get: (key) => run((c) => c.get(key)),
+    ...(client.duplicate ? { duplicate: () => client.duplicate!() } : {}),
   };
 }

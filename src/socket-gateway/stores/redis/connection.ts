@@ -82,10 +82,7 @@ export const CLOSE_TIMEOUT_MS = 2_000;
  * (a shutdown hung in CI that way).
  * @see https://github.com/redis/node-redis/blob/master/packages/client/lib/client/index.ts (close)
  */
-export async function closeRedisClient(
-  client: Pick<GatewayRedisClient, 'isReady' | 'isOpen' | 'close' | 'destroy'>,
-  timeoutMs = CLOSE_TIMEOUT_MS,
-): Promise<void> {
+export async function closeRedisClient(client: Pick<GatewayRedisClient, 'isReady' | 'close' | 'destroy'>, timeoutMs = CLOSE_TIMEOUT_MS): Promise<void> {
   if (!client.isReady) {
     client.destroy();
     return;
